@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * base/: host frame allocator, page-table page allocation, fault injection
+ * points, a reader/writer lock that knows who holds it, a seeded PRNG and
+ * small atomic counters.  Everything above builds on these.
+ */
+#ifndef TDPMMU_BASE_H
+#define TDPMMU_BASE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "tdpmmu/types.h"
+
+/* ------------------------------------------------------------------ */
+/* Fault injection (the contract's `inject`)                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A list of rules consulted in the order added.  On each call every rule
+ * still waiting (its `after` not yet used up) counts the call; the first
+ * rule that is due (after used up, count left) fires and its value is
+ * returned.  Thread-safe.
+ */
+struct fault_inject_rule {
+	u64 value;	/* status to return (leaf rules) or unused (alloc) */
+	u64 count;	/* fires left */
+	u64 after;	/* calls to let pass first */
+	u64 seen;	/* calls counted so far while waiting */
+};
+
+struct fault_inject {
+	pthread_mutex_t lock;
+	struct fault_inject_rule *rules;
+	size_t nr_rules, cap;
+	atomic_bool armed; /* fast path: false when no rule has fires left */
+};
+
+void fault_inject_init(struct fault_inject *fi);
+void fault_inject_destroy(struct fault_inject *fi);
+int fault_inject_add(struct fault_inject *fi, u64 value, u64 count, u64 after);
+/* True if a rule fires for this call; *value gets the rule's value. */
+bool fault_inject_should_fail(struct fault_inject *fi, u64 *value);
+
+/* ------------------------------------------------------------------ */
+/* Host frame allocator                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Host physical frames are numbers only: no memory stands behind a guest
+ * frame, so a TiB-size guest costs only its metadata.  Blocks are 4K, 2M or
+ * 1G, naturally aligned and physically contiguous.  A block may be freed in
+ * 4K pieces (a punched folio).  Allocation failures can be injected
+ * (`inject alloc fail`) for every allocation of a host page that the
+ * kernel could fail: page-table pages, external pages, PAMT pages, cache
+ * top-ups.  Guest memory (guest_memfd folios) uses frame_alloc_guest(),
+ * which is not an injection point.
+ */
+struct frame_allocator;
+
+struct frame_allocator *frame_allocator_create(void);
+/* Frees the allocator; leaked frames are reported by frame_allocator_in_use(). */
+void frame_allocator_destroy(struct frame_allocator *fa);
+
+/* 0 or -ENOMEM (injected).  @level is PG_LEVEL_4K/2M/1G. */
+int frame_alloc(struct frame_allocator *fa, int level, hpa_t *hpa);
+int frame_alloc_guest(struct frame_allocator *fa, int level, hpa_t *hpa);
+/* Free @size bytes (multiple of 4K, aligned) starting at @hpa. */
+void frame_free(struct frame_allocator *fa, hpa_t hpa, u64 size);
+/* Bytes currently allocated (all kinds). */
+u64 frame_allocator_in_use(struct frame_allocator *fa);
+/* The injection point for `inject alloc fail`. */
+struct fault_inject *frame_allocator_inject(struct frame_allocator *fa);
+
+/*
+ * Real 4 KiB, 4 KiB-aligned zeroed pages for the MMU's own page tables.
+ * Counted, and an injection point shared with frame_alloc() (same @fa).
+ */
+void *pt_page_alloc(struct frame_allocator *fa);
+void pt_page_free(struct frame_allocator *fa, void *page);
+u64 pt_pages_in_use(struct frame_allocator *fa);
+
+/* ------------------------------------------------------------------ */
+/* Reader/writer lock with holder assertions (lockdep's role)          */
+/* ------------------------------------------------------------------ */
+
+struct rwlock {
+	pthread_rwlock_t lock;
+	atomic_int readers;
+	atomic_uintptr_t writer; /* owning thread id + 1 when held for write */
+	/* statistics for the report */
+	atomic_ullong write_acquisitions;
+	atomic_ullong write_hold_ns;
+	atomic_ullong write_hold_max_ns;
+	u64 write_since_ns; /* valid while held for write */
+};
+
+void rwlock_init(struct rwlock *l);
+void rwlock_destroy(struct rwlock *l);
+void read_lock(struct rwlock *l);
+void read_unlock(struct rwlock *l);
+void write_lock(struct rwlock *l);
+void write_unlock(struct rwlock *l);
+bool rwlock_held_write(struct rwlock *l);	/* by the calling thread */
+bool rwlock_held_read(struct rwlock *l);	/* by anyone, for read */
+bool rwlock_held(struct rwlock *l);		/* read by anyone or write by me */
+
+/*
+ * Assertion that reports and aborts: for programming errors that make the
+ * model itself wrong (never for guest, host or scenario input).
+ */
+#define BASE_ASSERT(cond)                                                                  \
+	do {                                                                               \
+		if (unlikely(!(cond)))                                                     \
+			base_assert_fail(#cond, __FILE__, __LINE__, __func__);             \
+	} while (0)
+void base_assert_fail(const char *cond, const char *file, int line, const char *func)
+	__attribute__((noreturn));
+
+#define lockdep_assert_held_write(l) BASE_ASSERT(rwlock_held_write(l))
+#define lockdep_assert_held(l) BASE_ASSERT(rwlock_held(l))
+
+/* ------------------------------------------------------------------ */
+/* Misc                                                                */
+/* ------------------------------------------------------------------ */
+
+/* splitmix64/xoshiro-style PRNG: reproducible from a seed, one per user. */
+struct prng {
+	u64 s[4];
+};
+void prng_seed(struct prng *p, u64 seed);
+u64 prng_next(struct prng *p);
+/* Uniform in [0, n). n > 0. */
+u64 prng_below(struct prng *p, u64 n);
+
+u64 now_ns(void);
+
+static inline void counter_inc(atomic_ullong *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+static inline void counter_add(atomic_ullong *c, u64 v)
+{
+	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
+}
+
+static inline u64 counter_read(atomic_ullong *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+#endif /* TDPMMU_BASE_H */

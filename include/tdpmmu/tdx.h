@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * tdx/: the KVM-side TDX glue (arch/x86/kvm/vmx/tdx.c's role).  Implements
+ * the external page table hooks with SEAMCALLs into the module model, owns
+ * the TD's lifecycle calls (create, PAGE.ADD, finalize, teardown), the
+ * BLOCK/TRACK/kick/retry protocol, the Dynamic PAMT page cache and the
+ * error policy.  The kick is provided by the layer above (vm/) through
+ * struct tdx_kick_ops.
+ */
+#ifndef TDPMMU_TDX_H
+#define TDPMMU_TDX_H
+
+#include "tdpmmu/base.h"
+#include "tdpmmu/external_ops.h"
+#include "tdpmmu/tdxmod.h"
+
+/*
+ * What to do when the external table fails unexpectedly.  UPSTREAM is
+ * today's KVM: any unexpected SEAMCALL error marks the VM bugged.  The one
+ * place that decides is tdx_handle_sept_error() (tdx/tdx_error.c).
+ */
+enum tdx_error_policy {
+	TDX_POLICY_UPSTREAM,
+	TDX_POLICY_RECOVER,
+};
+
+/* Requests to the VM layer (kvm_make_all_cpus_request's role). */
+struct tdx_kick_ops {
+	/*
+	 * Every vCPU in the TD leaves it (TD exit, epoch bookkeeping) before
+	 * this returns.  With @hold, vCPUs stay out until release_all();
+	 * without, they may re-enter at once (KVM_REQ_OUTSIDE_GUEST_MODE).
+	 */
+	void (*kick_all)(void *vm, bool hold);
+	void (*release_all)(void *vm);
+};
+
+struct kvm_tdx_config {
+	struct tdx_module_config module;
+	enum tdx_error_policy policy;
+};
+
+struct kvm_tdx;
+
+/* Creates the module model and the TD (TDR, root S-EPT page from @fa). */
+struct kvm_tdx *tdx_vm_create(const struct kvm_tdx_config *cfg, struct frame_allocator *fa,
+			      const struct tdx_kick_ops *kick, void *vm);
+/* Tears the TD down; every frame the glue or the module held is freed. */
+void tdx_vm_destroy(struct kvm_tdx *kvm_tdx);
+
+/* The hook table; pass kvm_tdx as opaque. */
+const struct kvm_external_ops *tdx_external_ops(void);
+
+/* TDH.MR.FINALIZE.  Returns the module status. */
+u64 tdx_td_finalize(struct kvm_tdx *kvm_tdx);
+bool tdx_td_is_runnable(struct kvm_tdx *kvm_tdx);
+
+/* Last status of a raw/glue SEAMCALL and its extended info, for reports. */
+struct tdx_td *tdx_td(struct kvm_tdx *kvm_tdx);
+struct tdx_module *tdx_module(struct kvm_tdx *kvm_tdx);
+
+/*
+ * DPAMT: make sure the 2M region of the 4K page @hpa has a PAMT page pair
+ * (tdx_pamt_get: PAMT.ADD on 0->1), or drop a reference (tdx_pamt_put:
+ * PAMT.REMOVE on 1->0).  No-ops without DPAMT.
+ */
+int tdx_pamt_get(struct kvm_tdx *kvm_tdx, hpa_t hpa);
+void tdx_pamt_put(struct kvm_tdx *kvm_tdx, hpa_t hpa);
+
+/* vCPU entry/exit through the module (TDH.VP.ENTER, TD exit). */
+u64 tdx_vcpu_enter(struct kvm_tdx *kvm_tdx, int vcpu);
+void tdx_vcpu_exit(struct kvm_tdx *kvm_tdx, int vcpu);
+
+struct tdx_stats {
+	u64 track_rounds;	/* successful TDH.MEM.TRACK */
+	u64 kicks;		/* kick_all requests */
+	u64 busy_retries;	/* retry after kick on OPERAND_BUSY */
+	u64 interrupted_retries;/* DEMOTE/PROMOTE INTERRUPTED_RESTARTABLE retries */
+	u64 errors;		/* unexpected statuses handled by the policy */
+};
+void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
+
+#endif /* TDPMMU_TDX_H */
