@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* base/: frame allocator, fault injection, rwlock assertions, PRNG. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "tdpmmu/base.h"
+
+static void test_frame_alignment_and_accounting(void **state)
+{
+	struct frame_allocator *fa = frame_allocator_create();
+	hpa_t a, b, c;
+
+	(void)state;
+	assert_int_equal(frame_alloc(fa, PG_LEVEL_4K, &a), 0);
+	assert_int_equal(frame_alloc(fa, PG_LEVEL_2M, &b), 0);
+	assert_int_equal(frame_alloc(fa, PG_LEVEL_1G, &c), 0);
+	assert_int_equal(a & (PAGE_SIZE - 1), 0);
+	assert_int_equal(b & ((2ULL << 20) - 1), 0);
+	assert_int_equal(c & ((1ULL << 30) - 1), 0);
+	assert_true(a != 0 && b != 0 && c != 0);
+	/* No overlap between the blocks. */
+	assert_true(a + PAGE_SIZE <= b || b + (2ULL << 20) <= a);
+	assert_true(b + (2ULL << 20) <= c || c + (1ULL << 30) <= b);
+	assert_int_equal(frame_allocator_in_use(fa), PAGE_SIZE + (2ULL << 20) + (1ULL << 30));
+	/* A 2M block freed in 4K pieces is accounted piece by piece. */
+	frame_free(fa, b, PAGE_SIZE);
+	frame_free(fa, b + PAGE_SIZE, (2ULL << 20) - PAGE_SIZE);
+	frame_free(fa, a, PAGE_SIZE);
+	frame_free(fa, c, 1ULL << 30);
+	assert_int_equal(frame_allocator_in_use(fa), 0);
+	frame_allocator_destroy(fa);
+}
+
+static void test_frame_distinct_4k(void **state)
+{
+	struct frame_allocator *fa = frame_allocator_create();
+	hpa_t seen[2048];
+	int i, j;
+
+	(void)state;
+	for (i = 0; i < 2048; i++) {
+		assert_int_equal(frame_alloc(fa, PG_LEVEL_4K, &seen[i]), 0);
+		for (j = 0; j < i; j += 97)
+			assert_true(seen[j] != seen[i]);
+	}
+	for (i = 1; i < 2048; i++)
+		assert_true(seen[i] != seen[i - 1]);
+	for (i = 0; i < 2048; i++)
+		frame_free(fa, seen[i], PAGE_SIZE);
+	assert_int_equal(frame_allocator_in_use(fa), 0);
+	frame_allocator_destroy(fa);
+}
+
+static void test_alloc_fail_injection(void **state)
+{
+	struct frame_allocator *fa = frame_allocator_create();
+	hpa_t h;
+	void *p;
+
+	(void)state;
+	/* Second and third allocations fail; guest folios are not injection points. */
+	assert_int_equal(fault_inject_add(frame_allocator_inject(fa), 0, 2, 1), 0);
+	assert_int_equal(frame_alloc(fa, PG_LEVEL_4K, &h), 0);
+	assert_int_equal(frame_alloc_guest(fa, PG_LEVEL_2M, &h), 0);
+	assert_int_equal(frame_alloc(fa, PG_LEVEL_4K, &h), -ENOMEM);
+	assert_null(pt_page_alloc(fa));
+	p = pt_page_alloc(fa);
+	assert_non_null(p);
+	assert_int_equal(pt_pages_in_use(fa), 1);
+	pt_page_free(fa, p);
+	assert_int_equal(pt_pages_in_use(fa), 0);
+	frame_allocator_destroy(fa);
+}
+
+static void test_inject_rule_order(void **state)
+{
+	struct fault_inject fi;
+	u64 v = 0;
+
+	(void)state;
+	fault_inject_init(&fi);
+	/* Rule A: 1 fire after 1 call; rule B: 2 fires after 0 calls. */
+	fault_inject_add(&fi, 0xA, 1, 1);
+	fault_inject_add(&fi, 0xB, 2, 0);
+	/* Call 1: A counts it (waiting), B is due and fires. */
+	assert_true(fault_inject_should_fail(&fi, &v));
+	assert_int_equal(v, 0xB);
+	/* Call 2: A is due and fires first; B stays due. */
+	assert_true(fault_inject_should_fail(&fi, &v));
+	assert_int_equal(v, 0xA);
+	assert_true(fault_inject_should_fail(&fi, &v));
+	assert_int_equal(v, 0xB);
+	assert_false(fault_inject_should_fail(&fi, &v));
+	fault_inject_destroy(&fi);
+}
+
+static void test_rwlock_assertions(void **state)
+{
+	struct rwlock l;
+
+	(void)state;
+	rwlock_init(&l);
+	assert_false(rwlock_held(&l));
+	read_lock(&l);
+	assert_true(rwlock_held_read(&l));
+	assert_false(rwlock_held_write(&l));
+	read_unlock(&l);
+	write_lock(&l);
+	assert_true(rwlock_held_write(&l));
+	write_unlock(&l);
+	assert_false(rwlock_held(&l));
+	assert_int_equal(counter_read(&l.write_acquisitions), 1);
+	rwlock_destroy(&l);
+}
+
+static void test_prng_reproducible(void **state)
+{
+	struct prng a, b;
+	int i;
+
+	(void)state;
+	prng_seed(&a, 42);
+	prng_seed(&b, 42);
+	for (i = 0; i < 100; i++)
+		assert_int_equal(prng_next(&a), prng_next(&b));
+	for (i = 0; i < 1000; i++)
+		assert_true(prng_below(&a, 7) < 7);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_frame_alignment_and_accounting),
+		cmocka_unit_test(test_frame_distinct_4k),
+		cmocka_unit_test(test_alloc_fail_injection),
+		cmocka_unit_test(test_inject_rule_order),
+		cmocka_unit_test(test_rwlock_assertions),
+		cmocka_unit_test(test_prng_reproducible),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
