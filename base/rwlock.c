@@ -36,9 +36,21 @@ void rwlock_destroy(struct rwlock *l)
 	pthread_rwlock_destroy(&l->lock);
 }
 
+void (*tdpmmu_yield_hook)(enum yield_kind kind, const char *where);
+
+/*
+ * Under the explorer a blocking acquisition would stall the one running
+ * logical thread forever: try, and hand the CPU on while the lock is taken.
+ */
 void read_lock(struct rwlock *l)
 {
-	pthread_rwlock_rdlock(&l->lock);
+	yield_point(YIELD_LOCK, "read_lock");
+	if (unlikely(tdpmmu_yield_hook != NULL)) {
+		while (pthread_rwlock_tryrdlock(&l->lock))
+			yield_point(YIELD_BLOCKED, "read_lock");
+	} else {
+		pthread_rwlock_rdlock(&l->lock);
+	}
 	atomic_fetch_add(&l->readers, 1);
 }
 
@@ -51,7 +63,13 @@ void read_unlock(struct rwlock *l)
 
 void write_lock(struct rwlock *l)
 {
-	pthread_rwlock_wrlock(&l->lock);
+	yield_point(YIELD_LOCK, "write_lock");
+	if (unlikely(tdpmmu_yield_hook != NULL)) {
+		while (pthread_rwlock_trywrlock(&l->lock))
+			yield_point(YIELD_BLOCKED, "write_lock");
+	} else {
+		pthread_rwlock_wrlock(&l->lock);
+	}
 	atomic_store(&l->writer, self_id());
 	l->write_since_ns = now_ns();
 	counter_inc(&l->write_acquisitions);

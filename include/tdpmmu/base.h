@@ -121,6 +121,33 @@ void base_assert_fail(const char *cond, const char *file, int line, const char *
 #define lockdep_assert_held(l) BASE_ASSERT(rwlock_held(l))
 
 /* ------------------------------------------------------------------ */
+/* Yield points (for `tdpmmu explore`)                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Places where another thread could interleave: SPTE compare-and-exchange,
+ * lock acquisition, SEAMCALL entry, RCU grace period.  Normally a no-op;
+ * the explorer installs a hook (before any thread starts) that runs one
+ * logical thread at a time and picks who goes next at every yield point.
+ * YIELD_BLOCKED means "I cannot make progress until someone else runs"
+ * (a lock is taken): the hook must switch to another thread.
+ */
+enum yield_kind {
+	YIELD_LOCK,
+	YIELD_CMPXCHG,
+	YIELD_SEAMCALL,
+	YIELD_RCU,
+	YIELD_BLOCKED,
+};
+extern void (*tdpmmu_yield_hook)(enum yield_kind kind, const char *where);
+
+static inline void yield_point(enum yield_kind kind, const char *where)
+{
+	if (unlikely(tdpmmu_yield_hook != NULL))
+		tdpmmu_yield_hook(kind, where);
+}
+
+/* ------------------------------------------------------------------ */
 /* Misc                                                                */
 /* ------------------------------------------------------------------ */
 

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mmu/: KVM's TDP MMU for one VM with one memslot [0, nr_gfns).
+ *
+ * With an external hook table the MMU has two 4-level roots: a mirror root
+ * for private GFNs (every change is propagated to the external table through
+ * the hooks) and a direct root for shared GFNs.  Without one, only a direct
+ * root.  GFNs never carry a shared bit: the root is chosen by @private.
+ *
+ * Locking (KVM's mmu_lock, an rwlock with holder assertions):
+ *  - the fault path takes it for read itself;
+ *  - zaps, splits, invalidate begin/end, set_mixed and set_guest_inhibit
+ *    need it held for write by the caller;
+ *  - inspection needs it held (read or write) by the caller.
+ *
+ * RCU: every thread that calls into the MMU must have called
+ * kvm_mmu_register_thread() (liburcu's rcu_register_thread()) first and
+ * kvm_mmu_unregister_thread() before it exits.  The thread that calls
+ * kvm_mmu_destroy() must be registered too.
+ *
+ * Errors: 0 or a negative errno.  A VM the MMU marked bugged (a hook
+ * returned -EIO, or an unsupported mirror transition) makes every later
+ * fault, zap and split return -EIO (KVM_BUG_ON's contained effect); the
+ * process never aborts.  Inspection keeps working.
+ */
+#ifndef TDPMMU_MMU_H
+#define TDPMMU_MMU_H
+
+#include "tdpmmu/base.h"
+#include "tdpmmu/external_ops.h"
+
+/* Largest mapping the MMU makes (KVM_MAX_HUGEPAGE_LEVEL). */
+#define KVM_MAX_HUGEPAGE_LEVEL PG_LEVEL_1G
+
+/* Fault results (KVM's RET_PF_*); errors are negative errnos. */
+enum {
+	RET_PF_CONTINUE = 0,
+	RET_PF_RETRY = 1,
+	RET_PF_FIXED = 5,
+	RET_PF_SPURIOUS = 6,
+};
+
+struct kvm_mmu;
+
+/* liburcu registration of the calling thread (see above). */
+void kvm_mmu_register_thread(void);
+void kvm_mmu_unregister_thread(void);
+
+/*
+ * @ops NULL: no external table, one direct root.  Else a mirror root
+ * (private) and a direct root (shared).  NULL on allocation failure.
+ */
+struct kvm_mmu *kvm_mmu_create(struct frame_allocator *fa, const struct kvm_external_ops *ops,
+			       void *opaque, gfn_t nr_gfns);
+/*
+ * Zap every root (mirror too, with the hooks), wait for an RCU grace
+ * period, free every page and cache.  Takes mmu_lock itself.  An external
+ * page whose free_external_spt failed is leaked on purpose (as KVM does:
+ * the external table may still own it); kvm_mmu_stats.external_leaked
+ * counts them.
+ */
+void kvm_mmu_destroy(struct kvm_mmu *mmu);
+
+struct rwlock *kvm_mmu_lock(struct kvm_mmu *mmu);
+bool kvm_mmu_has_mirror(struct kvm_mmu *mmu);
+gfn_t kvm_mmu_nr_gfns(struct kvm_mmu *mmu);
+
+/* KVM_BUG_ON's effect: mark the VM bugged (idempotent), and test it. */
+void kvm_mmu_vm_bugged(struct kvm_mmu *mmu);
+bool kvm_mmu_is_bugged(struct kvm_mmu *mmu);
+
+/* ---- mmu_invalidate protocol ---- */
+
+/*
+ * Writer side, mmu_lock held for write: begin (in_progress++, widen the
+ * range to include [start, end)) ... unmap ... end (seq++, in_progress--).
+ */
+void kvm_mmu_invalidate_begin(struct kvm_mmu *mmu, gfn_t start, gfn_t end);
+void kvm_mmu_invalidate_end(struct kvm_mmu *mmu, gfn_t start, gfn_t end);
+/* Reader side: snapshot before resolving the PFN (no lock needed). */
+u64 kvm_mmu_invalidate_seq(struct kvm_mmu *mmu);
+/* mmu_lock held (either mode): true if a fault with @seq must retry. */
+bool mmu_invalidate_retry_gfn(struct kvm_mmu *mmu, u64 seq, gfn_t gfn);
+
+/* ---- lpage_info of the memslot (levels 2M and 1G) ---- */
+
+/* KVM_LPAGE_MIXED_FLAG for the huge page of @level covering @gfn.  Write lock. */
+void kvm_mmu_hugepage_set_mixed(struct kvm_mmu *mmu, gfn_t gfn, int level, bool mixed);
+bool kvm_mmu_hugepage_test_mixed(struct kvm_mmu *mmu, gfn_t gfn, int level);
+/*
+ * KVM_LPAGE_GUEST_INHIBIT_FLAG: one-way, set under the write lock after
+ * the split; the test is lock-free.  Levels 2M/1G; others are ignored
+ * (set) or false (test).
+ */
+void hugepage_set_guest_inhibit(struct kvm_mmu *mmu, gfn_t gfn, int level);
+bool hugepage_test_guest_inhibit(struct kvm_mmu *mmu, gfn_t gfn, int level);
+/*
+ * kvm_mmu_max_mapping_level: min(@max_level, KVM_MAX_HUGEPAGE_LEVEL),
+ * stepped down while lpage_info disallows the level (MIXED, GUEST_INHIBIT,
+ * or a huge page that sticks out of the memslot).
+ */
+int kvm_mmu_max_mapping_level(struct kvm_mmu *mmu, gfn_t gfn, int max_level);
+
+/* ---- the fault ---- */
+
+struct kvm_page_fault {
+	/* Inputs, from vm/. */
+	gfn_t gfn;
+	bool is_private;	/* mirror root (ignored without external ops) */
+	bool write;
+	bool exec;
+	kvm_pfn_t pfn;		/* host frame backing @gfn itself (4K granule) */
+	int max_level;		/* from folio size, config, TD state */
+	u64 mmu_seq;		/* kvm_mmu_invalidate_seq() before resolving @pfn */
+
+	/* Outputs / working state. */
+	int req_level;		/* kvm_mmu_max_mapping_level() result */
+	int goal_level;		/* level actually targeted (may be lowered) */
+	int mapped_level;	/* level of the leaf that maps @gfn on FIXED/SPURIOUS */
+};
+
+/*
+ * Fill the calling thread's caches of page-table pages and external pages
+ * and ops->topup_external_cache.  Called without mmu_lock.  0 or -ENOMEM.
+ */
+int kvm_mmu_topup_memory_caches(struct kvm_mmu *mmu);
+
+/*
+ * Handle one EPT violation.  Tops up the caches (no-op when full), takes
+ * mmu_lock for read, retries if the invalidate sequence moved, adjusts the
+ * level, maps.  Never replaces a present non-leaf by a huge leaf in the
+ * mirror root: an existing smaller mapping wins (mapped_level tells).
+ * RET_PF_FIXED / RET_PF_SPURIOUS / RET_PF_RETRY, or -ENOMEM / -EIO /
+ * -EINVAL (gfn outside the memslot).
+ */
+int kvm_tdp_mmu_page_fault(struct kvm_mmu *mmu, struct kvm_page_fault *fault);
+
+/* ---- zaps (mmu_lock held for write) ---- */
+
+/*
+ * Zap the leaves in [start, end) of the private (mirror) or shared
+ * (direct) root.  In the direct root a huge leaf partly inside is zapped
+ * whole; in the mirror root it must have been split first: if not, the VM
+ * is marked bugged and -EIO is returned.  Hook failure: -EAGAIN/-ENOMEM/
+ * -EBUSY restore the leaf and are returned; -EIO marks the VM bugged.
+ */
+int kvm_tdp_mmu_unmap_gfn_range(struct kvm_mmu *mmu, gfn_t start, gfn_t end, bool private);
+/*
+ * kvm_arch_flush_shadow_all's zap: every SPTE of the direct root.  The
+ * mirror root is skipped, as in KVM (only destroy tears it down).
+ */
+int kvm_tdp_mmu_zap_all(struct kvm_mmu *mmu);
+
+/* ---- splits (mmu_lock held for write; may be dropped and retaken) ---- */
+
+/*
+ * Split every leaf above @target_level overlapping [start, end) (also the
+ * ones only partly inside) down to @target_level.  0, -ENOMEM (allocation;
+ * what was split stays split, all consistent), -EAGAIN (hook asked to retry;
+ * that leaf restored), -EIO (VM bugged).
+ */
+int kvm_tdp_mmu_split_huge_pages(struct kvm_mmu *mmu, gfn_t start, gfn_t end, int target_level,
+				 bool private);
+/* Split to 4K only the huge leaves that cross @start or @end.  Same errors. */
+int kvm_tdp_mmu_split_cross_boundary_leafs(struct kvm_mmu *mmu, gfn_t start, gfn_t end,
+					   bool private);
+
+/* ---- inspection (mmu_lock held, either mode) ---- */
+
+/* True and *level / *pfn (of @gfn itself, may be NULL) if a present leaf maps @gfn. */
+bool kvm_tdp_mmu_lookup(struct kvm_mmu *mmu, gfn_t gfn, bool private, int *level,
+			kvm_pfn_t *pfn);
+
+/*
+ * Pre-order walk of every present SPTE below the root (the root's own
+ * entries included, at level 4).  @spte is the raw value; for a leaf,
+ * spte_to_pfn() (tdpmmu/spte.h) gives the PFN of its first 4K page.
+ * Return nonzero from @fn to stop; that value is returned.
+ */
+typedef int (*kvm_tdp_mmu_present_fn)(void *arg, gfn_t gfn, int level, u64 spte, bool is_leaf);
+int kvm_tdp_mmu_for_each_present(struct kvm_mmu *mmu, bool private, kvm_tdp_mmu_present_fn fn,
+				 void *arg);
+
+struct kvm_mmu_stats {
+	u64 splits;		/* huge mirror leaves split (successful only) */
+	u64 faults;		/* kvm_tdp_mmu_page_fault calls, whatever the outcome */
+	u64 mirror_pt_pages;	/* mirror non-root page-table pages linked */
+	u64 direct_pt_pages;	/* direct non-root page-table pages linked */
+	u64 external_pages;	/* external pages linked to the external table */
+	u64 external_leaked;	/* external pages leaked after a failed free hook */
+	u64 mirror_mappings[PG_LEVEL_512G + 1];	/* present mirror leaves per level */
+	u64 direct_mappings[PG_LEVEL_512G + 1];	/* present direct leaves per level */
+};
+void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st);
+
+#endif /* TDPMMU_MMU_H */
