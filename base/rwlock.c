@@ -37,6 +37,9 @@ void rwlock_destroy(struct rwlock *l)
 }
 
 void (*tdpmmu_yield_hook)(enum yield_kind kind, const char *where);
+#ifdef TDPMMU_BUGS
+unsigned int tdpmmu_bugs;
+#endif
 
 /*
  * Under the explorer a blocking acquisition would stall the one running

@@ -148,6 +148,31 @@ static inline void yield_point(enum yield_kind kind, const char *where)
 }
 
 /* ------------------------------------------------------------------ */
+/* Deliberate protocol bugs (checker tests only)                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Each switch breaks one step of the protocol so a test can prove that the
+ * checker or the module model catches it.  They exist only in the
+ * tdpmmu_core_bugs library (compiled with TDPMMU_BUGS); in every other
+ * build tdpmmu_bug() is the constant false.
+ */
+enum tdpmmu_bug_id {
+	TDPMMU_BUG_SKIP_KICK_AFTER_TRACK,
+	TDPMMU_BUG_SKIP_TRACK,
+	TDPMMU_BUG_PUBLISH_CHILD_BEFORE_LINK,
+	TDPMMU_BUG_NO_INVALIDATE_RETRY,
+	TDPMMU_BUG_ZAP_WITHOUT_SPLIT,
+	NR_TDPMMU_BUGS,
+};
+#ifdef TDPMMU_BUGS
+extern unsigned int tdpmmu_bugs;
+#define tdpmmu_bug(id) unlikely(tdpmmu_bugs & (1u << (id)))
+#else
+#define tdpmmu_bug(id) false
+#endif
+
+/* ------------------------------------------------------------------ */
 /* Misc                                                                */
 /* ------------------------------------------------------------------ */
 
