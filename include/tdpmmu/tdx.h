@@ -80,4 +80,9 @@ struct tdx_stats {
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 
+/* Status of the glue's last SEAMCALL (any thread), e.g. for INIT_MEM_REGION. */
+u64 tdx_last_status(struct kvm_tdx *kvm_tdx);
+/* Fill the DPAMT pair cache outside mmu_lock (topup_external_cache's work). */
+int tdx_topup_pamt_cache(struct kvm_tdx *kvm_tdx, int nr_ops);
+
 #endif /* TDPMMU_TDX_H */

@@ -35,6 +35,8 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp);
 /* Destroy: zap everything, tear the TD down, free every frame and page. */
 void kvm_destroy(struct kvm *kvm);
 const struct kvm_config *kvm_get_config(struct kvm *kvm);
+/* Host frame bytes still allocated when this thread's last kvm_destroy() ended. */
+u64 kvm_destroy_leaked_bytes(void);
 
 /* ---- TD build (KVM_TDX_INIT_MEM_REGION / KVM_TDX_FINALIZE_VM) ---- */
 
@@ -69,6 +71,15 @@ enum kvm_guest_result kvm_guest_accept(struct kvm *kvm, int vcpu, gpa_t gpa, int
 enum kvm_guest_result kvm_guest_access(struct kvm *kvm, int vcpu, gpa_t gpa, bool shared,
 				       bool write);
 
+/*
+ * A Linux guest accepting [gpa, gpa+size) (tdx_accept_memory): at each
+ * address the largest size that fits (1G when max_level is 1G, 2M, 4K),
+ * falling back to the next smaller size on any failure status.  0, or
+ * -EIO (bugged VM or a 4K accept that failed other than ALREADY_ACCEPTED),
+ * -EFAULT (KVM_EXIT_MEMORY_FAULT: the range is shared), -EINVAL.
+ */
+int kvm_guest_accept_memory(struct kvm *kvm, int vcpu, gpa_t gpa, u64 size);
+
 /* ---- Host flows; return 0 or -errno (-ENOMEM, -EIO, -EBUSY, -EINVAL, -EAGAIN) ---- */
 
 /* KVM_SET_MEMORY_ATTRIBUTES: to_private or to shared. */
@@ -84,7 +95,7 @@ int kvm_split_range(struct kvm *kvm, gpa_t gpa, u64 size, int level);
  * tdxmod_seamcall() with the pages the leaf needs taken from the frame
  * allocator (R8 page, DPAMT pair, and, with DPAMT, the PAMT pair of the 2M
  * region of a 4K page handed to the TD, as KVM's tdx_pamt_get does).
- * @tdx_level is RCX[2:0].  Returns the status; *ext1/*ext2 get RCX/RDX out
+ * @tdx_level is RCX[2:0].  Returns the status; *ext1 and *ext2 get RCX/RDX out
  * (may be NULL).  Pages the module did not keep are freed again.
  */
 u64 kvm_raw_seamcall(struct kvm *kvm, enum tdx_leaf leaf, gpa_t gpa, int tdx_level, u64 flags,
@@ -121,7 +132,7 @@ bool kvm_is_bugged(struct kvm *kvm);
 void kvm_count_mappings(struct kvm *kvm, u64 mappings[PG_LEVEL_512G + 1]);
 /* Mirror page-table pages and external (S-EPT) pages currently allocated. */
 void kvm_count_pt_pages(struct kvm *kvm, u64 *mirror, u64 *external);
-/* The mirror leaf for @gpa: true and *level/*pfn if present. */
+/* The mirror leaf for @gpa: true and *level, *pfn if present. */
 bool kvm_mirror_lookup(struct kvm *kvm, gpa_t gpa, int *level, kvm_pfn_t *pfn);
 
 struct tdx_td *kvm_tdx_td(struct kvm *kvm);

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Page-table pages: allocation (header, SPT page, external page for mirror
+ * tables), the spt -> header lookup KVM does with page_private(), the
+ * accounting of linked pages, and freeing (immediate for pages never made
+ * visible, after an RCU grace period otherwise).
+ */
+#include <stdlib.h>
+
+#include "mmu_internal.h"
+
+static size_t sp_hash_bucket(u64 *spt)
+{
+	return ((uintptr_t)spt >> PAGE_SHIFT) % SP_HASH_BUCKETS;
+}
+
+static void sp_hash_add(struct kvm_mmu *mmu, struct kvm_mmu_page *sp)
+{
+	size_t b = sp_hash_bucket(sp->spt);
+
+	pthread_mutex_lock(&mmu->sp_hash_lock);
+	sp->hash_next = mmu->sp_hash[b];
+	mmu->sp_hash[b] = sp;
+	pthread_mutex_unlock(&mmu->sp_hash_lock);
+}
+
+static void sp_hash_del(struct kvm_mmu *mmu, struct kvm_mmu_page *sp)
+{
+	struct kvm_mmu_page **pp;
+
+	pthread_mutex_lock(&mmu->sp_hash_lock);
+	for (pp = &mmu->sp_hash[sp_hash_bucket(sp->spt)]; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == sp) {
+			*pp = sp->hash_next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&mmu->sp_hash_lock);
+}
+
+struct kvm_mmu_page *sptep_to_sp(struct kvm_mmu *mmu, u64 *spt)
+{
+	struct kvm_mmu_page *sp;
+	u64 *page = (u64 *)((uintptr_t)spt & ~(uintptr_t)(PAGE_SIZE - 1));
+
+	pthread_mutex_lock(&mmu->sp_hash_lock);
+	for (sp = mmu->sp_hash[sp_hash_bucket(page)]; sp; sp = sp->hash_next)
+		if (sp->spt == page)
+			break;
+	pthread_mutex_unlock(&mmu->sp_hash_lock);
+	return sp;
+}
+
+/*
+ * Header + SPT page (+ external page for a mirror table), all or nothing.
+ * No mmu_lock: the split path calls this with the lock dropped.
+ */
+struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror)
+{
+	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
+
+	if (!sp)
+		return NULL;
+	sp->mmu = mmu;
+	sp->spt = pt_page_alloc(mmu->fa);
+	if (!sp->spt) {
+		free(sp);
+		return NULL;
+	}
+	if (mirror && frame_alloc(mmu->fa, PG_LEVEL_4K, &sp->external_spt)) {
+		pt_page_free(mmu->fa, sp->spt);
+		free(sp);
+		return NULL;
+	}
+	/* Non-present entries are SHADOW_NONPRESENT_VALUE, not 0. */
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
+	sp->is_mirror = mirror;
+	sp_hash_add(mmu, sp);
+	return sp;
+}
+
+void tdp_mmu_init_child_sp(struct kvm_mmu_page *sp, bool mirror, gfn_t gfn, int level)
+{
+	BASE_ASSERT(sp->is_mirror == mirror);
+	BASE_ASSERT(!mirror || sp->external_spt);
+	sp->gfn = gfn;
+	sp->level = level;
+}
+
+/* Frees the header, the SPT page and the external page if still ours. */
+void tdp_mmu_free_sp(struct kvm_mmu_page *sp)
+{
+	struct kvm_mmu *mmu = sp->mmu;
+
+	sp_hash_del(mmu, sp);
+	if (sp->external_spt)
+		frame_free(mmu->fa, sp->external_spt, PAGE_SIZE);
+	pt_page_free(mmu->fa, sp->spt);
+	free(sp);
+}
+
+#ifdef TDPMMU_TSAN
+char kvm_mmu_rcu_tsan_sync;
+#endif
+
+static void tdp_mmu_free_sp_rcu_callback(struct rcu_head *head)
+{
+	struct kvm_mmu_page *sp = container_of(head, struct kvm_mmu_page, rcu_head);
+
+	kvm_mmu_rcu_free_begin(sp);
+	tdp_mmu_free_sp(sp);
+}
+
+/* For a table a lockless walker may still be reading. */
+void tdp_mmu_free_sp_rcu(struct kvm_mmu_page *sp)
+{
+	kvm_mmu_rcu_free_queue(sp);
+	call_rcu(&sp->rcu_head, tdp_mmu_free_sp_rcu_callback);
+}
+
+void tdp_account_mmu_page(struct kvm_mmu *mmu, struct kvm_mmu_page *sp)
+{
+	counter_inc(sp->is_mirror ? &mmu->mirror_pt_pages : &mmu->direct_pt_pages);
+	if (sp->is_mirror)
+		counter_inc(&mmu->external_pages);
+}
+
+void tdp_unaccount_mmu_page(struct kvm_mmu *mmu, struct kvm_mmu_page *sp)
+{
+	atomic_fetch_sub(sp->is_mirror ? &mmu->mirror_pt_pages : &mmu->direct_pt_pages, 1);
+	if (sp->is_mirror)
+		atomic_fetch_sub(&mmu->external_pages, 1);
+}

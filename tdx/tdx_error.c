@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The error policy: the only place that decides what an unexpected
+ * SEAMCALL status means for the VM (TDX_BUG_ON's role).  Expected statuses
+ * (OPERAND_BUSY on the map path, INTERRUPTED_RESTARTABLE from DEMOTE) are
+ * handled by their callers and never get here.
+ */
+#include <errno.h>
+
+#include "tdx_internal.h"
+
+static int tdx_recover(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op)
+{
+	struct tdx_module_args in = { .rcx = tdx_gpa_level(op->gfn, op->level) }, out;
+
+	switch (op->leaf) {
+	case TDH_MEM_RANGE_BLOCK:
+		/* Nothing changed in the module: the caller may simply retry. */
+		return -EAGAIN;
+	case TDH_MEM_PAGE_DEMOTE:
+	case TDH_MEM_PAGE_REMOVE:
+	case TDH_MEM_SEPT_REMOVE:
+		if (!op->blocked)
+			return -EAGAIN;
+		/*
+		 * BLOCK and TRACK were done, so the entry is tracked and
+		 * UNBLOCK may bring it back as it was.  If even that fails the
+		 * tables cannot be trusted any more.
+		 */
+		if (tdh_do_no_vcpus(kvm_tdx, TDH_MEM_RANGE_UNBLOCK, &in, &out))
+			return -EIO;
+		return -EAGAIN;
+	default:
+		/* Map path, TRACK (the blocked entry is not tracked), PAMT. */
+		return -EIO;
+	}
+}
+
+int tdx_handle_sept_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err)
+{
+	counter_inc(&kvm_tdx->errors);
+
+	switch (kvm_tdx->cfg.policy) {
+	case TDX_POLICY_RECOVER:
+		return tdx_recover(kvm_tdx, op);
+	case TDX_POLICY_UPSTREAM:
+	default:
+		/* KVM: TDX_BUG_ON -> KVM_BUG_ON; the MMU marks the VM bugged. */
+		(void)err;
+		return -EIO;
+	}
+}

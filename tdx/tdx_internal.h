@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Private to tdx/: struct kvm_tdx and the helpers the glue's files share.
+ */
+#ifndef TDPMMU_TDX_INTERNAL_H
+#define TDPMMU_TDX_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "tdpmmu/tdx.h"
+
+/* KVM's TD state as the glue tracks it (kvm_tdx->state). */
+enum tdx_td_state {
+	TD_STATE_INITIALIZED,
+	TD_STATE_RUNNABLE,
+};
+
+/* Per-2M-region DPAMT refcount (the kernel's pamt_refcount) and its pair. */
+struct tdx_pamt_ref {
+	hpa_t hpa2m;
+	u32 refcount;
+	hpa_t pair[2];		/* valid while refcount > 0 */
+	struct tdx_pamt_ref *next;
+};
+
+#define TDX_PAMT_HASH_BUCKETS 1024
+
+struct tdx_pamt_cache {
+	pthread_mutex_t lock;
+	hpa_t *pages;		/* 4K frames, used two at a time */
+	size_t nr, cap;
+};
+
+struct kvm_tdx {
+	struct kvm_tdx_config cfg;
+	struct frame_allocator *fa;
+	struct tdx_module *mod;
+	struct tdx_td *td;
+	hpa_t tdr_hpa;
+	hpa_t root_hpa;
+
+	const struct tdx_kick_ops *kick;
+	void *vm;
+
+	_Atomic int state;		/* enum tdx_td_state */
+	bool dpamt;
+
+	/* Global pamt_lock's role: 0<->1 transitions of the per-2M refcounts. */
+	pthread_mutex_t pamt_lock;
+	struct tdx_pamt_ref *pamt_hash[TDX_PAMT_HASH_BUCKETS];
+	struct tdx_pamt_cache pamt_cache;
+
+	atomic_ullong last_status;
+
+	/* struct tdx_stats, updated concurrently. */
+	atomic_ullong track_rounds;
+	atomic_ullong kicks;
+	atomic_ullong busy_retries;
+	atomic_ullong interrupted_retries;
+	atomic_ullong errors;
+};
+
+/* ---- tdx_seamcall.c: one SEAMCALL, the status remembered ---- */
+u64 tdx_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, struct tdx_module_args *args);
+
+static inline u64 tdx_gpa_level(gfn_t gfn, int pg_level)
+{
+	return gfn_to_gpa(gfn) | (u64)pg_level_to_tdx_sept_level(pg_level);
+}
+
+/* ---- tdx_track.c ---- */
+/* Kick every vCPU out of the TD (hold: keep them out until release). */
+void tdx_kick_all(struct kvm_tdx *kvm_tdx, bool hold);
+void tdx_release_all(struct kvm_tdx *kvm_tdx);
+/*
+ * tdh_do_no_vcpus: run @leaf with @in; on TDX_OPERAND_BUSY kick all vCPUs
+ * and hold them out, run it once more, release.  @out gets the registers of
+ * the last attempt.  Caller holds mmu_lock for write.
+ */
+u64 tdh_do_no_vcpus(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, const struct tdx_module_args *in,
+		    struct tdx_module_args *out);
+/* TDH.MEM.TRACK + kick (nothing before RUNNABLE).  0 or -EIO (policy). */
+int tdx_track(struct kvm_tdx *kvm_tdx);
+/* TDH.MEM.RANGE.BLOCK of the entry at @level covering @gfn.  0 or policy. */
+int tdx_block(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level);
+
+/* ---- tdx_pamt.c ---- */
+/* Take one pair from the cache (or allocate).  0 or -ENOMEM. */
+int tdx_pamt_pair_get(struct kvm_tdx *kvm_tdx, hpa_t pair[2]);
+/* Give a pair back to the cache. */
+void tdx_pamt_pair_put(struct kvm_tdx *kvm_tdx, const hpa_t pair[2]);
+/* After a successful 2M DEMOTE: the region's refcount becomes 512 with @pair. */
+void tdx_pamt_demoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2]);
+int tdx_topup_external_cache(void *opaque, int nr_ops);
+void tdx_pamt_init(struct kvm_tdx *kvm_tdx);
+/* After the TD is gone: free every pair and cached page. */
+void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx);
+
+/* ---- tdx_error.c: the error policy ---- */
+
+/* What the failed operation had done, so a recovering policy can undo it. */
+struct tdx_sept_op {
+	enum tdx_leaf leaf;	/* the SEAMCALL that failed */
+	gfn_t gfn;
+	int level;		/* PG level of the entry */
+	bool blocked;		/* the entry was BLOCKed (and tracked) by this op */
+};
+/*
+ * Decide what an unexpected status means.  UPSTREAM: -EIO (the MMU marks
+ * the VM bugged).  RECOVER: undo what can be undone (UNBLOCK) and return
+ * -EAGAIN, or -EIO when it cannot.
+ */
+int tdx_handle_sept_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err);
+
+/* ---- hooks (tdx_sept.c, tdx_split.c) ---- */
+int tdx_sept_link_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
+int tdx_sept_set_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn);
+int tdx_sept_remove_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn);
+int tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
+int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
+
+static inline bool tdx_is_runnable(struct kvm_tdx *kvm_tdx)
+{
+	return atomic_load(&kvm_tdx->state) == TD_STATE_RUNNABLE;
+}
+
+#endif /* TDPMMU_TDX_INTERNAL_H */

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Dynamic PAMT: the PAMT_4K level is populated per 2M region, on demand,
+ * with a pair of 4K pages (TDH.PHYMEM.PAMT.ADD/REMOVE).  The glue keeps a
+ * refcount per 2M region of host memory: 0->1 installs the pair, 1->0
+ * removes it; a 2M DEMOTE installs a pair itself and starts the region at
+ * 512.  Pairs come from a cache filled outside mmu_lock
+ * (topup_external_cache), so the locked sections need no allocation.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "tdx_internal.h"
+
+#define PAMT_2M_MASK (~(level_size(PG_LEVEL_2M) - 1))
+
+void tdx_pamt_init(struct kvm_tdx *kvm_tdx)
+{
+	pthread_mutex_init(&kvm_tdx->pamt_lock, NULL);
+	pthread_mutex_init(&kvm_tdx->pamt_cache.lock, NULL);
+}
+
+static struct tdx_pamt_ref **pamt_bucket(struct kvm_tdx *kvm_tdx, hpa_t hpa2m)
+{
+	return &kvm_tdx->pamt_hash[(hpa2m >> 21) % TDX_PAMT_HASH_BUCKETS];
+}
+
+static struct tdx_pamt_ref *pamt_ref_find(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, bool create)
+{
+	struct tdx_pamt_ref **b = pamt_bucket(kvm_tdx, hpa2m), *r;
+
+	for (r = *b; r; r = r->next)
+		if (r->hpa2m == hpa2m)
+			return r;
+	if (!create)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->hpa2m = hpa2m;
+	r->next = *b;
+	*b = r;
+	return r;
+}
+
+/* ---- the pair cache ---- */
+
+static int pamt_cache_push(struct tdx_pamt_cache *c, hpa_t hpa)
+{
+	if (c->nr == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		hpa_t *p = realloc(c->pages, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		c->pages = p;
+		c->cap = cap;
+	}
+	c->pages[c->nr++] = hpa;
+	return 0;
+}
+
+int tdx_pamt_pair_get(struct kvm_tdx *kvm_tdx, hpa_t pair[2])
+{
+	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
+	int r;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->nr >= 2) {
+		pair[0] = c->pages[--c->nr];
+		pair[1] = c->pages[--c->nr];
+		pthread_mutex_unlock(&c->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	/* Cache empty: the caller did not top up enough; allocate (may fail). */
+	r = frame_alloc(kvm_tdx->fa, PG_LEVEL_4K, &pair[0]);
+	if (r)
+		return r;
+	r = frame_alloc(kvm_tdx->fa, PG_LEVEL_4K, &pair[1]);
+	if (r) {
+		frame_free(kvm_tdx->fa, pair[0], PAGE_SIZE);
+		return r;
+	}
+	return 0;
+}
+
+void tdx_pamt_pair_put(struct kvm_tdx *kvm_tdx, const hpa_t pair[2])
+{
+	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
+	int i;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < 2; i++)
+		if (pamt_cache_push(c, pair[i]))
+			frame_free(kvm_tdx->fa, pair[i], PAGE_SIZE);
+	pthread_mutex_unlock(&c->lock);
+}
+
+int tdx_topup_external_cache(void *opaque, int nr_ops)
+{
+	struct kvm_tdx *kvm_tdx = opaque;
+	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
+	/* Up to two pairs per operation: a split needs R8's and DEMOTE's. */
+	size_t want = 4 * (size_t)(nr_ops > 0 ? nr_ops : 1);
+	int r = 0;
+
+	if (!kvm_tdx->dpamt)
+		return 0;
+
+	pthread_mutex_lock(&c->lock);
+	while (c->nr < want) {
+		hpa_t hpa;
+
+		r = frame_alloc(kvm_tdx->fa, PG_LEVEL_4K, &hpa);
+		if (r)
+			break;
+		r = pamt_cache_push(c, hpa);
+		if (r) {
+			frame_free(kvm_tdx->fa, hpa, PAGE_SIZE);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+/* ---- refcounts ---- */
+
+int tdx_pamt_get(struct kvm_tdx *kvm_tdx, hpa_t hpa)
+{
+	hpa_t hpa2m = hpa & PAMT_2M_MASK;
+	struct tdx_module_args args;
+	struct tdx_pamt_ref *ref;
+	struct tdx_sept_op op = { .leaf = TDH_PHYMEM_PAMT_ADD };
+	hpa_t pair[2];
+	u64 err;
+	int r;
+
+	if (!kvm_tdx->dpamt)
+		return 0;
+
+	pthread_mutex_lock(&kvm_tdx->pamt_lock);
+	ref = pamt_ref_find(kvm_tdx, hpa2m, true);
+	if (!ref) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (ref->refcount++) {
+		r = 0;
+		goto out;
+	}
+	r = tdx_pamt_pair_get(kvm_tdx, pair);
+	if (r) {
+		ref->refcount = 0;
+		goto out;
+	}
+	args = (struct tdx_module_args){ .rcx = hpa2m | 1, .rdx = pair[0], .r8 = pair[1] };
+	err = tdx_seamcall(kvm_tdx, TDH_PHYMEM_PAMT_ADD, &args);
+	if (unlikely(err)) {
+		ref->refcount = 0;
+		tdx_pamt_pair_put(kvm_tdx, pair);
+		r = tdx_handle_sept_error(kvm_tdx, &op, err);
+		goto out;
+	}
+	ref->pair[0] = pair[0];
+	ref->pair[1] = pair[1];
+out:
+	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
+	return r;
+}
+
+void tdx_pamt_put(struct kvm_tdx *kvm_tdx, hpa_t hpa)
+{
+	hpa_t hpa2m = hpa & PAMT_2M_MASK;
+	struct tdx_module_args args = { .rcx = hpa2m | 1 };
+	struct tdx_sept_op op = { .leaf = TDH_PHYMEM_PAMT_REMOVE };
+	struct tdx_pamt_ref *ref;
+	u64 err;
+
+	if (!kvm_tdx->dpamt)
+		return;
+
+	pthread_mutex_lock(&kvm_tdx->pamt_lock);
+	ref = pamt_ref_find(kvm_tdx, hpa2m, false);
+	if (!ref || !ref->refcount) {
+		/* A put without a get: the glue's bookkeeping is off. */
+		counter_inc(&kvm_tdx->errors);
+		goto out;
+	}
+	if (--ref->refcount)
+		goto out;
+	err = tdx_seamcall(kvm_tdx, TDH_PHYMEM_PAMT_REMOVE, &args);
+	if (unlikely(err)) {
+		/* The pair stays installed; keep owning it (freed at teardown). */
+		ref->refcount = 1;
+		tdx_handle_sept_error(kvm_tdx, &op, err);
+		goto out;
+	}
+	frame_free(kvm_tdx->fa, args.rdx, PAGE_SIZE);
+	frame_free(kvm_tdx->fa, args.r8, PAGE_SIZE);
+	ref->pair[0] = ref->pair[1] = 0;
+out:
+	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
+}
+
+void tdx_pamt_demoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2])
+{
+	struct tdx_pamt_ref *ref;
+
+	pthread_mutex_lock(&kvm_tdx->pamt_lock);
+	ref = pamt_ref_find(kvm_tdx, hpa2m, true);
+	/*
+	 * A mapped 2M page's region cannot have had a pair (AUG needs it
+	 * NDA), so the module accepted this one only if the count was 0.
+	 */
+	if (!ref || ref->refcount) {
+		counter_inc(&kvm_tdx->errors);
+		if (ref)
+			ref->refcount += PTRS_PER_PTE;
+		goto out;
+	}
+	ref->refcount = PTRS_PER_PTE;
+	ref->pair[0] = pair[0];
+	ref->pair[1] = pair[1];
+out:
+	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
+}
+
+void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx)
+{
+	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
+	size_t i;
+
+	/* The module is gone: pairs still installed are plain frames again. */
+	for (i = 0; i < TDX_PAMT_HASH_BUCKETS; i++) {
+		struct tdx_pamt_ref *r = kvm_tdx->pamt_hash[i], *next;
+
+		for (; r; r = next) {
+			next = r->next;
+			if (r->refcount) {
+				frame_free(kvm_tdx->fa, r->pair[0], PAGE_SIZE);
+				frame_free(kvm_tdx->fa, r->pair[1], PAGE_SIZE);
+			}
+			free(r);
+		}
+		kvm_tdx->pamt_hash[i] = NULL;
+	}
+	for (i = 0; i < c->nr; i++)
+		frame_free(kvm_tdx->fa, c->pages[i], PAGE_SIZE);
+	free(c->pages);
+	c->pages = NULL;
+	c->nr = c->cap = 0;
+	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&kvm_tdx->pamt_lock);
+}
+
+int tdx_topup_pamt_cache(struct kvm_tdx *kvm_tdx, int nr_ops)
+{
+	return tdx_topup_external_cache(kvm_tdx, nr_ops);
+}

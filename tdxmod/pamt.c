@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * PAMT: per-page metadata at 1G/2M/4K, sparse (one region per 1G, made on
+ * first use; 4K entries per 2M on first use), with the leaf rule, the
+ * page-acquisition checks and the Dynamic PAMT node of each 2M entry.
+ */
+#include <stdlib.h>
+
+#include "tdxmod_internal.h"
+
+struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc)
+{
+	u64 idx = hpa >> 30;
+	struct pamt_region *r, *expected = NULL;
+
+	if (idx >= PAMT_NR_REGIONS)
+		return NULL;
+	r = atomic_load_explicit(&mod->regions[idx], memory_order_acquire);
+	if (r || !alloc)
+		return r;
+	r = calloc(1, sizeof(*r));
+	BASE_ASSERT(r);
+	if (!atomic_compare_exchange_strong_explicit(&mod->regions[idx], &expected, r,
+						     memory_order_acq_rel, memory_order_acquire)) {
+		free(r);
+		return expected;
+	}
+	return r;
+}
+
+static struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc)
+{
+	struct pamt_entry *a = atomic_load_explicit(&r->e4k[i2m], memory_order_acquire);
+	struct pamt_entry *expected = NULL;
+
+	if (a || !alloc)
+		return a;
+	a = calloc(PTRS_PER_PTE, sizeof(*a));
+	BASE_ASSERT(a);
+	if (!atomic_compare_exchange_strong_explicit(&r->e4k[i2m], &expected, a,
+						     memory_order_acq_rel, memory_order_acquire)) {
+		free(a);
+		return expected;
+	}
+	return a;
+}
+
+/* The entry of @hpa at @level; with !alloc, NULL means "all NDA". */
+struct pamt_entry *pamt_entry_at(struct tdx_module *mod, hpa_t hpa, int level, bool alloc)
+{
+	struct pamt_region *r = pamt_region(mod, hpa, alloc);
+	int i2m = (int)((hpa >> 21) & 511);
+	struct pamt_entry *a;
+
+	if (!r)
+		return NULL;
+	if (level == 2)
+		return &r->e1g;
+	if (level == 1)
+		return &r->e2m[i2m];
+	a = pamt_4k_array(r, i2m, alloc);
+	return a ? &a[(hpa >> 12) & 511] : NULL;
+}
+
+struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa)
+{
+	struct pamt_region *r = pamt_region(mod, hpa, true);
+
+	return r ? &r->node[(hpa >> 21) & 511] : NULL;
+}
+
+void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner)
+{
+	u64 old = atomic_load(&e->word);
+
+	while (!atomic_compare_exchange_weak(&e->word, &old,
+					     (old & PAMT_IS_PAMT_PAGE) | (u64)pt |
+						     (owner << PAMT_OWNER_SHIFT)))
+		;
+	atomic_store(&e->bepoch, 0);
+}
+
+bool pamt_is_pamt_page(struct tdx_module *mod, hpa_t hpa)
+{
+	struct pamt_entry *e = pamt_entry_at(mod, hpa, 0, false);
+
+	return e && (atomic_load(&e->word) & PAMT_IS_PAMT_PAGE);
+}
+
+void pamt_set_pamt_page(struct tdx_module *mod, hpa_t hpa, bool on)
+{
+	struct pamt_entry *e = pamt_entry_at(mod, hpa, 0, true);
+
+	if (on)
+		atomic_fetch_or(&e->word, PAMT_IS_PAMT_PAGE);
+	else
+		atomic_fetch_and(&e->word, ~PAMT_IS_PAMT_PAGE);
+}
+
+/*
+ * Leaf rule: the largest level whose entry is not NDA.  With Dynamic PAMT a
+ * 2M entry that is NDA has no 4K entries below it (the walk ends there);
+ * a PT_PAMT 2M entry is a node and the walk goes on to 4K.
+ */
+static int pamt_walk_level(struct tdx_module *mod, hpa_t hpa, int target_level)
+{
+	struct pamt_region *r = pamt_region(mod, hpa, false);
+	enum tdx_pamt_pt pt2m;
+
+	if (target_level == 2 || (r && pamt_pt(&r->e1g) != PT_NDA))
+		return 2;
+	pt2m = r ? pamt_pt(&r->e2m[(hpa >> 21) & 511]) : PT_NDA;
+	if (target_level == 1 || (pt2m != PT_NDA && pt2m != PT_PAMT))
+		return 1;
+	if (tdx_dpamt(mod) && pt2m == PT_NDA)
+		return 1;
+	return 0;
+}
+
+u64 pamt_walk_lock(struct tdx_module *mod, hpa_t hpa, int target_level, bool ex,
+		   struct pamt_ref *ref)
+{
+	ref->level = pamt_walk_level(mod, hpa, target_level);
+	ref->e = pamt_entry_at(mod, hpa, ref->level, true);
+	ref->ex = ex;
+	ref->locked = false;
+	BASE_ASSERT(ref->e);
+	if (!sharex_try(&ref->e->lock, ex))
+		return TDX_OPERAND_BUSY;
+	ref->locked = true;
+	return TDX_SUCCESS;
+}
+
+void pamt_unlock(struct pamt_ref *ref)
+{
+	if (ref->locked)
+		sharex_release(&ref->e->lock, ref->ex);
+	ref->locked = false;
+}
+
+static bool pamt_is_2mb_range_free(struct tdx_module *mod, hpa_t hpa)
+{
+	struct pamt_region *r = pamt_region(mod, hpa, false);
+	struct pamt_entry *a;
+
+	if (!r)
+		return true;
+	a = pamt_4k_array(r, (int)((hpa >> 21) & 511), false);
+	if (!a)
+		return true;
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		if (atomic_load(&a[i].word) & (PAMT_PT_MASK | PAMT_IS_PAMT_PAGE))
+			return false;
+	return true;
+}
+
+u64 pamt_check_and_lock_free(struct tdx_module *mod, hpa_t hpa, int level, u32 operand,
+			     struct pamt_ref *ref)
+{
+	u64 err;
+
+	ref->locked = false;
+	if (!hpa_valid(hpa, tdx_level_size(level)))
+		return TDX_OPERAND_INVALID | operand;
+	err = pamt_walk_lock(mod, hpa, level, true, ref);
+	if (err)
+		return err | operand;
+	if (ref->level != level) {
+		err = TDX_PAGE_METADATA_INCORRECT;
+		if (tdx_dpamt(mod) && ref->level == 1 && pamt_pt(ref->e) == PT_NDA)
+			err = TDX_MISSING_PAMT_PAGE_PAIR;
+		goto fail;
+	}
+	if (pamt_pt(ref->e) != PT_NDA) {
+		err = TDX_PAGE_METADATA_INCORRECT;
+		goto fail;
+	}
+	if (level == 0 && pamt_is_pamt_page(mod, hpa)) {
+		err = TDX_PAGE_METADATA_INCORRECT;
+		goto fail;
+	}
+	if (level == 1 && !pamt_is_2mb_range_free(mod, hpa)) {
+		err = TDX_PAGE_METADATA_INCORRECT;
+		goto fail;
+	}
+	return TDX_SUCCESS;
+fail:
+	pamt_unlock(ref);
+	return err | operand;
+}
+
+struct pamt_entry *pamt_leaf(struct tdx_module *mod, hpa_t hpa, int *level)
+{
+	struct pamt_region *r = pamt_region(mod, hpa, false);
+	struct pamt_entry *e;
+	enum tdx_pamt_pt pt2m;
+
+	*level = 0;
+	if (!r)
+		return NULL;
+	if (pamt_pt(&r->e1g) != PT_NDA) {
+		*level = 2;
+		return &r->e1g;
+	}
+	e = &r->e2m[(hpa >> 21) & 511];
+	pt2m = pamt_pt(e);
+	if (pt2m != PT_NDA && pt2m != PT_PAMT) {
+		*level = 1;
+		return e;
+	}
+	return pamt_entry_at(mod, hpa, 0, false);
+}
+
+void pamt_inc_page_count(struct tdx_module *mod, hpa_t hpa)
+{
+	if (tdx_dpamt(mod))
+		atomic_fetch_add(&pamt_node(mod, hpa)->page_count, 1);
+}
+
+bool pamt_dec_page_count(struct tdx_module *mod, hpa_t hpa)
+{
+	if (!tdx_dpamt(mod))
+		return false;
+	return atomic_fetch_sub(&pamt_node(mod, hpa)->page_count, 1) == 1;
+}
+
+int tdxmod_pamt_lookup(struct tdx_module *mod, hpa_t hpa, struct tdx_pamt_info *info)
+{
+	int level;
+	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
+	struct pamt_region *r = pamt_region(mod, hpa, false);
+
+	info->tdx_level = level;
+	info->pt = e ? pamt_pt(e) : PT_NDA;
+	info->owner = e ? pamt_owner(e) : 0;
+	info->bepoch = e ? atomic_load(&e->bepoch) : 0;
+	info->locked = e ? atomic_load(&e->lock) != 0 : false;
+	info->dpamt_pair = r && pamt_pt(&r->e2m[(hpa >> 21) & 511]) == PT_PAMT;
+	info->dpamt_page_count = r ? atomic_load(&r->node[(hpa >> 21) & 511].page_count) : 0;
+	return 0;
+}
+
+bool tdxmod_is_pamt_page(struct tdx_module *mod, hpa_t hpa)
+{
+	return pamt_is_pamt_page(mod, hpa);
+}

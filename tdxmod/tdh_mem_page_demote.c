@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TDH.MEM.PAGE.DEMOTE: split a 2M (1G) leaf into 512 4K (2M) leaves in the
+ * new S-EPT page R8.  With Dynamic PAMT a 2M split takes the PAMT page
+ * pair for the new 4K PAMT entries in R12/R13.
+ */
+#include "tdxmod_internal.h"
+
+#define DEMOTE_L2_SEPT_ADD_MODE BIT_ULL(0)
+
+static bool pamt_page_free_4k(struct tdx_module *mod, hpa_t hpa)
+{
+	int level;
+	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
+
+	return (!e || pamt_pt(e) == PT_NDA) && !pamt_is_pamt_page(mod, hpa);
+}
+
+/* DPAMT pair checks of pamt_demote: alignment, then free-ness. */
+static u64 demote_check_pair(struct tdx_module *mod, hpa_t hpa0, hpa_t hpa1)
+{
+	if (!hpa_valid(hpa0, PAGE_SIZE))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_R12;
+	if (!hpa_valid(hpa1, PAGE_SIZE))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_R13;
+	if (!pamt_page_free_4k(mod, hpa0))
+		return TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R12;
+	if (!pamt_page_free_4k(mod, hpa1) || hpa1 == hpa0)
+		return TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R13;
+	return TDX_SUCCESS;
+}
+
+/* Split the PAMT of a page mapped at @level into 512 entries one level down. */
+static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_entry *pe,
+			hpa_t hpa0, hpa_t hpa1)
+{
+	struct tdx_module *mod = td->mod;
+	u64 owner = pamt_owner(pe);
+
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		pamt_set(pamt_entry_at(mod, page + i * tdx_level_size(level - 1), level - 1, true),
+			 PT_REG, owner);
+	if (level == 1 && tdx_dpamt(mod)) {
+		struct dpamt_node *n = pamt_node(mod, page);
+
+		atomic_store(&n->hpa0, hpa0);
+		atomic_store(&n->hpa1, hpa1);
+		atomic_store(&n->page_count, PTRS_PER_PTE);
+		pamt_set_pamt_page(mod, hpa0, true);
+		pamt_set_pamt_page(mod, hpa1, true);
+		pamt_set(pe, PT_PAMT, 0);
+	} else {
+		pamt_set(pe, PT_NDA, 0);
+	}
+}
+
+u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
+{
+	struct tdx_module *mod = td->mod;
+	u64 orig_rcx = args->rcx, orig_rdx = args->rdx;
+	hpa_t new_page = args->r8;
+	struct pamt_ref sept_ref = { 0 }, page_ref = { 0 };
+	enum tdx_sept_state s;
+	struct sept_page *sp;
+	struct sept_walk w;
+	hpa_t page;
+	u64 err, child;
+
+	if (args->rdx & ~DEMOTE_L2_SEPT_ADD_MODE) {
+		args->rcx = 0;
+		args->rdx = 0;
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX;
+	}
+	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, false, &w);
+	if (err)
+		return err;
+	s = septe_state(w.entry);
+	if (s != TDX_SEPT_MAPPED && s != TDX_SEPT_BLOCKED && s != TDX_SEPT_PENDING &&
+	    s != TDX_SEPT_PENDING_BLOCKED) {
+		sept_set_details(args, w.entry, w.level);
+		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
+		goto out_unlock;
+	}
+	page = septe_pa(w.entry);
+	if (tdx_tracking_required(td) && sept_state_tlb_tracking_required(s)) {
+		if (!sept_state_any_blocked(s)) {
+			sept_set_details(args, w.entry & ~SEPTE_ACCEPT_MASK, w.level);
+			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
+			goto out_unlock;
+		}
+		if (!tdx_is_tlb_tracked(td, atomic_load(&sept_bepoch_entry(mod, w.entry, w.level)->bepoch))) {
+			err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
+			goto out_unlock;
+		}
+	}
+	err = pamt_check_and_lock_free(mod, new_page, 0, TDX_OPERAND_ID_R8, &sept_ref);
+	if (err)
+		goto out_unlock;
+	/* Nothing is committed yet: a pending interrupt just restarts the call. */
+	if (tdx_host_interrupt_pending(mod)) {
+		args->rcx = orig_rcx;
+		args->rdx = orig_rdx;
+		err = TDX_INTERRUPTED_RESTARTABLE;
+		goto out_sept_page;
+	}
+	err = pamt_walk_lock(mod, page, w.level, true, &page_ref);
+	if (err) {
+		err |= TDX_OPERAND_ID_RCX;
+		goto out_sept_page;
+	}
+	BASE_ASSERT(page_ref.level == w.level && pamt_pt(page_ref.e) == PT_REG);
+	if (w.level == 1 && tdx_dpamt(mod)) {
+		err = demote_check_pair(mod, args->r12, args->r13);
+		if (err)
+			goto out_page;
+	}
+
+	/* Commit: 512 unblocked, unlocked copies of the entry, PA stepping. */
+	sp = sept_page_alloc(new_page, w.level - 1);
+	BASE_ASSERT(sp);
+	child = septe_make(sept_state_unblocked(s), 0);
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		atomic_store(&sp->e[i], child | (page + i * tdx_level_size(w.level - 1)));
+	pamt_demote(td, page, w.level, page_ref.e, args->r12, args->r13);
+	pamt_set(sept_ref.e, PT_EPT, tdr_owner(td));
+	pamt_inc_page_count(mod, new_page);
+	atomic_fetch_add(&td->chldcnt, 1);
+	atomic_store_explicit(&w.sp->child[w.idx], sp, memory_order_release);
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_NL_MAPPED, new_page));
+	pamt_unlock(&page_ref);
+	pamt_unlock(&sept_ref);
+	goto out;
+
+out_page:
+	pamt_unlock(&page_ref);
+out_sept_page:
+	pamt_unlock(&sept_ref);
+out_unlock:
+	sept_lock_release(sept_walk_ptr(&w));
+out:
+	tdx_sept_leaf_release(td, false);
+	return err;
+}

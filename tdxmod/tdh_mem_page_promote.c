@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TDH.MEM.PAGE.PROMOTE: merge 512 uniform, contiguous children into one
+ * leaf at the non-leaf entry's level and free the child S-EPT page.
+ * RCX out = the freed S-EPT page (| hint); DPAMT 2M: R12/R13 = the pair.
+ */
+#include "tdxmod_internal.h"
+
+/* Merge the PAMT entries one level below @level into the entry at @level. */
+static void pamt_promote(struct tdx_td *td, hpa_t page, int level, struct tdx_module_args *args)
+{
+	struct tdx_module *mod = td->mod;
+	struct pamt_entry *pe = pamt_entry_at(mod, page, level, true);
+	u64 owner = pamt_owner(pamt_entry_at(mod, page, level - 1, true));
+
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
+		struct pamt_entry *c =
+			pamt_entry_at(mod, page + i * tdx_level_size(level - 1), level - 1, true);
+
+		BASE_ASSERT(pamt_pt(c) == PT_REG && pamt_owner(c) == owner);
+		pamt_set(c, PT_NDA, 0);
+	}
+	if (level == 1 && tdx_dpamt(mod) && pamt_pt(pe) == PT_PAMT) {
+		struct dpamt_node *n = pamt_node(mod, page);
+
+		args->r12 = atomic_load(&n->hpa0);
+		args->r13 = atomic_load(&n->hpa1);
+		pamt_set_pamt_page(mod, args->r12, false);
+		pamt_set_pamt_page(mod, args->r13, false);
+		atomic_store(&n->hpa0, 0);
+		atomic_store(&n->hpa1, 0);
+		atomic_store(&n->page_count, 0);
+	}
+	pamt_set(pe, PT_REG, owner);
+}
+
+static bool promote_conditions_ok(struct sept_page *child, int level)
+{
+	u64 c0 = atomic_load(&child->e[0]);
+	enum tdx_sept_state s0 = septe_state(c0);
+	hpa_t pa0 = septe_pa(c0);
+
+	if ((s0 != TDX_SEPT_MAPPED && s0 != TDX_SEPT_PENDING) ||
+	    (pa0 & (tdx_level_size(level) - 1)))
+		return false;
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
+		u64 c = atomic_load(&child->e[i]);
+
+		if (septe_state(c) != s0 || !septe_leaf(c) || septe_accept_counter(c) ||
+		    septe_pa(c) != pa0 + i * tdx_level_size(level - 1))
+			return false;
+	}
+	return true;
+}
+
+u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
+{
+	struct tdx_module *mod = td->mod;
+	/* 1.5 takes the tree lock shared and locks every child; 2.0 takes it exclusive. */
+	bool tree_ex = mod->cfg.version == TDX_MODULE_2_0;
+	u64 orig_rcx = args->rcx, orig_rdx = args->rdx;
+	int nr_locked = 0;
+	enum tdx_sept_state s;
+	struct sept_page *child;
+	struct pamt_ref ref;
+	struct sept_walk w;
+	hpa_t sept_pa, pa0;
+	bool hint;
+	u64 err, c0;
+
+	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, tree_ex, &w);
+	if (err)
+		return err;
+	s = septe_state(w.entry);
+	if (s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_NL_BLOCKED) {
+		sept_set_details(args, w.entry, w.level);
+		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
+		goto out_unlock;
+	}
+	sept_pa = septe_pa(w.entry);
+	err = pamt_walk_lock(mod, sept_pa, 0, true, &ref);
+	if (err) {
+		err |= TDX_OPERAND_ID_RCX;
+		goto out_unlock;
+	}
+	if (tdx_tracking_required(td)) {
+		if (s != TDX_SEPT_NL_BLOCKED) {
+			sept_set_details(args, w.entry, w.level);
+			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
+			goto out_pamt;
+		}
+		if (!tdx_is_tlb_tracked(td, atomic_load(&ref.e->bepoch))) {
+			err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
+			goto out_pamt;
+		}
+	}
+	child = sept_child(w.sp, w.idx);
+	if (!tree_ex) {
+		for (; nr_locked < PTRS_PER_PTE; nr_locked++) {
+			if (sept_lock_acquire_host(&child->e[nr_locked])) {
+				err = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+				goto out_children;
+			}
+		}
+	}
+	if (!promote_conditions_ok(child, w.level)) {
+		err = TDX_EPT_INVALID_PROMOTE_CONDITIONS | TDX_OPERAND_ID_RCX;
+		goto out_children;
+	}
+	if (tdx_host_interrupt_pending(mod)) {
+		args->rcx = orig_rcx;
+		args->rdx = orig_rdx;
+		err = TDX_INTERRUPTED_RESTARTABLE;
+		goto out_children;
+	}
+
+	/* Commit. */
+	c0 = atomic_load(&child->e[0]);
+	pa0 = septe_pa(c0);
+	pamt_promote(td, pa0, w.level, args);
+	pamt_set(ref.e, PT_NDA, 0);
+	hint = pamt_dec_page_count(mod, sept_pa);
+	atomic_fetch_sub(&td->chldcnt, 1);
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(septe_state(c0), pa0));
+	/* The retired page keeps its (now stale) entries for lock-free walkers. */
+	for (int i = 0; i < nr_locked; i++)
+		sept_lock_release(&child->e[i]);
+	sept_page_retire(td, child);
+	pamt_unlock(&ref);
+	args->rcx = sept_pa | (hint ? TDX_PAMT_REMOVAL_HINT : 0);
+	goto out;
+
+out_children:
+	for (int i = 0; i < nr_locked; i++)
+		sept_lock_release(&child->e[i]);
+out_pamt:
+	pamt_unlock(&ref);
+out_unlock:
+	sept_lock_release(sept_walk_ptr(&w));
+out:
+	tdx_sept_leaf_release(td, tree_ex);
+	return err;
+}

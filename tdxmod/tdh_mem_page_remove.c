@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TDH.MEM.PAGE.REMOVE: take a leaf page away from the TD (blocked and
+ * tracked first once the TD is RUNNABLE).  RCX out = the page (| hint).
+ */
+#include "tdxmod_internal.h"
+
+u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
+{
+	struct tdx_module *mod = td->mod;
+	enum tdx_sept_state s;
+	struct pamt_ref ref;
+	struct sept_walk w;
+	hpa_t page;
+	bool hint = false;
+	u64 err;
+
+	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, 2, false, &w);
+	if (err)
+		return err;
+	s = septe_state(w.entry);
+	if (!septe_leaf(w.entry)) {
+		sept_set_details(args, w.entry, w.level);
+		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
+		goto out_unlock;
+	}
+	page = septe_pa(w.entry);
+	err = pamt_walk_lock(mod, page, w.level, true, &ref);
+	if (err) {
+		err |= TDX_OPERAND_ID_RCX;
+		goto out_unlock;
+	}
+	if (tdx_tracking_required(td) && sept_state_tlb_tracking_required(s)) {
+		if (!sept_state_any_blocked(s)) {
+			sept_set_details(args, w.entry, w.level);
+			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
+			goto out_pamt;
+		}
+		if (!tdx_is_tlb_tracked(td, atomic_load(&ref.e->bepoch))) {
+			err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
+			goto out_pamt;
+		}
+	}
+	pamt_set(ref.e, PT_NDA, 0);
+	if (w.level == 0)
+		hint = pamt_dec_page_count(mod, page);
+	atomic_fetch_sub(&td->chldcnt, tdx_level_pages(w.level));
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_FREE, 0));
+	pamt_unlock(&ref);
+	args->rcx = page | (hint ? TDX_PAMT_REMOVAL_HINT : 0);
+	goto out;
+
+out_pamt:
+	pamt_unlock(&ref);
+out_unlock:
+	sept_lock_release(sept_walk_ptr(&w));
+out:
+	tdx_sept_leaf_release(td, false);
+	return err;
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TDH.MEM.SEPT.REMOVE: free an empty S-EPT page (its parent entry blocked
+ * and tracked once the TD is RUNNABLE).  RCX out = the page (| hint).
+ */
+#include "tdxmod_internal.h"
+
+u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
+{
+	struct tdx_module *mod = td->mod;
+	enum tdx_sept_state s;
+	struct sept_page *child;
+	struct pamt_ref ref;
+	struct sept_walk w;
+	hpa_t page;
+	bool hint;
+	u64 err;
+
+	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, TDX_SEPT_MAX_LEVEL, true, &w);
+	if (err)
+		return err;
+	s = septe_state(w.entry);
+	if (s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_NL_BLOCKED) {
+		sept_set_details(args, w.entry, w.level);
+		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
+		goto out_unlock;
+	}
+	page = septe_pa(w.entry);
+	err = pamt_walk_lock(mod, page, 0, true, &ref);
+	if (err) {
+		err |= TDX_OPERAND_ID_RCX;
+		goto out_unlock;
+	}
+	if (tdx_tracking_required(td)) {
+		if (s != TDX_SEPT_NL_BLOCKED) {
+			sept_set_details(args, w.entry, w.level);
+			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
+			goto out_pamt;
+		}
+		if (!tdx_is_tlb_tracked(td, atomic_load(&ref.e->bepoch))) {
+			err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
+			goto out_pamt;
+		}
+	}
+	child = sept_child(w.sp, w.idx);
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
+		if (septe_state(atomic_load(&child->e[i])) != TDX_SEPT_FREE) {
+			sept_set_details(args, w.entry, w.level);
+			err = TDX_EPT_PAGE_NOT_FREE | TDX_OPERAND_ID_RCX;
+			goto out_pamt;
+		}
+	}
+	pamt_set(ref.e, PT_NDA, 0);
+	hint = pamt_dec_page_count(mod, page);
+	atomic_fetch_sub(&td->chldcnt, 1);
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_FREE, 0));
+	/* The child pointer stays: a lock-free walker may still follow it. */
+	sept_page_retire(td, child);
+	pamt_unlock(&ref);
+	args->rcx = page | (hint ? TDX_PAMT_REMOVAL_HINT : 0);
+	goto out;
+
+out_pamt:
+	pamt_unlock(&ref);
+out_unlock:
+	sept_lock_release(sept_walk_ptr(&w));
+out:
+	tdx_sept_leaf_release(td, true);
+	return err;
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TDH.PHYMEM.PAMT.ADD / REMOVE (2.0 with Dynamic PAMT): install or take
+ * back the pair of 4K pages that holds a 2M region's PAMT_4K entries.
+ */
+#include "tdxmod_internal.h"
+
+#define PAMT_PAGE_INFO_LEVEL_2M 1ULL
+
+static bool pamt_rcx_valid(u64 rcx)
+{
+	hpa_t hpa = rcx & ~0xFFFULL;
+
+	return (rcx & 0xFFF) == PAMT_PAGE_INFO_LEVEL_2M && hpa_valid(hpa, tdx_level_size(1));
+}
+
+static bool pamt_page_free(struct tdx_module *mod, hpa_t hpa)
+{
+	int level;
+	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
+
+	return (!e || pamt_pt(e) == PT_NDA) && !pamt_is_pamt_page(mod, hpa);
+}
+
+u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args)
+{
+	struct tdx_module *mod = td->mod;
+	hpa_t hpa = args->rcx & ~0xFFFULL, hpa0 = args->rdx, hpa1 = args->r8;
+	struct pamt_entry *e1g, *e2m;
+	struct dpamt_node *n;
+	u64 err = TDX_SUCCESS;
+
+	if (!tdx_dpamt(mod))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+	if (!pamt_rcx_valid(args->rcx))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+	if (!hpa_valid(hpa0, PAGE_SIZE))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX;
+	if (!hpa_valid(hpa1, PAGE_SIZE))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8;
+	e1g = pamt_entry_at(mod, hpa, 2, true);
+	e2m = pamt_entry_at(mod, hpa, 1, true);
+	if (!sharex_try_ex(&e2m->lock))
+		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+	if (pamt_pt(e1g) != PT_NDA || pamt_pt(e2m) != PT_NDA) {
+		err = TDX_HPA_RANGE_NOT_FREE | TDX_OPERAND_ID_RCX;
+		goto out;
+	}
+	if (!pamt_page_free(mod, hpa0)) {
+		err = TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_RDX;
+		goto out;
+	}
+	if (!pamt_page_free(mod, hpa1) || hpa1 == hpa0) {
+		err = TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R8;
+		goto out;
+	}
+	n = pamt_node(mod, hpa);
+	atomic_store(&n->hpa0, hpa0);
+	atomic_store(&n->hpa1, hpa1);
+	atomic_store(&n->page_count, 0);
+	pamt_set_pamt_page(mod, hpa0, true);
+	pamt_set_pamt_page(mod, hpa1, true);
+	pamt_set(e2m, PT_PAMT, 0);
+out:
+	sharex_release(&e2m->lock, true);
+	return err;
+}
+
+u64 tdh_phymem_pamt_remove(struct tdx_td *td, struct tdx_module_args *args)
+{
+	struct tdx_module *mod = td->mod;
+	hpa_t hpa = args->rcx & ~0xFFFULL;
+	struct pamt_entry *e2m;
+	struct dpamt_node *n;
+	u64 err = TDX_SUCCESS;
+
+	if (!tdx_dpamt(mod))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+	if (!pamt_rcx_valid(args->rcx))
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+	e2m = pamt_entry_at(mod, hpa, 1, true);
+	if (!sharex_try_ex(&e2m->lock))
+		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+	if (pamt_pt(e2m) != PT_PAMT) {
+		err = TDX_NO_PAMT_PAGE_PAIR | TDX_OPERAND_ID_RCX;
+		goto out;
+	}
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
+		struct pamt_entry *e = pamt_entry_at(mod, hpa + i * PAGE_SIZE, 0, false);
+
+		if (e && pamt_pt(e) != PT_NDA) {
+			err = TDX_PAMT_PAGE_NOT_EMPTY | TDX_OPERAND_ID_RCX;
+			goto out;
+		}
+	}
+	n = pamt_node(mod, hpa);
+	args->rdx = atomic_load(&n->hpa0);
+	args->r8 = atomic_load(&n->hpa1);
+	pamt_set_pamt_page(mod, args->rdx, false);
+	pamt_set_pamt_page(mod, args->r8, false);
+	atomic_store(&n->hpa0, 0);
+	atomic_store(&n->hpa1, 0);
+	pamt_set(e2m, PT_NDA, 0);
+out:
+	sharex_release(&e2m->lock, true);
+	return err;
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The module and its TDs: creation, teardown, the SEAMCALL dispatcher
+ * (count, inject, run), and the simple inspection getters.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tdxmod_internal.h"
+
+static const char *const tdx_leaf_names[NR_TDX_LEAVES] = {
+	[TDH_MEM_PAGE_ADD] = "TDH.MEM.PAGE.ADD",
+	[TDH_MEM_SEPT_ADD] = "TDH.MEM.SEPT.ADD",
+	[TDH_MEM_PAGE_AUG] = "TDH.MEM.PAGE.AUG",
+	[TDH_MEM_RANGE_BLOCK] = "TDH.MEM.RANGE.BLOCK",
+	[TDH_MEM_RANGE_UNBLOCK] = "TDH.MEM.RANGE.UNBLOCK",
+	[TDH_MEM_TRACK] = "TDH.MEM.TRACK",
+	[TDH_MEM_PAGE_DEMOTE] = "TDH.MEM.PAGE.DEMOTE",
+	[TDH_MEM_PAGE_PROMOTE] = "TDH.MEM.PAGE.PROMOTE",
+	[TDH_MEM_PAGE_REMOVE] = "TDH.MEM.PAGE.REMOVE",
+	[TDH_MEM_SEPT_REMOVE] = "TDH.MEM.SEPT.REMOVE",
+	[TDH_MR_FINALIZE] = "TDH.MR.FINALIZE",
+	[TDH_PHYMEM_PAMT_ADD] = "TDH.PHYMEM.PAMT.ADD",
+	[TDH_PHYMEM_PAMT_REMOVE] = "TDH.PHYMEM.PAMT.REMOVE",
+	[TDH_VP_ENTER] = "TDH.VP.ENTER",
+	[TDG_MEM_PAGE_ACCEPT] = "TDG.MEM.PAGE.ACCEPT",
+};
+
+const char *tdx_leaf_name(enum tdx_leaf leaf)
+{
+	if ((unsigned int)leaf >= NR_TDX_LEAVES)
+		return NULL;
+	return tdx_leaf_names[leaf];
+}
+
+int tdx_leaf_from_name(const char *name)
+{
+	for (int i = 0; i < NR_TDX_LEAVES; i++)
+		if (!strcmp(tdx_leaf_names[i], name))
+			return i;
+	return -1;
+}
+
+static const struct {
+	enum tdx_sept_state s;
+	const char *name;
+} tdx_sept_state_names[] = {
+	{ TDX_SEPT_FREE, "FREE" },
+	{ TDX_SEPT_BLOCKED, "BLOCKED" },
+	{ TDX_SEPT_PENDING, "PENDING" },
+	{ TDX_SEPT_PENDING_BLOCKED, "PENDING_BLOCKED" },
+	{ TDX_SEPT_MAPPED, "MAPPED" },
+	{ TDX_SEPT_NL_BLOCKED, "NL_BLOCKED" },
+	{ TDX_SEPT_NL_MAPPED, "NL_MAPPED" },
+};
+
+const char *tdx_sept_state_name(enum tdx_sept_state s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tdx_sept_state_names); i++)
+		if (tdx_sept_state_names[i].s == s)
+			return tdx_sept_state_names[i].name;
+	return NULL;
+}
+
+int tdx_sept_state_from_name(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(tdx_sept_state_names); i++)
+		if (!strcmp(tdx_sept_state_names[i].name, name))
+			return (int)tdx_sept_state_names[i].s;
+	return -1;
+}
+
+struct tdx_module *tdxmod_create(const struct tdx_module_config *cfg)
+{
+	struct tdx_module *mod = calloc(1, sizeof(*mod));
+
+	if (!mod)
+		return NULL;
+	mod->cfg = *cfg;
+	/* Dynamic PAMT exists only in 2.0 modules. */
+	if (mod->cfg.version != TDX_MODULE_2_0)
+		mod->cfg.dpamt = false;
+	if (mod->cfg.max_vcpus < mod->cfg.nr_vcpus)
+		mod->cfg.max_vcpus = mod->cfg.nr_vcpus;
+	mod->regions = calloc(PAMT_NR_REGIONS, sizeof(*mod->regions));
+	if (!mod->regions) {
+		free(mod);
+		return NULL;
+	}
+	pthread_mutex_init(&mod->prng_lock, NULL);
+	prng_seed(&mod->prng, cfg->seed);
+	return mod;
+}
+
+void tdxmod_destroy(struct tdx_module *mod)
+{
+	if (!mod)
+		return;
+	for (u64 i = 0; i < PAMT_NR_REGIONS; i++) {
+		struct pamt_region *r = atomic_load(&mod->regions[i]);
+
+		if (!r)
+			continue;
+		for (int j = 0; j < PTRS_PER_PTE; j++)
+			free(atomic_load(&r->e4k[j]));
+		free(r);
+	}
+	free((void *)mod->regions);
+	pthread_mutex_destroy(&mod->prng_lock);
+	free(mod);
+}
+
+struct tdx_td *tdxmod_td_create(struct tdx_module *mod, hpa_t tdr_hpa, hpa_t root_hpa)
+{
+	struct tdx_td *td;
+	struct pamt_entry *e;
+
+	if (!hpa_valid(tdr_hpa, PAGE_SIZE) || !hpa_valid(root_hpa, PAGE_SIZE) ||
+	    tdr_hpa == root_hpa)
+		return NULL;
+	td = calloc(1, sizeof(*td));
+	if (!td)
+		return NULL;
+	td->mod = mod;
+	td->tdr_hpa = tdr_hpa;
+	td->root = sept_page_alloc(root_hpa, TDX_SEPT_MAX_LEVEL);
+	td->nr_vcpus = mod->cfg.nr_vcpus;
+	td->vcpus = calloc(mod->cfg.max_vcpus ? mod->cfg.max_vcpus : 1, sizeof(*td->vcpus));
+	if (!td->root || !td->vcpus) {
+		if (td->root)
+			sept_page_free(td->root);
+		free(td->vcpus);
+		free(td);
+		return NULL;
+	}
+	for (int i = 0; i < mod->cfg.max_vcpus; i++)
+		pthread_mutex_init(&td->vcpus[i].tlb_lock, NULL);
+	atomic_init(&td->op_state, TDX_OP_STATE_INITIALIZED);
+	/* The module starts counting epochs at 1. */
+	atomic_init(&td->td_epoch, 1);
+	for (int i = 0; i < NR_TDX_LEAVES; i++)
+		fault_inject_init(&td->inject[i]);
+	pthread_mutex_init(&td->retired_lock, NULL);
+
+	/*
+	 * TDR and the root (a TDCS page in the module) are the TD's control
+	 * pages; the model does not demand a DPAMT pair for them nor count
+	 * them in the pair's page count (TDH.MNG.CREATE is not modelled).
+	 */
+	e = pamt_entry_at(mod, tdr_hpa, 0, true);
+	pamt_set(e, PT_TDR, tdr_hpa >> PAGE_SHIFT);
+	e = pamt_entry_at(mod, root_hpa, 0, true);
+	pamt_set(e, PT_TDCX, tdr_hpa >> PAGE_SHIFT);
+	return td;
+}
+
+struct td_destroy_ctx {
+	struct tdx_td *td;
+	void (*reclaim)(void *arg, hpa_t hpa, u64 size);
+	void *arg;
+};
+
+static void td_release_page(struct td_destroy_ctx *c, hpa_t hpa, int level, bool report)
+{
+	struct tdx_module *mod = c->td->mod;
+	struct pamt_entry *e = pamt_entry_at(mod, hpa, level, false);
+
+	if (e && report && level == 0)
+		pamt_dec_page_count(mod, hpa);
+	if (e)
+		pamt_set(e, PT_NDA, 0);
+	if (report && c->reclaim)
+		c->reclaim(c->arg, hpa, tdx_level_size(level));
+}
+
+static void td_destroy_page(struct td_destroy_ctx *c, struct sept_page *sp)
+{
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
+		u64 e = atomic_load(&sp->e[i]);
+		struct sept_page *child;
+
+		if (septe_state(e) == TDX_SEPT_FREE)
+			continue;
+		if (septe_leaf(e)) {
+			td_release_page(c, septe_pa(e), sp->level, true);
+			continue;
+		}
+		child = sept_child(sp, i);
+		if (child) {
+			td_destroy_page(c, child);
+			td_release_page(c, child->hpa, 0, true);
+			sept_page_free(child);
+		}
+	}
+}
+
+/*
+ * Reports every page the TD still holds: mapped pages at their mapping
+ * size and S-EPT pages.  The TDR and the root page came from the caller
+ * of tdxmod_td_create and are not reported (their PAMT entries are freed).
+ */
+void tdxmod_td_destroy(struct tdx_td *td, void (*reclaim)(void *arg, hpa_t hpa, u64 size),
+		       void *arg)
+{
+	struct td_destroy_ctx c = { td, reclaim, arg };
+
+	if (!td)
+		return;
+	td_destroy_page(&c, td->root);
+	td_release_page(&c, td->root->hpa, 0, false);
+	td_release_page(&c, td->tdr_hpa, 0, false);
+	sept_page_free(td->root);
+	while (td->retired) {
+		struct sept_page *sp = td->retired;
+
+		td->retired = sp->retired_next;
+		sept_page_free(sp);
+	}
+	for (int i = 0; i < td->mod->cfg.max_vcpus; i++) {
+		free(td->vcpus[i].tlb);
+		pthread_mutex_destroy(&td->vcpus[i].tlb_lock);
+	}
+	free(td->vcpus);
+	for (int i = 0; i < NR_TDX_LEAVES; i++)
+		fault_inject_destroy(&td->inject[i]);
+	pthread_mutex_destroy(&td->retired_lock);
+	free(td);
+}
+
+typedef u64 (*tdx_leaf_fn)(struct tdx_td *td, struct tdx_module_args *args);
+
+static const tdx_leaf_fn tdx_leaf_fns[NR_TDX_LEAVES] = {
+	[TDH_MEM_PAGE_ADD] = tdh_mem_page_add,
+	[TDH_MEM_SEPT_ADD] = tdh_mem_sept_add,
+	[TDH_MEM_PAGE_AUG] = tdh_mem_page_aug,
+	[TDH_MEM_RANGE_BLOCK] = tdh_mem_range_block,
+	[TDH_MEM_RANGE_UNBLOCK] = tdh_mem_range_unblock,
+	[TDH_MEM_TRACK] = tdh_mem_track,
+	[TDH_MEM_PAGE_DEMOTE] = tdh_mem_page_demote,
+	[TDH_MEM_PAGE_PROMOTE] = tdh_mem_page_promote,
+	[TDH_MEM_PAGE_REMOVE] = tdh_mem_page_remove,
+	[TDH_MEM_SEPT_REMOVE] = tdh_mem_sept_remove,
+	[TDH_MR_FINALIZE] = tdh_mr_finalize,
+	[TDH_PHYMEM_PAMT_ADD] = tdh_phymem_pamt_add,
+	[TDH_PHYMEM_PAMT_REMOVE] = tdh_phymem_pamt_remove,
+};
+
+u64 tdxmod_seamcall(struct tdx_td *td, enum tdx_leaf leaf, struct tdx_module_args *args)
+{
+	u64 injected;
+
+	if ((unsigned int)leaf >= NR_TDX_LEAVES || !tdx_leaf_fns[leaf])
+		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+	counter_inc(&td->calls[leaf]);
+	if (fault_inject_should_fail(&td->inject[leaf], &injected))
+		return injected;
+	return tdx_leaf_fns[leaf](td, args);
+}
+
+int tdxmod_inject(struct tdx_td *td, enum tdx_leaf leaf, u64 status, u64 count, u64 after)
+{
+	if ((unsigned int)leaf >= NR_TDX_LEAVES)
+		return -1;
+	return fault_inject_add(&td->inject[leaf], status, count, after);
+}
+
+enum tdx_td_op_state tdxmod_op_state(struct tdx_td *td)
+{
+	return (enum tdx_td_op_state)atomic_load(&td->op_state);
+}
+
+u64 tdxmod_td_epoch(struct tdx_td *td)
+{
+	return atomic_load(&td->td_epoch);
+}
+
+u64 tdxmod_td_tdr_owner(struct tdx_td *td)
+{
+	return tdr_owner(td);
+}
+
+u64 tdxmod_chldcnt(struct tdx_td *td)
+{
+	return atomic_load(&td->chldcnt);
+}
+
+u64 tdxmod_leaf_calls(struct tdx_td *td, enum tdx_leaf leaf)
+{
+	if ((unsigned int)leaf >= NR_TDX_LEAVES)
+		return 0;
+	return counter_read(&td->calls[leaf]);
+}
+
+const struct tdx_module_config *tdxmod_config(struct tdx_module *mod)
+{
+	return &mod->cfg;
+}
+
+struct tdx_module *tdxmod_td_module(struct tdx_td *td)
+{
+	return td->mod;
+}
+
+u64 tdh_mr_finalize(struct tdx_td *td, struct tdx_module_args *args)
+{
+	(void)args;
+	if (!sharex_try_ex(&td->op_state_lock))
+		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_OP_STATE;
+	if (atomic_load(&td->op_state) != TDX_OP_STATE_INITIALIZED) {
+		sharex_release(&td->op_state_lock, true);
+		return TDX_OP_STATE_INCORRECT;
+	}
+	atomic_store(&td->op_state, TDX_OP_STATE_RUNNABLE);
+	sharex_release(&td->op_state_lock, true);
+	return TDX_SUCCESS;
+}

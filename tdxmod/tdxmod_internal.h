@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Private state of the TDX module model.  Only the tdxmod/ sources include this.
+ */
+#ifndef TDPMMU_TDXMOD_INTERNAL_H
+#define TDPMMU_TDXMOD_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "tdpmmu/tdxmod.h"
+
+/* GPAW 48, four-level S-EPT: the shared bit is bit 47. */
+#define TDX_GPAW 48
+#define TDX_SHARED_BIT BIT_ULL(TDX_GPAW - 1)
+#define TDX_SEPT_MAX_LEVEL 3		/* TDX level of the PML4 entries */
+#define TDX_MAX_PA_BITS 46		/* the frame allocator stays below 2^46 */
+#define TDX_PAGE_INFO_RSVD (GENMASK_ULL(11, 3) | GENMASK_ULL(63, 52))
+
+/* ------------------------------------------------------------------ */
+/* Try-locks (the module's sharex locks)                               */
+/* ------------------------------------------------------------------ */
+
+#define SHAREX_EX (-1)
+
+static inline bool sharex_try_sh(atomic_int *l)
+{
+	int v = atomic_load_explicit(l, memory_order_relaxed);
+
+	while (v >= 0) {
+		if (atomic_compare_exchange_weak_explicit(l, &v, v + 1, memory_order_acquire,
+							  memory_order_relaxed))
+			return true;
+	}
+	return false;
+}
+
+static inline bool sharex_try_ex(atomic_int *l)
+{
+	int v = 0;
+
+	return atomic_compare_exchange_strong_explicit(l, &v, SHAREX_EX, memory_order_acquire,
+						       memory_order_relaxed);
+}
+
+static inline bool sharex_try(atomic_int *l, bool ex)
+{
+	return ex ? sharex_try_ex(l) : sharex_try_sh(l);
+}
+
+static inline void sharex_release(atomic_int *l, bool ex)
+{
+	if (ex)
+		atomic_store_explicit(l, 0, memory_order_release);
+	else
+		atomic_fetch_sub_explicit(l, 1, memory_order_release);
+}
+
+/* ------------------------------------------------------------------ */
+/* S-EPT entries: one atomic 64-bit word each                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Our own compact encoding (the architectural one is produced only for
+ * RCX/RDX extended error info):
+ *  [7:0]   public state (enum tdx_sept_state)
+ *  [8]     leaf
+ *  [11]    TDEL, entry lock
+ *  [51:12] PA
+ *  [52]    TDHP, host priority
+ *  [62:53] 2M accept counter
+ */
+#define SEPTE_STATE_MASK 0xFFULL
+#define SEPTE_LEAF BIT_ULL(8)
+#define SEPTE_LOCK BIT_ULL(11)
+#define SEPTE_PA_MASK GENMASK_ULL(51, 12)
+#define SEPTE_HP BIT_ULL(52)
+#define SEPTE_ACCEPT_SHIFT 53
+#define SEPTE_ACCEPT_MASK GENMASK_ULL(62, 53)
+
+static inline enum tdx_sept_state septe_state(u64 e)
+{
+	return (enum tdx_sept_state)(e & SEPTE_STATE_MASK);
+}
+
+static inline bool septe_leaf(u64 e)
+{
+	return e & SEPTE_LEAF;
+}
+
+static inline hpa_t septe_pa(u64 e)
+{
+	return e & SEPTE_PA_MASK;
+}
+
+static inline u32 septe_accept_counter(u64 e)
+{
+	return (u32)((e & SEPTE_ACCEPT_MASK) >> SEPTE_ACCEPT_SHIFT);
+}
+
+static inline u64 septe_make(enum tdx_sept_state s, hpa_t pa)
+{
+	bool leaf = s != TDX_SEPT_FREE && s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_NL_BLOCKED;
+
+	return (u64)s | (leaf ? SEPTE_LEAF : 0) | (pa & SEPTE_PA_MASK);
+}
+
+/* Present for the walk: RWX != 0 (NL_MAPPED, MAPPED). */
+static inline bool septe_present(u64 e)
+{
+	enum tdx_sept_state s = septe_state(e);
+
+	return s == TDX_SEPT_NL_MAPPED || s == TDX_SEPT_MAPPED;
+}
+
+static inline bool sept_state_any_blocked(enum tdx_sept_state s)
+{
+	return s == TDX_SEPT_NL_BLOCKED || s == TDX_SEPT_BLOCKED || s == TDX_SEPT_PENDING_BLOCKED;
+}
+
+/* Every state but FREE is tlb_tracking_required in this scope. */
+static inline bool sept_state_tlb_tracking_required(enum tdx_sept_state s)
+{
+	return s != TDX_SEPT_FREE;
+}
+
+static inline enum tdx_sept_state sept_state_unblocked(enum tdx_sept_state s)
+{
+	switch (s) {
+	case TDX_SEPT_NL_BLOCKED:
+		return TDX_SEPT_NL_MAPPED;
+	case TDX_SEPT_BLOCKED:
+		return TDX_SEPT_MAPPED;
+	case TDX_SEPT_PENDING_BLOCKED:
+		return TDX_SEPT_PENDING;
+	default:
+		return s;
+	}
+}
+
+static inline enum tdx_sept_state sept_state_blocked(enum tdx_sept_state s)
+{
+	switch (s) {
+	case TDX_SEPT_NL_MAPPED:
+		return TDX_SEPT_NL_BLOCKED;
+	case TDX_SEPT_MAPPED:
+		return TDX_SEPT_BLOCKED;
+	case TDX_SEPT_PENDING:
+		return TDX_SEPT_PENDING_BLOCKED;
+	default:
+		return s;
+	}
+}
+
+/* One 4K S-EPT page: 512 entries at @level. */
+struct sept_page {
+	_Atomic u64 e[PTRS_PER_PTE];
+	/* The model's way from a non-leaf entry to its child page (NULL at level 0). */
+	_Atomic(struct sept_page *) *child;
+	hpa_t hpa;
+	int level;
+	struct sept_page *retired_next;
+};
+
+/* ------------------------------------------------------------------ */
+/* PAMT                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* word: pt[3:0] | pamt_page[4] (DPAMT bitmap bit) | owner << 12 */
+#define PAMT_PT_MASK 0xFULL
+#define PAMT_IS_PAMT_PAGE BIT_ULL(4)
+#define PAMT_OWNER_SHIFT 12
+
+struct pamt_entry {
+	_Atomic u64 word;
+	_Atomic u64 bepoch;
+	atomic_int lock;
+};
+
+struct dpamt_node {
+	_Atomic u64 hpa0, hpa1;
+	atomic_uint page_count;
+};
+
+/* One 1G region, allocated on first use. */
+struct pamt_region {
+	struct pamt_entry e1g;
+	struct pamt_entry e2m[PTRS_PER_PTE];
+	struct dpamt_node node[PTRS_PER_PTE];
+	_Atomic(struct pamt_entry *) e4k[PTRS_PER_PTE];	/* 512 entries per 2M, lazily */
+};
+
+#define PAMT_NR_REGIONS (1ULL << (TDX_MAX_PA_BITS - 30))
+
+struct pamt_ref {
+	struct pamt_entry *e;
+	int level;		/* level reached */
+	bool locked, ex;
+};
+
+struct tdx_module {
+	struct tdx_module_config cfg;
+	_Atomic(struct pamt_region *) *regions;
+	pthread_mutex_t prng_lock;
+	struct prng prng;
+};
+
+/* ------------------------------------------------------------------ */
+/* TD                                                                   */
+/* ------------------------------------------------------------------ */
+
+struct tlb_entry {
+	gpa_t gpa;		/* aligned to level; ~0 = empty slot */
+	hpa_t hpa;
+	int level;
+};
+
+struct tdx_vcpu {
+	atomic_bool in_td;
+	_Atomic u64 vcpu_epoch;
+	u64 last_epoch;		/* epoch of the last entry, for the flush */
+	pthread_mutex_t tlb_lock;
+	struct tlb_entry *tlb;
+	size_t tlb_cap, tlb_used;
+};
+
+struct tdx_td {
+	struct tdx_module *mod;
+	hpa_t tdr_hpa;
+	struct sept_page *root;
+
+	atomic_int op_state_lock;
+	_Atomic int op_state;
+	atomic_int sept_lock;		/* the Secure-EPT tree lock */
+	atomic_int epoch_lock;
+	_Atomic u64 td_epoch;
+	atomic_int refcount[2];
+	_Atomic u64 chldcnt;
+
+	int nr_vcpus;
+	struct tdx_vcpu *vcpus;
+
+	struct fault_inject inject[NR_TDX_LEAVES];
+	atomic_ullong calls[NR_TDX_LEAVES];
+
+	/* S-EPT pages freed by SEPT.REMOVE/PROMOTE: lock-free walkers may still be in them. */
+	pthread_mutex_t retired_lock;
+	struct sept_page *retired;
+};
+
+/* sept.c */
+struct sept_page *sept_page_alloc(hpa_t hpa, int level);
+void sept_page_retire(struct tdx_td *td, struct sept_page *sp);
+void sept_page_free(struct sept_page *sp);
+static inline struct sept_page *sept_child(struct sept_page *sp, int idx)
+{
+	return sp->child ? atomic_load_explicit(&sp->child[idx], memory_order_acquire) : NULL;
+}
+
+static inline int sept_index(gpa_t gpa, int level)
+{
+	return (int)((gpa >> (PAGE_SHIFT + SPTE_LEVEL_BITS * level)) & (PTRS_PER_PTE - 1));
+}
+
+static inline u64 tdx_level_size(int level)
+{
+	return PAGE_SIZE << (SPTE_LEVEL_BITS * level);
+}
+
+static inline u64 tdx_level_pages(int level)
+{
+	return 1ULL << (SPTE_LEVEL_BITS * level);
+}
+
+struct sept_walk {
+	struct sept_page *sp;	/* page holding the entry reached */
+	int idx;
+	int level;		/* level reached */
+	u64 entry;		/* copy of the entry reached */
+};
+
+/* The module's walk: descends while present and non-leaf; true if @level reached. */
+bool sept_walk(struct tdx_td *td, gpa_t gpa, int level, struct sept_walk *w);
+static inline _Atomic u64 *sept_walk_ptr(struct sept_walk *w)
+{
+	return &w->sp->e[w->idx];
+}
+
+/* Entry lock, host side: TDX_SUCCESS or TDX_OPERAND_BUSY (sets TDHP). */
+u64 sept_lock_acquire_host(_Atomic u64 *p);
+/* Guest side: fails if locked or TDHP set. */
+u64 sept_lock_acquire_guest(_Atomic u64 *p);
+void sept_lock_release(_Atomic u64 *p);
+/* Write @val (unlocked) over a locked entry, keeping a concurrently set TDHP. */
+void sept_write_and_unlock(_Atomic u64 *p, u64 val);
+
+/* RCX/RDX extended error info. */
+u64 sept_arch_entry(u64 e);
+void sept_set_details(struct tdx_module_args *args, u64 e, int level);
+
+/* Op state, gpa and page-info validation shared by the TDH.MEM leaves. */
+bool tdx_page_info_valid(u64 rcx, int min_level, int max_level);
+bool tdx_gpa_private_valid(gpa_t gpa);
+static inline gpa_t page_info_gpa(u64 rcx)
+{
+	return rcx & GENMASK_ULL(51, 12);
+}
+
+static inline int page_info_level(u64 rcx)
+{
+	return (int)(rcx & 7);
+}
+
+bool tdx_is_tlb_tracked(struct tdx_td *td, u64 bepoch);
+/* Shared part of the TDH.MEM prefix: op-state lock (SH) and allowed op state. */
+u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask);
+void tdx_op_state_exit(struct tdx_td *td);
+#define OPS(x) (1u << (x))
+#define OPS_ANY (OPS(TDX_OP_STATE_INITIALIZED) | OPS(TDX_OP_STATE_RUNNABLE))
+static inline bool tdx_tracking_required(struct tdx_td *td)
+{
+	return atomic_load(&td->op_state) == TDX_OP_STATE_RUNNABLE;
+}
+
+/* Common prefix for the TDH.MEM leaves that take a page-info in RCX:
+ * op state, page info, gpa, tree lock, walk, entry lock.  On success the
+ * entry is locked (w filled); on failure everything is released. */
+u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsigned int ops,
+			 int min_level, int max_level, bool tree_ex, struct sept_walk *w);
+void tdx_sept_leaf_release(struct tdx_td *td, bool tree_ex);
+
+/* Pending-host-interrupt model for DEMOTE/PROMOTE. */
+bool tdx_host_interrupt_pending(struct tdx_module *mod);
+
+/* pamt.c */
+struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc);
+struct pamt_entry *pamt_entry_at(struct tdx_module *mod, hpa_t hpa, int level, bool alloc);
+struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa);
+static inline enum tdx_pamt_pt pamt_pt(struct pamt_entry *e)
+{
+	return (enum tdx_pamt_pt)(atomic_load(&e->word) & PAMT_PT_MASK);
+}
+
+static inline u64 pamt_owner(struct pamt_entry *e)
+{
+	return atomic_load(&e->word) >> PAMT_OWNER_SHIFT;
+}
+
+void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner);
+bool pamt_is_pamt_page(struct tdx_module *mod, hpa_t hpa);
+void pamt_set_pamt_page(struct tdx_module *mod, hpa_t hpa, bool on);
+/* Find the entry per the leaf rule, stopping at @target_level; lock it. */
+u64 pamt_walk_lock(struct tdx_module *mod, hpa_t hpa, int target_level, bool ex,
+		   struct pamt_ref *ref);
+void pamt_unlock(struct pamt_ref *ref);
+/* check_and_lock_explicit_*_private_hpa: NDA page of @level for a TD. */
+u64 pamt_check_and_lock_free(struct tdx_module *mod, hpa_t hpa, int level, u32 operand,
+			     struct pamt_ref *ref);
+/* Largest non-NDA level (leaf rule), without locking. */
+struct pamt_entry *pamt_leaf(struct tdx_module *mod, hpa_t hpa, int *level);
+void pamt_inc_page_count(struct tdx_module *mod, hpa_t hpa);
+/* Returns true when the count dropped to zero (the removal hint). */
+bool pamt_dec_page_count(struct tdx_module *mod, hpa_t hpa);
+static inline bool tdx_dpamt(struct tdx_module *mod)
+{
+	return mod->cfg.version == TDX_MODULE_2_0 && mod->cfg.dpamt;
+}
+
+static inline bool hpa_valid(hpa_t hpa, u64 align)
+{
+	return !(hpa & (align - 1)) && hpa < (1ULL << TDX_MAX_PA_BITS);
+}
+
+static inline u64 tdr_owner(struct tdx_td *td)
+{
+	return td->tdr_hpa >> PAGE_SHIFT;
+}
+
+/* PAMT entry holding BEPOCH for an S-EPT entry: the page at its size, or the child S-EPT page. */
+static inline struct pamt_entry *sept_bepoch_entry(struct tdx_module *mod, u64 e, int level)
+{
+	return pamt_entry_at(mod, septe_pa(e), septe_leaf(e) ? level : 0, true);
+}
+
+/* Leaf handlers. */
+u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_range_block(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_track(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mr_finalize(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_phymem_pamt_remove(struct tdx_td *td, struct tdx_module_args *args);
+
+/* tlb.c */
+void tlb_flush_vcpu(struct tdx_vcpu *v);
+void tlb_insert(struct tdx_vcpu *v, gpa_t gpa, hpa_t hpa, int level);
+bool tlb_lookup(struct tdx_vcpu *v, gpa_t gpa, struct tlb_entry *out);
+
+#endif /* TDPMMU_TDXMOD_INTERNAL_H */

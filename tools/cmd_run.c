@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `tdpmmu run [--json] [FILE|-]`: parse the whole scenario (exit 2 on any
+ * error, nothing run), run it, report.  No FILE: the built-in scenario.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "report.h"
+#include "scenario.h"
+#include "tdpmmu/mmu.h"
+
+static void run_usage(FILE *f)
+{
+	fprintf(f, "usage: tdpmmu run [--json] [FILE|-]\n"
+		   "\n"
+		   "Runs a scenario file (- for stdin; none: the built-in TD lifecycle)\n"
+		   "and prints a report.  --json prints the report as one JSON object.\n"
+		   "Exit status: 0 all expectations and checks held, 1 something failed,\n"
+		   "2 usage or parse error.\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const char *path = NULL;
+	bool json = false, opts_done = false;
+	struct scenario scn;
+	struct scn_result res;
+	struct scn_run_opts ro;
+	const char *name;
+	int nerr, rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!opts_done && !strcmp(a, "--")) {
+			opts_done = true;
+		} else if (!opts_done && !strcmp(a, "--json")) {
+			json = true;
+		} else if (!opts_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
+			run_usage(stdout);
+			return 0;
+		} else if (!opts_done && a[0] == '-' && a[1]) {
+			fprintf(stderr, "tdpmmu run: unknown option '%s'\n", a);
+			run_usage(stderr);
+			return 2;
+		} else if (path) {
+			fprintf(stderr, "tdpmmu run: more than one scenario file ('%s', '%s')\n",
+				path, a);
+			return 2;
+		} else {
+			path = a;
+		}
+	}
+
+	if (path) {
+		nerr = scenario_parse_file(path, &scn);
+		if (nerr < 0) {
+			fprintf(stderr, "tdpmmu run: cannot read %s: %s\n", scn.file,
+				scn.errors[0].msg);
+			scenario_free(&scn);
+			return 2;
+		}
+	} else {
+		nerr = scenario_parse("<built-in>", (const char *)default_scenario,
+				      default_scenario_len, &scn);
+	}
+	if (nerr) {
+		scenario_print_errors(&scn, stderr);
+		scenario_free(&scn);
+		return 2;
+	}
+
+	ro = (struct scn_run_opts){
+		.out = json ? stderr : stdout,	/* stdout carries only the JSON object */
+		.err = stderr,
+		.timeline = json,
+	};
+	kvm_mmu_register_thread();
+	rc = scenario_run(&scn, &ro, &res);
+	kvm_mmu_unregister_thread();
+
+	name = scn.file;
+	if (json) {
+		if (report_json(stdout, name, &res, rc) < 0) {
+			fprintf(stderr, "tdpmmu run: cannot write the JSON report\n");
+			rc = 1;
+		}
+	} else {
+		report_human(stdout, name, &res, rc);
+	}
+	fflush(stdout);
+	scn_result_free(&res);
+	scenario_free(&scn);
+	return rc;
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tdpmmu: the command line.  A table of subcommands; each parses its own
+ * options.  Exit status 2 is a usage (or scenario parse) error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+#ifndef TDPMMU_VERSION
+#define TDPMMU_VERSION "unknown"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{"run", cmd_run, "run a scenario file, or the built-in TD lifecycle"},
+	{"stress", cmd_stress, "multi-threaded randomized runs with the invariant checker"},
+	{"bench", cmd_bench, "benchmarks (SEAMCALLs, TRACK rounds, kicks, lock hold times)"},
+	{"explore", cmd_explore, "exhaustive interleaving exploration of small configurations"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tdpmmu COMMAND [ARGS...]\n"
+		   "       tdpmmu --help | --version\n"
+		   "\n"
+		   "A user-space TDP MMU with mirror/external page tables and TDX huge pages,\n"
+		   "driven against a model of the TDX module.\n"
+		   "\n"
+		   "commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n"
+		   "  tdpmmu run [--json] [FILE|-]\n"
+		   "  tdpmmu COMMAND --help   options of one command\n"
+		   "\n"
+		   "Exit status: 0 success, 1 an expectation, invariant or run failed,\n"
+		   "2 usage or parse error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("tdpmmu %s\n", TDPMMU_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "tdpmmu: unknown command '%s' (try tdpmmu --help)\n", argv[1]);
+	return 2;
+}

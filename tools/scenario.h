@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The scenario language (.tdp, docs SCENARIO-FORMAT.md): the parsed form of
+ * a file, the parser and the runner.  The parser validates the whole file
+ * before anything runs, so it never touches a VM; the runner executes a
+ * valid scenario against include/tdpmmu/vm.h.
+ */
+#ifndef TDPMMU_TOOLS_SCENARIO_H
+#define TDPMMU_TOOLS_SCENARIO_H
+
+#include <stdio.h>
+
+#include "tdpmmu/tdxmod.h"
+#include "tdpmmu/types.h"
+
+/* Private GPAs the S-EPT can address: raw seamcall/tdcall are bound by this. */
+#define SCN_GPA_LIMIT (1ULL << 48)
+
+enum scn_kind {
+	SCN_VM,
+	SCN_ADD,
+	SCN_FINALIZE,
+	SCN_ACCEPT,
+	SCN_ACCESS,
+	SCN_CONVERT,
+	SCN_PUNCH,
+	SCN_SPLIT,
+	SCN_SEAMCALL,
+	SCN_TDCALL,
+	SCN_VCPU_ENTER,
+	SCN_VCPU_EXIT,
+	SCN_INJECT,
+	SCN_INJECT_ALLOC,
+	SCN_CHECK,
+	SCN_STATS,
+	SCN_EXPECT_STATUS,
+	SCN_EXPECT_EXIT,
+	SCN_EXPECT_RC,
+	SCN_EXPECT_SEPT,
+	SCN_EXPECT_MIRROR,
+	SCN_EXPECT_COUNT,
+};
+
+/* What the "last status" is (and what `expect status=` compares against). */
+enum scn_status_kind {
+	SCN_ST_NONE,			/* nothing has set a status yet */
+	SCN_ST_MODULE,			/* a TDX module status (SEAMCALL/TDCALL) */
+	SCN_ST_OK,
+	SCN_ST_VE,
+	SCN_ST_EXIT_MEMORY_FAULT,
+	SCN_ST_EIO,
+	SCN_ST_EXIT_EPT_VIOLATION,
+};
+
+struct scn_status {
+	enum scn_status_kind kind;
+	u64 value;		/* SCN_ST_MODULE: full 64-bit status */
+	bool any_operand;	/* `TDX_OPERAND_BUSY` alone: compare the high 32 bits */
+};
+
+/* Counters `expect count NAME=N` can name besides the leaves. */
+enum scn_counter {
+	SCN_CNT_LEAF,		/* leaf_calls[cmd.leaf] */
+	SCN_CNT_SPLITS,
+	SCN_CNT_KICKS,
+	SCN_CNT_FAULTS,
+	SCN_CNT_VM_BUGGED,
+	SCN_CNT_TRACK_ROUNDS,	/* extension */
+	SCN_CNT_BUSY_RETRIES,	/* extension */
+	SCN_CNT_GUEST_INHIBITS,	/* extension */
+};
+
+struct scn_cmd {
+	enum scn_kind kind;
+	int line;
+	char *text;		/* the command as written, comment stripped, single-spaced */
+
+	gpa_t gpa;
+	u64 size;
+	int level;		/* PG_LEVEL_* */
+	int vcpu;
+	bool shared, write;	/* access */
+	bool to_private;	/* convert */
+	bool allow_existing;	/* seamcall TDH.MEM.SEPT.ADD */
+	bool absent;		/* expect mirror ... absent */
+	enum tdx_leaf leaf;	/* seamcall/tdcall/inject/expect count */
+	u64 count, after;	/* inject */
+
+	struct scn_status status;	/* inject, expect status */
+	int rc;				/* expect rc: 0 or -errno */
+	int state;			/* expect sept: enum tdx_sept_state */
+	int req_level, err_level, err_state;	/* expect exit (PG levels, state) */
+	enum scn_counter counter;	/* expect count */
+	u64 value;			/* expect count */
+
+	/* vm */
+	u64 mem;
+	int nr_vcpus;
+	int max_level;
+	enum tdx_module_version module;
+	bool dpamt, demote_interruptible;
+	u64 seed;
+};
+
+struct scn_error {
+	int line;
+	char *msg;
+};
+
+struct scenario {
+	char *file;		/* name used in messages ("<stdin>" for -) */
+	struct scn_cmd *cmds;
+	size_t nr_cmds;
+	struct scn_error *errors;
+	size_t nr_errors;
+};
+
+/*
+ * Parse @len bytes of @text named @file.  Always fills @scn (free it with
+ * scenario_free); returns the number of errors (0: valid, ready to run).
+ */
+int scenario_parse(const char *file, const char *text, size_t len, struct scenario *scn);
+/*
+ * Read @path ("-" for stdin) and parse it.  Returns the number of parse
+ * errors, or -errno if the file cannot be read (scn->errors then holds one
+ * message for line 0).
+ */
+int scenario_parse_file(const char *path, struct scenario *scn);
+/* `FILE:LINE: error: MESSAGE`, one line each, in order. */
+void scenario_print_errors(const struct scenario *scn, FILE *f);
+void scenario_free(struct scenario *scn);
+
+/* Names for messages and reports. */
+const char *scn_level_name(int pg_level);
+const char *scn_rc_name(int rc);
+/* Formats a status for `got ...`: "TDX_SUCCESS", "TDX_OPERAND_BUSY|RCX", "VE", ... */
+const char *scn_status_format(const struct scn_status *st, char *buf, size_t len);
+
+/* ---- Runner ---- */
+
+#define SCN_TIMELINE_MAX 4096
+
+/* Mappings per level after an MMU-level command, for the report's timeline. */
+struct scn_timeline_point {
+	int line;
+	u64 mappings[3];	/* 4K, 2M, 1G */
+};
+
+struct kvm_counters;
+
+struct scn_result {
+	int expects_passed, expects_failed;
+	int checks_passed, checks_failed;
+	int run_errors;		/* commands that could not run (kvm_create failed, ...) */
+	bool have_vm;
+	int nr_vcpus;
+	/* Snapshot at the end of the run, before teardown. */
+	u64 leaf_calls[NR_TDX_LEAVES];
+	u64 splits, kicks, faults, vm_bugged;
+	u64 track_rounds, busy_retries, guest_inhibits;
+	u64 write_lock_acquisitions, write_lock_hold_ns, write_lock_hold_max_ns;
+	u64 mappings[3];	/* present private mirror leaves: 4K, 2M, 1G */
+	u64 pt_mirror, pt_external;
+	u64 wall_ns;
+	struct scn_timeline_point *timeline;
+	size_t nr_timeline;
+};
+
+struct scn_run_opts {
+	FILE *out;	/* `stats` output */
+	FILE *err;	/* failed expects, check violations, run errors */
+	bool timeline;	/* record the mapping timeline */
+};
+
+/*
+ * Run a valid scenario.  Returns 0 if every expectation and check held and
+ * every command ran, 1 otherwise.  @res is filled for the report; free it
+ * with scn_result_free.
+ */
+int scenario_run(const struct scenario *scn, const struct scn_run_opts *opts,
+		 struct scn_result *res);
+void scn_result_free(struct scn_result *res);
+
+#endif /* TDPMMU_TOOLS_SCENARIO_H */

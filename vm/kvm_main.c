@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VM: creation (frame allocator, TDX glue, MMU with the TDX hooks,
+ * guest_memfd, attributes, vCPUs), teardown (zap everything, tear the TD
+ * down, free every frame), and inspection.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "vm_internal.h"
+
+void kvm_config_default(struct kvm_config *cfg)
+{
+	*cfg = (struct kvm_config){
+		.mem = 64ULL << 20,
+		.nr_vcpus = 1,
+		.max_level = PG_LEVEL_2M,
+		.module = TDX_MODULE_1_5,
+		.dpamt = false,
+		.demote_interruptible = false,
+		.seed = 0,
+		.policy = TDX_POLICY_UPSTREAM,
+		.vcpu_threads = true,
+	};
+}
+
+static _Thread_local u64 destroy_leaked;
+
+static void kvm_free(struct kvm *kvm)
+{
+	kvm_vcpus_stop(kvm);
+	if (kvm->mmu)
+		kvm_mmu_destroy(kvm->mmu);
+	if (kvm->kvm_tdx)
+		tdx_vm_destroy(kvm->kvm_tdx);
+	kvm_vcpus_destroy(kvm);
+	gmem_destroy(&kvm->gmem);
+	gmem_destroy(&kvm->shared_mem);
+	kvm_raw_pages_free(kvm);
+	free((void *)kvm->shared_bits);
+	pthread_mutex_destroy(&kvm->enter_lock);
+	pthread_cond_destroy(&kvm->enter_cond);
+	pthread_mutex_destroy(&kvm->raw_lock);
+	if (kvm->fa) {
+		destroy_leaked = frame_allocator_in_use(kvm->fa);
+		frame_allocator_destroy(kvm->fa);
+	}
+	free(kvm);
+}
+
+u64 kvm_destroy_leaked_bytes(void)
+{
+	return destroy_leaked;
+}
+
+int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
+{
+	struct kvm_tdx_config tcfg = {};
+	struct kvm *kvm;
+	int r = -ENOMEM;
+
+	if (!cfg || !cfg->mem || (cfg->mem & (PAGE_SIZE - 1)) || cfg->nr_vcpus < 1 ||
+	    cfg->max_level < PG_LEVEL_4K || cfg->max_level > PG_LEVEL_1G ||
+	    (cfg->dpamt && cfg->module != TDX_MODULE_2_0))
+		return -EINVAL;
+
+	kvm_thread_ensure_registered();
+	kvm = calloc(1, sizeof(*kvm));
+	if (!kvm)
+		return -ENOMEM;
+	kvm->cfg = *cfg;
+	kvm->nr_gfns = gpa_to_gfn(cfg->mem);
+	pthread_mutex_init(&kvm->enter_lock, NULL);
+	pthread_cond_init(&kvm->enter_cond, NULL);
+	pthread_mutex_init(&kvm->raw_lock, NULL);
+	atomic_init(&kvm->no_vcpu_enter, false);
+
+	kvm->fa = frame_allocator_create();
+	if (!kvm->fa)
+		goto err;
+	kvm->shared_bits = calloc((kvm->nr_gfns + 63) / 64, sizeof(u64));
+	if (!kvm->shared_bits)
+		goto err;
+	r = gmem_init(&kvm->gmem, kvm->fa, kvm->nr_gfns, cfg->max_level);
+	if (!r)
+		r = gmem_init(&kvm->shared_mem, kvm->fa, kvm->nr_gfns, cfg->max_level);
+	if (r)
+		goto err;
+	r = kvm_vcpus_create(kvm);
+	if (r)
+		goto err;
+
+	tcfg.module = (struct tdx_module_config){
+		.version = cfg->module,
+		.dpamt = cfg->dpamt,
+		.demote_interruptible = cfg->demote_interruptible,
+		.seed = cfg->seed,
+		.nr_vcpus = cfg->nr_vcpus,
+		.max_vcpus = cfg->nr_vcpus,
+	};
+	tcfg.policy = cfg->policy;
+	r = -ENOMEM;
+	kvm->kvm_tdx = tdx_vm_create(&tcfg, kvm->fa, &kvm_tdx_kick_ops, kvm);
+	if (!kvm->kvm_tdx)
+		goto err;
+	kvm->mmu = kvm_mmu_create(kvm->fa, tdx_external_ops(), kvm->kvm_tdx, kvm->nr_gfns);
+	if (!kvm->mmu)
+		goto err;
+	*kvmp = kvm;
+	return 0;
+err:
+	kvm_free(kvm);
+	return r;
+}
+
+void kvm_destroy(struct kvm *kvm)
+{
+	if (!kvm)
+		return;
+	kvm_thread_ensure_registered();
+	kvm_free(kvm);
+}
+
+const struct kvm_config *kvm_get_config(struct kvm *kvm)
+{
+	return &kvm->cfg;
+}
+
+/* ---- TD build ---- */
+
+int kvm_tdx_init_mem_region(struct kvm *kvm, gpa_t gpa, u64 size, u64 *status)
+{
+	gpa_t end = gpa + size;
+	int r = 0;
+
+	kvm_thread_ensure_registered();
+	if (!kvm_range_valid(kvm, gpa, size))
+		return -EINVAL;
+	for (; gpa < end; gpa += PAGE_SIZE) {
+		enum kvm_fault_result res;
+
+		/* kvm_tdp_map_page at 4K: mirror fault-in, then PAGE.ADD. */
+		r = kvm_mmu_page_fault(kvm, gpa_to_gfn(gpa), true, true, PG_LEVEL_4K, &res);
+		if (!r && res == KVM_FAULT_MEMORY_FAULT)
+			r = -EINVAL;	/* shared GPA: nothing to add */
+		if (r)
+			break;
+	}
+	if (status)
+		*status = tdx_last_status(kvm->kvm_tdx);
+	return r;
+}
+
+u64 kvm_tdx_finalize(struct kvm *kvm)
+{
+	struct rwlock *lock = kvm_mmu_lock(kvm->mmu);
+	u64 err;
+
+	/* No fault may see a half-changed TD state. */
+	write_lock(lock);
+	err = tdx_td_finalize(kvm->kvm_tdx);
+	write_unlock(lock);
+	return err;
+}
+
+/* ---- inspection ---- */
+
+void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
+{
+	struct rwlock *lock = kvm_mmu_lock(kvm->mmu);
+	struct kvm_mmu_stats ms;
+	struct tdx_stats ts;
+	int l;
+
+	kvm_mmu_get_stats(kvm->mmu, &ms);
+	tdx_get_stats(kvm->kvm_tdx, &ts);
+	for (l = 0; l < NR_TDX_LEAVES; l++)
+		c->leaf_calls[l] = tdxmod_leaf_calls(tdx_td(kvm->kvm_tdx), l);
+	c->splits = ms.splits;
+	c->kicks = ts.kicks;
+	c->faults = counter_read(&kvm->ept_violations);
+	c->vm_bugged = kvm_mmu_is_bugged(kvm->mmu);
+	c->track_rounds = ts.track_rounds;
+	c->busy_retries = ts.busy_retries;
+	c->write_lock_acquisitions = atomic_load(&lock->write_acquisitions);
+	c->write_lock_hold_ns = atomic_load(&lock->write_hold_ns);
+	c->write_lock_hold_max_ns = atomic_load(&lock->write_hold_max_ns);
+	c->guest_inhibits = counter_read(&kvm->guest_inhibits);
+}
+
+bool kvm_is_bugged(struct kvm *kvm)
+{
+	return kvm_mmu_is_bugged(kvm->mmu);
+}
+
+void kvm_count_mappings(struct kvm *kvm, u64 mappings[PG_LEVEL_512G + 1])
+{
+	struct kvm_mmu_stats ms;
+	int l;
+
+	kvm_mmu_get_stats(kvm->mmu, &ms);
+	for (l = 0; l <= PG_LEVEL_512G; l++)
+		mappings[l] = ms.mirror_mappings[l];
+}
+
+void kvm_count_pt_pages(struct kvm *kvm, u64 *mirror, u64 *external)
+{
+	struct kvm_mmu_stats ms;
+
+	kvm_mmu_get_stats(kvm->mmu, &ms);
+	if (mirror)
+		*mirror = ms.mirror_pt_pages;
+	if (external)
+		*external = ms.external_pages;
+}
+
+bool kvm_mirror_lookup(struct kvm *kvm, gpa_t gpa, int *level, kvm_pfn_t *pfn)
+{
+	struct rwlock *lock = kvm_mmu_lock(kvm->mmu);
+	bool present;
+
+	kvm_thread_ensure_registered();
+	read_lock(lock);
+	present = kvm_tdp_mmu_lookup(kvm->mmu, gpa_to_gfn(gpa), true, level, pfn);
+	read_unlock(lock);
+	return present;
+}
+
+struct tdx_td *kvm_tdx_td(struct kvm *kvm)
+{
+	return tdx_td(kvm->kvm_tdx);
+}
+
+struct tdx_module *kvm_tdx_module(struct kvm *kvm)
+{
+	return tdx_module(kvm->kvm_tdx);
+}
+
+struct frame_allocator *kvm_frame_allocator(struct kvm *kvm)
+{
+	return kvm->fa;
+}
+
+struct kvm_mmu *kvm_get_mmu(struct kvm *kvm)
+{
+	return kvm->mmu;
+}

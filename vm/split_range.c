@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host-initiated split of the private mappings in a range, attributes
+ * unchanged (KVM's range split: a huge leaf only partly inside is split
+ * too).
+ */
+#include <errno.h>
+
+#include "vm_internal.h"
+
+int kvm_split_range(struct kvm *kvm, gpa_t gpa, u64 size, int level)
+{
+	struct rwlock *lock;
+	int r;
+
+	kvm_thread_ensure_registered();
+	if (!kvm_range_valid(kvm, gpa, size) || level < PG_LEVEL_4K || level >= PG_LEVEL_1G)
+		return -EINVAL;
+	if (kvm_mmu_is_bugged(kvm->mmu))
+		return -EIO;
+
+	lock = kvm_mmu_lock(kvm->mmu);
+	write_lock(lock);
+	r = kvm_tdp_mmu_split_huge_pages(kvm->mmu, gpa_to_gfn(gpa), gpa_to_gfn(gpa + size), level,
+					 true);
+	write_unlock(lock);
+	return r;
+}
