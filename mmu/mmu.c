@@ -74,9 +74,9 @@ struct kvm_mmu *kvm_mmu_create(struct frame_allocator *fa, const struct kvm_exte
 
 	if (!fa || !nr_gfns || nr_gfns > TDP_MMU_MAX_GFN_EXCLUSIVE)
 		return NULL;
-	if (ops && (!ops->link_external_spt || !ops->set_external_spte ||
-		    !ops->remove_external_spte || !ops->free_external_spt ||
-		    !ops->split_external_spt))
+	if (ops &&
+	    (!ops->link_external_spt || !ops->set_external_spte || !ops->remove_external_spte ||
+	     !ops->free_external_spt || !ops->split_external_spt))
 		return NULL;
 	mmu = calloc(1, sizeof(*mmu));
 	if (!mmu)
@@ -117,7 +117,7 @@ fail:
 /* kvm_mmu_uninit_tdp_mmu: invalidate every root, zap, drop, wait for RCU. */
 void kvm_mmu_destroy(struct kvm_mmu *mmu)
 {
-	struct kvm_mmu_page *roots[2] = { mmu->mirror_root, mmu->direct_root };
+	struct kvm_mmu_page *roots[2] = {mmu->mirror_root, mmu->direct_root};
 
 	if (!mmu)
 		return;
@@ -183,3 +183,17 @@ void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st)
 		st->direct_mappings[l] = counter_read(&mmu->direct_mappings[l]);
 	}
 }
+
+#ifdef TDPMMU_TSAN
+/*
+ * liburcu is not built with ThreadSanitizer: its internal hand-offs (e.g.
+ * rcu_barrier()'s completion freed by the call_rcu thread) look racy.
+ * Ignore what the library itself does; the MMU's own RCU ordering is
+ * annotated in mmu_internal.h.
+ */
+const char *__tsan_default_suppressions(void);
+const char *__tsan_default_suppressions(void)
+{
+	return "called_from_lib:liburcu.so\n";
+}
+#endif

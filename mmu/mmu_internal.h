@@ -14,19 +14,19 @@
 
 /* One page table: the header KVM keeps in struct kvm_mmu_page. */
 struct kvm_mmu_page {
-	u64 *spt;		/* 512 SPTEs */
-	gfn_t gfn;		/* first GFN mapped, no shared bit */
-	int level;		/* level of the entries in spt */
+	u64 *spt; /* 512 SPTEs */
+	gfn_t gfn; /* first GFN mapped, no shared bit */
+	int level; /* level of the entries in spt */
 	bool is_mirror;
 	bool is_root;
-	bool invalid;		/* roots: never used for new faults */
-	atomic_int root_count;	/* roots only */
+	bool invalid; /* roots: never used for new faults */
+	atomic_int root_count; /* roots only */
 	/*
 	 * Mirror pages: the external page handed to the external table for
 	 * this table (0 for the root, whose external page is the implementer's).
 	 */
 	hpa_t external_spt;
-	struct kvm_mmu *mmu;	/* for the RCU callback */
+	struct kvm_mmu *mmu; /* for the RCU callback */
 	struct rcu_head rcu_head;
 	struct kvm_mmu_page *hash_next;
 };
@@ -49,7 +49,7 @@ struct kvm_mmu_memory_cache {
 #define SP_HASH_BUCKETS 4096
 
 struct kvm_mmu {
-	u64 id;			/* unique, tags the thread-local cache pointer */
+	u64 id; /* unique, tags the thread-local cache pointer */
 	struct frame_allocator *fa;
 	const struct kvm_external_ops *ops;
 	void *opaque;
@@ -59,7 +59,7 @@ struct kvm_mmu {
 	/* Set by destroy: hook failures no longer restore (teardown must finish). */
 	bool tearing_down;
 
-	struct kvm_mmu_page *mirror_root;	/* NULL without ops */
+	struct kvm_mmu_page *mirror_root; /* NULL without ops */
 	struct kvm_mmu_page *direct_root;
 
 	/* spt page -> header (KVM's page_private(virt_to_page(spt))). */
@@ -145,8 +145,8 @@ static inline struct kvm_mmu_page *tdp_mmu_root(struct kvm_mmu *mmu, bool privat
 	return private && mmu->mirror_root ? mmu->mirror_root : mmu->direct_root;
 }
 
-#define for_each_tdp_pte_root(iter, root, min_level, start, end)                              \
-	for_each_tdp_pte_min_level(iter, (root)->spt, (root)->level, min_level, start, end)
+#define for_each_tdp_pte_root(iter, root, min_level, start, end) \
+	for_each_tdp_pte_min_level (iter, (root)->spt, (root)->level, min_level, start, end)
 
 /* KVM_BUG_ON: mark the VM bugged if @cond; the caller returns -EIO. */
 static inline bool KVM_MMU_BUG_ON(struct kvm_mmu *mmu, bool cond)

@@ -39,11 +39,11 @@ struct tdp_iter {
 	gfn_t yielded_gfn;
 	u64 *pt_path[PT64_ROOT_4LEVEL];
 	u64 *sptep;
-	gfn_t gfn;		/* first GFN mapped by sptep */
+	gfn_t gfn; /* first GFN mapped by sptep */
 	int root_level;
 	int min_level;
 	int level;
-	u64 old_spte;		/* snapshot of *sptep */
+	u64 old_spte; /* snapshot of *sptep */
 	bool valid;
 	/* The lock was dropped: the next step restarts from the root. */
 	bool yielded;
@@ -55,8 +55,8 @@ void tdp_iter_next(struct tdp_iter *iter);
 void tdp_iter_restart(struct tdp_iter *iter);
 
 /* Every entry whose range intersects [start, end), down to @min_level. */
-#define for_each_tdp_pte_min_level(iter, root_pt, root_level, min_level, start, end)        \
-	for (tdp_iter_start(&(iter), root_pt, root_level, min_level, start);                 \
+#define for_each_tdp_pte_min_level(iter, root_pt, root_level, min_level, start, end) \
+	for (tdp_iter_start(&(iter), root_pt, root_level, min_level, start);         \
 	     (iter).valid && (iter).gfn < (end); tdp_iter_next(&(iter)))
 
 /* First GFN no 4-level table can map. */

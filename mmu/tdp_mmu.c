@@ -126,14 +126,14 @@ static void handle_changed_spte(struct kvm_mmu *mmu, bool mirror, gfn_t gfn, u64
 }
 
 /* The external half of a to-present change of a frozen mirror SPTE. */
-static int set_external_spte_present(struct kvm_mmu *mmu, gfn_t gfn, u64 old_spte,
-				     u64 new_spte, int level)
+static int set_external_spte_present(struct kvm_mmu *mmu, gfn_t gfn, u64 old_spte, u64 new_spte,
+				     int level)
 {
 	struct kvm_mmu_page *child;
 
 	/* Only !present -> leaf (set) and !present -> non-leaf (link) here. */
-	if (KVM_MMU_BUG_ON(mmu, is_shadow_present_pte(old_spte) ||
-				       !is_shadow_present_pte(new_spte)))
+	if (KVM_MMU_BUG_ON(mmu,
+			   is_shadow_present_pte(old_spte) || !is_shadow_present_pte(new_spte)))
 		return -EIO;
 	if (is_last_spte(new_spte, level))
 		return mmu->ops->set_external_spte(mmu->opaque, gfn, level, spte_to_pfn(new_spte));
@@ -240,7 +240,8 @@ int tdp_mmu_set_spte(struct kvm_mmu *mmu, bool mirror, u64 *sptep, u64 old_spte,
 	handle_changed_spte(mmu, mirror, gfn, old_spte, new_spte, level, false);
 
 	if (t == MIRROR_REMOVE_LEAF) {
-		ret = mmu->ops->remove_external_spte(mmu->opaque, gfn, level, spte_to_pfn(old_spte));
+		ret = mmu->ops->remove_external_spte(mmu->opaque, gfn, level,
+						     spte_to_pfn(old_spte));
 	} else if (t == MIRROR_SPLIT) {
 		struct kvm_mmu_page *child = sptep_to_sp(mmu, spte_to_child_pt(new_spte, level));
 

@@ -54,7 +54,7 @@ static int pf_result(int ret)
 	case -EAGAIN:
 		return RET_PF_RETRY;
 	default:
-		return ret;	/* -ENOMEM, -EIO */
+		return ret; /* -ENOMEM, -EIO */
 	}
 }
 
@@ -88,7 +88,8 @@ int kvm_tdp_mmu_map(struct kvm_mmu *mmu, struct kvm_page_fault *fault)
 	fault->mapped_level = PG_LEVEL_NONE;
 
 	kvm_mmu_rcu_read_lock();
-	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, fault->gfn, fault->gfn + 1) {
+	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, fault->gfn, fault->gfn + 1)
+	{
 		struct kvm_mmu_page *sp;
 		int r;
 
@@ -155,7 +156,7 @@ int kvm_tdp_mmu_page_fault(struct kvm_mmu *mmu, struct kvm_page_fault *fault)
 	if (kvm_mmu_is_bugged(mmu))
 		r = -EIO;
 	else if (mmu_invalidate_retry_gfn(mmu, fault->mmu_seq, fault->gfn))
-		r = RET_PF_RETRY;	/* is_page_fault_stale() */
+		r = RET_PF_RETRY; /* is_page_fault_stale() */
 	else
 		r = kvm_tdp_mmu_map(mmu, fault);
 	read_unlock(&mmu->mmu_lock);

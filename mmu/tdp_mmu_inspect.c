@@ -5,8 +5,7 @@
  */
 #include "mmu_internal.h"
 
-bool kvm_tdp_mmu_lookup(struct kvm_mmu *mmu, gfn_t gfn, bool private, int *level,
-			kvm_pfn_t *pfn)
+bool kvm_tdp_mmu_lookup(struct kvm_mmu *mmu, gfn_t gfn, bool private, int *level, kvm_pfn_t *pfn)
 {
 	struct kvm_mmu_page *root = tdp_mmu_root(mmu, private);
 	struct tdp_iter iter;
@@ -16,7 +15,8 @@ bool kvm_tdp_mmu_lookup(struct kvm_mmu *mmu, gfn_t gfn, bool private, int *level
 	if (gfn >= TDP_MMU_MAX_GFN_EXCLUSIVE)
 		return false;
 	kvm_mmu_rcu_read_lock();
-	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, gfn, gfn + 1) {
+	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, gfn, gfn + 1)
+	{
 		if (!is_shadow_present_pte(iter.old_spte) ||
 		    !is_last_spte(iter.old_spte, iter.level))
 			continue;
@@ -40,7 +40,8 @@ int kvm_tdp_mmu_for_each_present(struct kvm_mmu *mmu, bool private, kvm_tdp_mmu_
 
 	lockdep_assert_held(&mmu->mmu_lock);
 	kvm_mmu_rcu_read_lock();
-	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, 0, TDP_MMU_MAX_GFN_EXCLUSIVE) {
+	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, 0, TDP_MMU_MAX_GFN_EXCLUSIVE)
+	{
 		if (!is_shadow_present_pte(iter.old_spte))
 			continue;
 		ret = fn(arg, iter.gfn, iter.level, iter.old_spte,

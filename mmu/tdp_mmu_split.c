@@ -50,7 +50,8 @@ static int tdp_mmu_split_huge_pages_root(struct kvm_mmu *mmu, struct kvm_mmu_pag
 	 * Pre-order: after a split the walk goes down into the new table, so
 	 * a 1G leaf is split to 2M and then those to 4K as needed.
 	 */
-	for_each_tdp_pte_root(iter, root, target_level + 1, start, end) {
+	for_each_tdp_pte_root(iter, root, target_level + 1, start, end)
+	{
 		if (!is_shadow_present_pte(iter.old_spte) ||
 		    !is_last_spte(iter.old_spte, iter.level))
 			continue;

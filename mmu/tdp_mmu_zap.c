@@ -13,15 +13,15 @@ static gfn_t tdp_mmu_clamp_end(struct kvm_mmu *mmu, gfn_t end)
 }
 
 /* tdp_mmu_zap_leafs() */
-static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn_t start,
-			     gfn_t end)
+static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn_t start, gfn_t end)
 {
 	struct tdp_iter iter;
 	int ret = 0;
 
 	end = tdp_mmu_clamp_end(mmu, end);
 	kvm_mmu_rcu_read_lock();
-	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, start, end) {
+	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, start, end)
+	{
 		if (!is_shadow_present_pte(iter.old_spte) ||
 		    !is_last_spte(iter.old_spte, iter.level))
 			continue;
@@ -59,7 +59,8 @@ static void __tdp_mmu_zap_root(struct kvm_mmu *mmu, struct kvm_mmu_page *root, i
 {
 	struct tdp_iter iter;
 
-	for_each_tdp_pte_root(iter, root, zap_level, 0, TDP_MMU_MAX_GFN_EXCLUSIVE) {
+	for_each_tdp_pte_root(iter, root, zap_level, 0, TDP_MMU_MAX_GFN_EXCLUSIVE)
+	{
 		if (!is_shadow_present_pte(iter.old_spte) || iter.level > zap_level)
 			continue;
 		/* Teardown ignores hook failures (they bug the VM, the zap goes on). */

@@ -47,7 +47,7 @@ static void add_held(struct check_ctx *c, hpa_t hpa, u64 size, gpa_t gpa, int le
 		c->held = realloc(c->held, c->cap_held * sizeof(*c->held));
 		BASE_ASSERT(c->held);
 	}
-	c->held[c->nr_held++] = (struct held){ hpa, size, gpa, level };
+	c->held[c->nr_held++] = (struct held){hpa, size, gpa, level};
 }
 
 static void check_pamt(struct check_ctx *c, hpa_t hpa, int want_level, enum tdx_pamt_pt want_pt,
@@ -59,7 +59,8 @@ static void check_pamt(struct check_ctx *c, hpa_t hpa, int want_level, enum tdx_
 	if (pi.tdx_level != want_level || pi.pt != want_pt || pi.owner != tdr_owner(c->td))
 		violation(c,
 			  "tdxmod: gpa 0x%" PRIx64 " level %d: PAMT of hpa 0x%" PRIx64
-			  " is pt %d level %d owner 0x%" PRIx64 ", want pt %d level %d owner 0x%" PRIx64,
+			  " is pt %d level %d owner 0x%" PRIx64
+			  ", want pt %d level %d owner 0x%" PRIx64,
 			  gpa, level, hpa, pi.pt, pi.tdx_level, pi.owner, want_pt, want_level,
 			  tdr_owner(c->td));
 	if (pi.locked)
@@ -90,7 +91,8 @@ static void check_page(struct check_ctx *c, struct sept_page *sp, gpa_t base)
 		}
 		child = sept_child(sp, i);
 		if (!child || child->hpa != septe_pa(e) || child->level != sp->level - 1) {
-			violation(c, "tdxmod: gpa 0x%" PRIx64 " level %d: non-leaf without its page",
+			violation(c,
+				  "tdxmod: gpa 0x%" PRIx64 " level %d: non-leaf without its page",
 				  gpa, sp->level);
 			continue;
 		}
@@ -129,10 +131,11 @@ static void check_owned_entry(struct check_ctx *c, struct pamt_entry *e, hpa_t h
 {
 	enum tdx_pamt_pt pt = pamt_pt(e);
 
-	if ((pt == PT_REG || pt == PT_EPT) && pamt_owner(e) == tdr_owner(c->td) &&
-	    !is_held(c, hpa))
-		violation(c, "tdxmod: hpa 0x%" PRIx64 " level %d: PAMT pt %d owned by the TD"
-			     " but not in its S-EPT", hpa, level, pt);
+	if ((pt == PT_REG || pt == PT_EPT) && pamt_owner(e) == tdr_owner(c->td) && !is_held(c, hpa))
+		violation(c,
+			  "tdxmod: hpa 0x%" PRIx64 " level %d: PAMT pt %d owned by the TD"
+			  " but not in its S-EPT",
+			  hpa, level, pt);
 }
 
 /* DPAMT counts, and pages the PAMT gives the TD that its S-EPT does not hold. */
@@ -162,12 +165,15 @@ static void check_regions(struct check_ctx *c)
 				continue;
 			if (pamt_pt(&pr->e2m[i]) == PT_PAMT) {
 				if (atomic_load(&pr->node[i].page_count) != used)
-					violation(c, "tdxmod: hpa 0x%" PRIx64 ": DPAMT page count %u,"
-						     " %u pages in use", b2m,
-						  atomic_load(&pr->node[i].page_count), used);
+					violation(c,
+						  "tdxmod: hpa 0x%" PRIx64 ": DPAMT page count %u,"
+						  " %u pages in use",
+						  b2m, atomic_load(&pr->node[i].page_count), used);
 			} else if (used) {
-				violation(c, "tdxmod: hpa 0x%" PRIx64 ": %u 4K pages in use"
-					     " without a PAMT page pair", b2m, used);
+				violation(c,
+					  "tdxmod: hpa 0x%" PRIx64 ": %u 4K pages in use"
+					  " without a PAMT page pair",
+					  b2m, used);
 			}
 		}
 	}
@@ -175,7 +181,7 @@ static void check_regions(struct check_ctx *c)
 
 int tdxmod_check(struct tdx_td *td, tdx_report_fn report, void *arg)
 {
-	struct check_ctx c = { .td = td, .report = report, .arg = arg };
+	struct check_ctx c = {.td = td, .report = report, .arg = arg};
 
 	if (atomic_load(&td->sept_lock))
 		violation(&c, "tdxmod: S-EPT tree lock held");
@@ -194,9 +200,10 @@ int tdxmod_check(struct tdx_td *td, tdx_report_fn report, void *arg)
 		struct held *p = &c.held[i - 1], *n = &c.held[i];
 
 		if (p->hpa + p->size > n->hpa)
-			violation(&c, "tdxmod: hpa 0x%" PRIx64 " mapped twice (gpa 0x%" PRIx64
-				      " level %d and gpa 0x%" PRIx64 " level %d)", n->hpa, p->gpa,
-				  p->level, n->gpa, n->level);
+			violation(&c,
+				  "tdxmod: hpa 0x%" PRIx64 " mapped twice (gpa 0x%" PRIx64
+				  " level %d and gpa 0x%" PRIx64 " level %d)",
+				  n->hpa, p->gpa, p->level, n->gpa, n->level);
 	}
 	check_regions(&c);
 	free(c.held);

@@ -73,9 +73,8 @@ void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner)
 {
 	u64 old = atomic_load(&e->word);
 
-	while (!atomic_compare_exchange_weak(&e->word, &old,
-					     (old & PAMT_IS_PAMT_PAGE) | (u64)pt |
-						     (owner << PAMT_OWNER_SHIFT)))
+	while (!atomic_compare_exchange_weak(
+		&e->word, &old, (old & PAMT_IS_PAMT_PAGE) | (u64)pt | (owner << PAMT_OWNER_SHIFT)))
 		;
 	atomic_store(&e->bepoch, 0);
 }

@@ -96,9 +96,8 @@ u64 sept_lock_acquire_guest(_Atomic u64 *p)
 			return TDX_OPERAND_BUSY;
 		if (old & SEPTE_HP)
 			return TDX_OPERAND_BUSY_HOST_PRIORITY;
-		if (atomic_compare_exchange_weak_explicit(p, &old, old | SEPTE_LOCK,
-							  memory_order_acquire,
-							  memory_order_relaxed))
+		if (atomic_compare_exchange_weak_explicit(
+			    p, &old, old | SEPTE_LOCK, memory_order_acquire, memory_order_relaxed))
 			return TDX_SUCCESS;
 	}
 }

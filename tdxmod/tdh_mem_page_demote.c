@@ -31,8 +31,8 @@ static u64 demote_check_pair(struct tdx_module *mod, hpa_t hpa0, hpa_t hpa1)
 }
 
 /* Split the PAMT of a page mapped at @level into 512 entries one level down. */
-static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_entry *pe,
-			hpa_t hpa0, hpa_t hpa1)
+static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_entry *pe, hpa_t hpa0,
+			hpa_t hpa1)
 {
 	struct tdx_module *mod = td->mod;
 	u64 owner = pamt_owner(pe);
@@ -59,7 +59,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	struct tdx_module *mod = td->mod;
 	u64 orig_rcx = args->rcx, orig_rdx = args->rdx;
 	hpa_t new_page = args->r8;
-	struct pamt_ref sept_ref = { 0 }, page_ref = { 0 };
+	struct pamt_ref sept_ref = {0}, page_ref = {0};
 	enum tdx_sept_state s;
 	struct sept_page *sp;
 	struct sept_walk w;
@@ -88,7 +88,8 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
 			goto out_unlock;
 		}
-		if (!tdx_is_tlb_tracked(td, atomic_load(&sept_bepoch_entry(mod, w.entry, w.level)->bepoch))) {
+		if (!tdx_is_tlb_tracked(
+			    td, atomic_load(&sept_bepoch_entry(mod, w.entry, w.level)->bepoch))) {
 			err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
 			goto out_unlock;
 		}

@@ -22,7 +22,8 @@ u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args)
 		goto out;
 	}
 	if (tdx_tracking_required(td) &&
-	    !tdx_is_tlb_tracked(td, atomic_load(&sept_bepoch_entry(td->mod, w.entry, w.level)->bepoch))) {
+	    !tdx_is_tlb_tracked(
+		    td, atomic_load(&sept_bepoch_entry(td->mod, w.entry, w.level)->bepoch))) {
 		/* UNBLOCK reports the tree, not RCX, as the operand. */
 		sept_lock_release(sept_walk_ptr(&w));
 		err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_SEPT;

@@ -33,7 +33,7 @@ static void tlb_put(struct tlb_entry *tab, size_t cap, const struct tlb_entry *t
 
 void tlb_insert(struct tdx_vcpu *v, gpa_t gpa, hpa_t hpa, int level)
 {
-	struct tlb_entry te = { gpa & ~(tdx_level_size(level) - 1), hpa, level };
+	struct tlb_entry te = {gpa & ~(tdx_level_size(level) - 1), hpa, level};
 
 	pthread_mutex_lock(&v->tlb_lock);
 	if ((v->tlb_used + 1) * 2 > v->tlb_cap) {

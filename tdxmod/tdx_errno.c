@@ -7,7 +7,10 @@
 
 #include "tdpmmu/tdx_errno.h"
 
-#define S(x) { x, #x }
+#define S(x)          \
+	{             \
+		x, #x \
+	}
 static const struct {
 	u64 status;
 	const char *name;
@@ -45,16 +48,11 @@ static const struct {
 	u32 id;
 	const char *name;
 } tdx_operand_names[] = {
-	{ TDX_OPERAND_ID_RAX, "RAX" },
-	{ TDX_OPERAND_ID_RCX, "RCX" },
-	{ TDX_OPERAND_ID_RDX, "RDX" },
-	{ TDX_OPERAND_ID_R8, "R8" },
-	{ TDX_OPERAND_ID_R12, "R12" },
-	{ TDX_OPERAND_ID_R13, "R13" },
-	{ TDX_OPERAND_ID_TDR, "TDR" },
-	{ TDX_OPERAND_ID_SEPT, "SEPT_TREE" },
-	{ TDX_OPERAND_ID_TD_EPOCH, "TD_EPOCH" },
-	{ TDX_OPERAND_ID_OP_STATE, "OP_STATE" },
+	{TDX_OPERAND_ID_RAX, "RAX"},	       {TDX_OPERAND_ID_RCX, "RCX"},
+	{TDX_OPERAND_ID_RDX, "RDX"},	       {TDX_OPERAND_ID_R8, "R8"},
+	{TDX_OPERAND_ID_R12, "R12"},	       {TDX_OPERAND_ID_R13, "R13"},
+	{TDX_OPERAND_ID_TDR, "TDR"},	       {TDX_OPERAND_ID_SEPT, "SEPT_TREE"},
+	{TDX_OPERAND_ID_TD_EPOCH, "TD_EPOCH"}, {TDX_OPERAND_ID_OP_STATE, "OP_STATE"},
 };
 
 const char *tdx_status_name(u64 status)

@@ -45,13 +45,10 @@ static const struct {
 	enum tdx_sept_state s;
 	const char *name;
 } tdx_sept_state_names[] = {
-	{ TDX_SEPT_FREE, "FREE" },
-	{ TDX_SEPT_BLOCKED, "BLOCKED" },
-	{ TDX_SEPT_PENDING, "PENDING" },
-	{ TDX_SEPT_PENDING_BLOCKED, "PENDING_BLOCKED" },
-	{ TDX_SEPT_MAPPED, "MAPPED" },
-	{ TDX_SEPT_NL_BLOCKED, "NL_BLOCKED" },
-	{ TDX_SEPT_NL_MAPPED, "NL_MAPPED" },
+	{TDX_SEPT_FREE, "FREE"},	   {TDX_SEPT_BLOCKED, "BLOCKED"},
+	{TDX_SEPT_PENDING, "PENDING"},	   {TDX_SEPT_PENDING_BLOCKED, "PENDING_BLOCKED"},
+	{TDX_SEPT_MAPPED, "MAPPED"},	   {TDX_SEPT_NL_BLOCKED, "NL_BLOCKED"},
+	{TDX_SEPT_NL_MAPPED, "NL_MAPPED"},
 };
 
 const char *tdx_sept_state_name(enum tdx_sept_state s)
@@ -202,7 +199,7 @@ static void td_destroy_page(struct td_destroy_ctx *c, struct sept_page *sp)
 void tdxmod_td_destroy(struct tdx_td *td, void (*reclaim)(void *arg, hpa_t hpa, u64 size),
 		       void *arg)
 {
-	struct td_destroy_ctx c = { td, reclaim, arg };
+	struct td_destroy_ctx c = {td, reclaim, arg};
 
 	if (!td)
 		return;

@@ -13,8 +13,8 @@
 /* GPAW 48, four-level S-EPT: the shared bit is bit 47. */
 #define TDX_GPAW 48
 #define TDX_SHARED_BIT BIT_ULL(TDX_GPAW - 1)
-#define TDX_SEPT_MAX_LEVEL 3		/* TDX level of the PML4 entries */
-#define TDX_MAX_PA_BITS 46		/* the frame allocator stays below 2^46 */
+#define TDX_SEPT_MAX_LEVEL 3 /* TDX level of the PML4 entries */
+#define TDX_MAX_PA_BITS 46 /* the frame allocator stays below 2^46 */
 #define TDX_PAGE_INFO_RSVD (GENMASK_ULL(11, 3) | GENMASK_ULL(63, 52))
 
 /* ------------------------------------------------------------------ */
@@ -187,14 +187,14 @@ struct pamt_region {
 	struct pamt_entry e1g;
 	struct pamt_entry e2m[PTRS_PER_PTE];
 	struct dpamt_node node[PTRS_PER_PTE];
-	_Atomic(struct pamt_entry *) e4k[PTRS_PER_PTE];	/* 512 entries per 2M, lazily */
+	_Atomic(struct pamt_entry *) e4k[PTRS_PER_PTE]; /* 512 entries per 2M, lazily */
 };
 
 #define PAMT_NR_REGIONS (1ULL << (TDX_MAX_PA_BITS - 30))
 
 struct pamt_ref {
 	struct pamt_entry *e;
-	int level;		/* level reached */
+	int level; /* level reached */
 	bool locked, ex;
 };
 
@@ -210,7 +210,7 @@ struct tdx_module {
 /* ------------------------------------------------------------------ */
 
 struct tlb_entry {
-	gpa_t gpa;		/* aligned to level; ~0 = empty slot */
+	gpa_t gpa; /* aligned to level; ~0 = empty slot */
 	hpa_t hpa;
 	int level;
 };
@@ -218,7 +218,7 @@ struct tlb_entry {
 struct tdx_vcpu {
 	atomic_bool in_td;
 	_Atomic u64 vcpu_epoch;
-	u64 last_epoch;		/* epoch of the last entry, for the flush */
+	u64 last_epoch; /* epoch of the last entry, for the flush */
 	pthread_mutex_t tlb_lock;
 	struct tlb_entry *tlb;
 	size_t tlb_cap, tlb_used;
@@ -231,7 +231,7 @@ struct tdx_td {
 
 	atomic_int op_state_lock;
 	_Atomic int op_state;
-	atomic_int sept_lock;		/* the Secure-EPT tree lock */
+	atomic_int sept_lock; /* the Secure-EPT tree lock */
 	atomic_int epoch_lock;
 	_Atomic u64 td_epoch;
 	atomic_int refcount[2];
@@ -273,10 +273,10 @@ static inline u64 tdx_level_pages(int level)
 }
 
 struct sept_walk {
-	struct sept_page *sp;	/* page holding the entry reached */
+	struct sept_page *sp; /* page holding the entry reached */
 	int idx;
-	int level;		/* level reached */
-	u64 entry;		/* copy of the entry reached */
+	int level; /* level reached */
+	u64 entry; /* copy of the entry reached */
 };
 
 /* The module's walk: descends while present and non-leaf; true if @level reached. */

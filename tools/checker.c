@@ -35,8 +35,8 @@ struct check_ctx {
 	bool oom;
 };
 
-__attribute__((format(printf, 2, 3))) static void violation(struct check_ctx *c,
-							    const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void violation(struct check_ctx *c, const char *fmt,
+							    ...)
 {
 	char buf[320];
 	va_list ap;
@@ -121,11 +121,11 @@ static int mirror_visit(void *arg, gfn_t gfn, int level, u64 spte, bool is_leaf)
 }
 
 /* Every non-FREE S-EPT entry has a mirror counterpart (same level). */
-static int sept_visit(void *arg, gpa_t gpa, int tdx_level,
-		      const struct tdx_sept_entry_info *info)
+static int sept_visit(void *arg, gpa_t gpa, int tdx_level, const struct tdx_sept_entry_info *info)
 {
 	struct check_ctx *c = arg;
-	struct mirror_ent key = {.gfn = gpa_to_gfn(gpa), .level = tdx_sept_level_to_pg_level(tdx_level)};
+	struct mirror_ent key = {.gfn = gpa_to_gfn(gpa),
+				 .level = tdx_sept_level_to_pg_level(tdx_level)};
 
 	if (!c->nr_ents || !bsearch(&key, c->ents, c->nr_ents, sizeof(key), ent_cmp))
 		violation(c, "S-EPT %s entry %s at gpa 0x%llx has no mirror counterpart",
@@ -149,8 +149,9 @@ static int tlb_visit(void *arg, int vcpu, gpa_t gpa, hpa_t hpa, int tdx_level)
 	if (tdxmod_sept_lookup(c->td, base, tdx_level, &info) ||
 	    (info.state != TDX_SEPT_MAPPED && info.state != TDX_SEPT_BLOCKED) ||
 	    info.pa + (gpa - base) != hpa)
-		violation(c, "stale translation: vCPU %d caches gpa 0x%llx -> hpa 0x%llx (%s), "
-			     "S-EPT entry is %s",
+		violation(c,
+			  "stale translation: vCPU %d caches gpa 0x%llx -> hpa 0x%llx (%s), "
+			  "S-EPT entry is %s",
 			  vcpu, (unsigned long long)gpa, (unsigned long long)hpa,
 			  scn_level_name(tdx_sept_level_to_pg_level(tdx_level)),
 			  state_name(info.state));

@@ -73,7 +73,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	ro = (struct scn_run_opts){
-		.out = json ? stderr : stdout,	/* stdout carries only the JSON object */
+		.out = json ? stderr : stdout, /* stdout carries only the JSON object */
 		.err = stderr,
 		.timeline = json,
 	};

@@ -47,8 +47,8 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	kvm_count_mappings(kvm, m);
 	kvm_count_pt_pages(kvm, &mirror, &external);
 	for (int i = 0; i < NR_TDX_LEAVES; i++)
-		fprintf(f, "%-24s %llu\n", leaf_name(i), (unsigned long long)c.leaf_calls[i]);
-#define P(name, v) fprintf(f, "%-24s %llu\n", name, (unsigned long long)(v))
+		fprintf(f, "%-26s %llu\n", leaf_name(i), (unsigned long long)c.leaf_calls[i]);
+#define P(name, v) fprintf(f, "%-26s %llu\n", name, (unsigned long long)(v))
 	P("splits", c.splits);
 	P("kicks", c.kicks);
 	P("faults", c.faults);
@@ -94,12 +94,14 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 		any = true;
 	}
 	fprintf(f, "%s\n", any ? "" : " none");
-	fprintf(f, "  splits %llu, kicks %llu, faults %llu, TRACK rounds %llu, busy retries %llu, "
-		   "vm_bugged %llu\n",
+	fprintf(f,
+		"  splits %llu, kicks %llu, faults %llu, TRACK rounds %llu, busy retries %llu, "
+		"vm_bugged %llu\n",
 		(unsigned long long)res->splits, (unsigned long long)res->kicks,
 		(unsigned long long)res->faults, (unsigned long long)res->track_rounds,
 		(unsigned long long)res->busy_retries, (unsigned long long)res->vm_bugged);
-	fprintf(f, "  mmu_lock (write)  %llu acquisitions, held %.1f us in total, %.1f us at most\n",
+	fprintf(f,
+		"  mmu_lock (write)  %llu acquisitions, held %.1f us in total, %.1f us at most\n",
 		(unsigned long long)res->write_lock_acquisitions, res->write_lock_hold_ns / 1e3,
 		res->write_lock_hold_max_ns / 1e3);
 	evaluate_cost(res, &cr);
@@ -165,15 +167,14 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 
 		evaluate_cost(res, &cr);
 		for (int i = 0; i < cr.nr_items; i++)
-			json_array_append_new(items,
-					      json_pack("{s:s, s:f, s:o, s:f}", "name",
-							cr.items[i].name, "us_each",
-							cr.items[i].us_each, "count",
-							ju(cr.items[i].count), "us_total",
-							cr.items[i].us_total));
-		json_object_set_new(root, "modelled_host_cost",
-				    json_pack("{s:f, s:o}", "total_us", cr.total_us, "items",
-					      items));
+			json_array_append_new(items, json_pack("{s:s, s:f, s:o, s:f}", "name",
+							       cr.items[i].name, "us_each",
+							       cr.items[i].us_each, "count",
+							       ju(cr.items[i].count), "us_total",
+							       cr.items[i].us_total));
+		json_object_set_new(
+			root, "modelled_host_cost",
+			json_pack("{s:f, s:o}", "total_us", cr.total_us, "items", items));
 	}
 	for (size_t i = 0; i < res->nr_timeline; i++) {
 		const struct scn_timeline_point *p = &res->timeline[i];

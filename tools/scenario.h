@@ -43,8 +43,8 @@ enum scn_kind {
 
 /* What the "last status" is (and what `expect status=` compares against). */
 enum scn_status_kind {
-	SCN_ST_NONE,			/* nothing has set a status yet */
-	SCN_ST_MODULE,			/* a TDX module status (SEAMCALL/TDCALL) */
+	SCN_ST_NONE, /* nothing has set a status yet */
+	SCN_ST_MODULE, /* a TDX module status (SEAMCALL/TDCALL) */
 	SCN_ST_OK,
 	SCN_ST_VE,
 	SCN_ST_EXIT_MEMORY_FAULT,
@@ -54,44 +54,44 @@ enum scn_status_kind {
 
 struct scn_status {
 	enum scn_status_kind kind;
-	u64 value;		/* SCN_ST_MODULE: full 64-bit status */
-	bool any_operand;	/* `TDX_OPERAND_BUSY` alone: compare the high 32 bits */
+	u64 value; /* SCN_ST_MODULE: full 64-bit status */
+	bool any_operand; /* `TDX_OPERAND_BUSY` alone: compare the high 32 bits */
 };
 
 /* Counters `expect count NAME=N` can name besides the leaves. */
 enum scn_counter {
-	SCN_CNT_LEAF,		/* leaf_calls[cmd.leaf] */
+	SCN_CNT_LEAF, /* leaf_calls[cmd.leaf] */
 	SCN_CNT_SPLITS,
 	SCN_CNT_KICKS,
 	SCN_CNT_FAULTS,
 	SCN_CNT_VM_BUGGED,
-	SCN_CNT_TRACK_ROUNDS,	/* extension */
-	SCN_CNT_BUSY_RETRIES,	/* extension */
-	SCN_CNT_GUEST_INHIBITS,	/* extension */
+	SCN_CNT_TRACK_ROUNDS, /* extension */
+	SCN_CNT_BUSY_RETRIES, /* extension */
+	SCN_CNT_GUEST_INHIBITS, /* extension */
 };
 
 struct scn_cmd {
 	enum scn_kind kind;
 	int line;
-	char *text;		/* the command as written, comment stripped, single-spaced */
+	char *text; /* the command as written, comment stripped, single-spaced */
 
 	gpa_t gpa;
 	u64 size;
-	int level;		/* PG_LEVEL_* */
+	int level; /* PG_LEVEL_* */
 	int vcpu;
-	bool shared, write;	/* access */
-	bool to_private;	/* convert */
-	bool allow_existing;	/* seamcall TDH.MEM.SEPT.ADD */
-	bool absent;		/* expect mirror ... absent */
-	enum tdx_leaf leaf;	/* seamcall/tdcall/inject/expect count */
-	u64 count, after;	/* inject */
+	bool shared, write; /* access */
+	bool to_private; /* convert */
+	bool allow_existing; /* seamcall TDH.MEM.SEPT.ADD */
+	bool absent; /* expect mirror ... absent */
+	enum tdx_leaf leaf; /* seamcall/tdcall/inject/expect count */
+	u64 count, after; /* inject */
 
-	struct scn_status status;	/* inject, expect status */
-	int rc;				/* expect rc: 0 or -errno */
-	int state;			/* expect sept: enum tdx_sept_state */
-	int req_level, err_level, err_state;	/* expect exit (PG levels, state) */
-	enum scn_counter counter;	/* expect count */
-	u64 value;			/* expect count */
+	struct scn_status status; /* inject, expect status */
+	int rc; /* expect rc: 0 or -errno */
+	int state; /* expect sept: enum tdx_sept_state */
+	int req_level, err_level, err_state; /* expect exit (PG levels, state) */
+	enum scn_counter counter; /* expect count */
+	u64 value; /* expect count */
 
 	/* vm */
 	u64 mem;
@@ -108,7 +108,7 @@ struct scn_error {
 };
 
 struct scenario {
-	char *file;		/* name used in messages ("<stdin>" for -) */
+	char *file; /* name used in messages ("<stdin>" for -) */
 	struct scn_cmd *cmds;
 	size_t nr_cmds;
 	struct scn_error *errors;
@@ -143,7 +143,7 @@ const char *scn_status_format(const struct scn_status *st, char *buf, size_t len
 /* Mappings per level after an MMU-level command, for the report's timeline. */
 struct scn_timeline_point {
 	int line;
-	u64 mappings[3];	/* 4K, 2M, 1G */
+	u64 mappings[3]; /* 4K, 2M, 1G */
 };
 
 struct kvm_counters;
@@ -151,7 +151,7 @@ struct kvm_counters;
 struct scn_result {
 	int expects_passed, expects_failed;
 	int checks_passed, checks_failed;
-	int run_errors;		/* commands that could not run (kvm_create failed, ...) */
+	int run_errors; /* commands that could not run (kvm_create failed, ...) */
 	bool have_vm;
 	int nr_vcpus;
 	/* Snapshot at the end of the run, before teardown. */
@@ -159,7 +159,7 @@ struct scn_result {
 	u64 splits, kicks, faults, vm_bugged;
 	u64 track_rounds, busy_retries, guest_inhibits;
 	u64 write_lock_acquisitions, write_lock_hold_ns, write_lock_hold_max_ns;
-	u64 mappings[3];	/* present private mirror leaves: 4K, 2M, 1G */
+	u64 mappings[3]; /* present private mirror leaves: 4K, 2M, 1G */
 	u64 pt_mirror, pt_external;
 	u64 wall_ns;
 	struct scn_timeline_point *timeline;
@@ -167,9 +167,9 @@ struct scn_result {
 };
 
 struct scn_run_opts {
-	FILE *out;	/* `stats` output */
-	FILE *err;	/* failed expects, check violations, run errors */
-	bool timeline;	/* record the mapping timeline */
+	FILE *out; /* `stats` output */
+	FILE *err; /* failed expects, check violations, run errors */
+	bool timeline; /* record the mapping timeline */
 };
 
 /*

@@ -24,12 +24,12 @@
 #define LV_ALL (LV_TO_1G | LV(PG_LEVEL_512G))
 
 enum vtype {
-	V_ADDR,		/* number, K/M/G/T suffix allowed */
-	V_SIZE,		/* same, positive multiple of 4K */
-	V_NUM,		/* plain number */
-	V_LEVEL,	/* 4K/2M/1G/512G restricted by .levels */
-	V_CHOICE,	/* one of .choices, index in ival */
-	V_STATUS,	/* status name[|operand] or 64-bit number (+ OK/VE/... if .levels) */
+	V_ADDR, /* number, K/M/G/T suffix allowed */
+	V_SIZE, /* same, positive multiple of 4K */
+	V_NUM, /* plain number */
+	V_LEVEL, /* 4K/2M/1G/512G restricted by .levels */
+	V_CHOICE, /* one of .choices, index in ival */
+	V_STATUS, /* status name[|operand] or 64-bit number (+ OK/VE/... if .levels) */
 	V_RC,
 	V_STATE,
 	V_FLAG,
@@ -39,9 +39,9 @@ struct key_spec {
 	const char *name;
 	enum vtype type;
 	bool required;
-	unsigned levels;		/* V_LEVEL: allowed; V_STATUS: non-module kinds ok */
-	const char *const *choices;	/* V_CHOICE, NULL-terminated */
-	const char *want;		/* V_LEVEL/V_CHOICE: "4K|2M" for messages */
+	unsigned levels; /* V_LEVEL: allowed; V_STATUS: non-module kinds ok */
+	const char *const *choices; /* V_CHOICE, NULL-terminated */
+	const char *want; /* V_LEVEL/V_CHOICE: "4K|2M" for messages */
 };
 
 struct kv {
@@ -59,13 +59,13 @@ static const char *const exit_kind[] = {"accept", NULL};
 struct parser {
 	struct scenario *scn;
 	int line;
-	bool any_cmd;		/* a command was seen */
-	int vm_line;		/* line of the (first, valid-position) vm, 0 if none */
+	bool any_cmd; /* a command was seen */
+	int vm_line; /* line of the (first, valid-position) vm, 0 if none */
 	bool mem_known, vcpus_known;
 	u64 mem;
 	int nr_vcpus;
 	int finalize_line;
-	bool line_failed;	/* an error was reported for this line */
+	bool line_failed; /* an error was reported for this line */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -137,12 +137,8 @@ static const struct {
 	const char *name;
 	int rc;
 } rc_names[] = {
-	{"0", 0},
-	{"ENOMEM", -ENOMEM},
-	{"EIO", -EIO},
-	{"EBUSY", -EBUSY},
-	{"EINVAL", -EINVAL},
-	{"EAGAIN", -EAGAIN},
+	{"0", 0},	   {"ENOMEM", -ENOMEM}, {"EIO", -EIO},
+	{"EBUSY", -EBUSY}, {"EINVAL", -EINVAL}, {"EAGAIN", -EAGAIN},
 };
 
 const char *scn_rc_name(int rc)
@@ -316,8 +312,7 @@ unknown:
 }
 
 /* Parse one key's value into @kv; reports errors. */
-static void parse_value(struct parser *p, const struct key_spec *k, const char *val,
-			struct kv *kv)
+static void parse_value(struct parser *p, const struct key_spec *k, const char *val, struct kv *kv)
 {
 	char msg[256];
 	const char *e;
@@ -392,8 +387,8 @@ static void parse_value(struct parser *p, const struct key_spec *k, const char *
  * Generic key=value / flag processing of toks[from..n) against @keys.
  * Returns true if every given value parsed and every required key is there.
  */
-static bool parse_keys(struct parser *p, const char *cmd, const struct key_spec *keys,
-		       char **toks, int from, int n, struct kv *kv)
+static bool parse_keys(struct parser *p, const char *cmd, const struct key_spec *keys, char **toks,
+		       int from, int n, struct kv *kv)
 {
 	bool ok = true;
 	int nkeys = 0;
@@ -506,10 +501,22 @@ static void check_vcpu(struct parser *p, const struct kv *kv, int *vcpu)
 
 /* ---- commands ---- */
 
-#define KEY_GPA_REQ {"gpa", V_ADDR, true, 0, NULL, NULL}
-#define KEY_SIZE_REQ {"size", V_SIZE, true, 0, NULL, NULL}
-#define KEY_VCPU {"vcpu", V_NUM, false, 0, NULL, NULL}
-#define KEY_END {NULL, V_FLAG, false, 0, NULL, NULL}
+#define KEY_GPA_REQ                                \
+	{                                          \
+		"gpa", V_ADDR, true, 0, NULL, NULL \
+	}
+#define KEY_SIZE_REQ                                \
+	{                                           \
+		"size", V_SIZE, true, 0, NULL, NULL \
+	}
+#define KEY_VCPU                                    \
+	{                                           \
+		"vcpu", V_NUM, false, 0, NULL, NULL \
+	}
+#define KEY_END                                    \
+	{                                          \
+		NULL, V_FLAG, false, 0, NULL, NULL \
+	}
 
 static const struct key_spec vm_keys[] = {
 	{"mem", V_SIZE, true, 0, NULL, NULL},
@@ -586,8 +593,7 @@ static void parse_add(struct parser *p, struct scn_cmd *c, char **toks, int n)
 		perr(p, "'add' after 'finalize' (line %d)", p->finalize_line);
 	c->gpa = kv[0].num;
 	c->size = kv[1].given ? kv[1].num : PAGE_SIZE;
-	if (kv[0].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K) &&
-	    (!kv[1].given || kv[1].ok))
+	if (kv[0].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K) && (!kv[1].given || kv[1].ok))
 		check_in_mem(p, c->gpa, c->size);
 }
 

@@ -21,18 +21,17 @@ struct runner {
 	const struct scn_run_opts *opts;
 	struct scn_result *res;
 	struct kvm *kvm;
-	const struct scn_cmd *cmd;	/* being run */
+	const struct scn_cmd *cmd; /* being run */
 
-	struct scn_status last;		/* last status */
-	bool have_exit;			/* last tdcall exited: fields below */
+	struct scn_status last; /* last status */
+	bool have_exit; /* last tdcall exited: fields below */
 	struct tdx_ept_exit exit;
 	bool have_rc;
 	int last_rc;
-	int check_violations;		/* of the running `check` */
+	int check_violations; /* of the running `check` */
 };
 
-__attribute__((format(printf, 2, 3))) static void run_error(struct runner *r, const char *fmt,
-							    ...)
+__attribute__((format(printf, 2, 3))) static void run_error(struct runner *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -221,9 +220,8 @@ static void run_expect_exit(struct runner *r, const struct scn_cmd *c)
 	errl = tdx_sept_level_to_pg_level(tdx_eeq_err_level(r->exit.ext_exit_qual));
 	st = tdx_eeq_err_state(r->exit.ext_exit_qual);
 	snprintf(got, sizeof(got), "exit=%s req_level=%s err_level=%s err_state=%s",
-		 type == TDX_EXT_EXIT_QUAL_TYPE_ACCEPT ? "accept" : "other",
-		 scn_level_name(req), scn_level_name(errl),
-		 tdx_sept_state_name(st) ? tdx_sept_state_name(st) : "?");
+		 type == TDX_EXT_EXIT_QUAL_TYPE_ACCEPT ? "accept" : "other", scn_level_name(req),
+		 scn_level_name(errl), tdx_sept_state_name(st) ? tdx_sept_state_name(st) : "?");
 	expect_result(r,
 		      type == TDX_EXT_EXIT_QUAL_TYPE_ACCEPT && req == c->req_level &&
 			      errl == c->err_level && st == c->err_state,
@@ -290,7 +288,8 @@ static void run_cmd(struct runner *r, const struct scn_cmd *c)
 		return;
 	}
 	case SCN_ACCESS:
-		set_status(r, guest_kind(kvm_guest_access(kvm, c->vcpu, c->gpa, c->shared, c->write)),
+		set_status(r,
+			   guest_kind(kvm_guest_access(kvm, c->vcpu, c->gpa, c->shared, c->write)),
 			   0);
 		timeline_add(r);
 		return;
@@ -308,7 +307,8 @@ static void run_cmd(struct runner *r, const struct scn_cmd *c)
 		return;
 	case SCN_SEAMCALL:
 		set_status(r, SCN_ST_MODULE,
-			   kvm_raw_seamcall(kvm, c->leaf, c->gpa, pg_level_to_tdx_sept_level(c->level),
+			   kvm_raw_seamcall(kvm, c->leaf, c->gpa,
+					    pg_level_to_tdx_sept_level(c->level),
 					    c->allow_existing ? 1 : 0, NULL, NULL));
 		return;
 	case SCN_TDCALL: {

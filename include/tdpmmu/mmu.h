@@ -106,17 +106,17 @@ int kvm_mmu_max_mapping_level(struct kvm_mmu *mmu, gfn_t gfn, int max_level);
 struct kvm_page_fault {
 	/* Inputs, from vm/. */
 	gfn_t gfn;
-	bool is_private;	/* mirror root (ignored without external ops) */
+	bool is_private; /* mirror root (ignored without external ops) */
 	bool write;
 	bool exec;
-	kvm_pfn_t pfn;		/* host frame backing @gfn itself (4K granule) */
-	int max_level;		/* from folio size, config, TD state */
-	u64 mmu_seq;		/* kvm_mmu_invalidate_seq() before resolving @pfn */
+	kvm_pfn_t pfn; /* host frame backing @gfn itself (4K granule) */
+	int max_level; /* from folio size, config, TD state */
+	u64 mmu_seq; /* kvm_mmu_invalidate_seq() before resolving @pfn */
 
 	/* Outputs / working state. */
-	int req_level;		/* kvm_mmu_max_mapping_level() result */
-	int goal_level;		/* level actually targeted (may be lowered) */
-	int mapped_level;	/* level of the leaf that maps @gfn on FIXED/SPURIOUS */
+	int req_level; /* kvm_mmu_max_mapping_level() result */
+	int goal_level; /* level actually targeted (may be lowered) */
+	int mapped_level; /* level of the leaf that maps @gfn on FIXED/SPURIOUS */
 };
 
 /*
@@ -168,8 +168,7 @@ int kvm_tdp_mmu_split_cross_boundary_leafs(struct kvm_mmu *mmu, gfn_t start, gfn
 /* ---- inspection (mmu_lock held, either mode) ---- */
 
 /* True and *level / *pfn (of @gfn itself, may be NULL) if a present leaf maps @gfn. */
-bool kvm_tdp_mmu_lookup(struct kvm_mmu *mmu, gfn_t gfn, bool private, int *level,
-			kvm_pfn_t *pfn);
+bool kvm_tdp_mmu_lookup(struct kvm_mmu *mmu, gfn_t gfn, bool private, int *level, kvm_pfn_t *pfn);
 
 /*
  * Pre-order walk of every present SPTE below the root (the root's own
@@ -182,14 +181,14 @@ int kvm_tdp_mmu_for_each_present(struct kvm_mmu *mmu, bool private, kvm_tdp_mmu_
 				 void *arg);
 
 struct kvm_mmu_stats {
-	u64 splits;		/* huge mirror leaves split (successful only) */
-	u64 faults;		/* kvm_tdp_mmu_page_fault calls, whatever the outcome */
-	u64 mirror_pt_pages;	/* mirror non-root page-table pages linked */
-	u64 direct_pt_pages;	/* direct non-root page-table pages linked */
-	u64 external_pages;	/* external pages linked to the external table */
-	u64 external_leaked;	/* external pages leaked after a failed free hook */
-	u64 mirror_mappings[PG_LEVEL_512G + 1];	/* present mirror leaves per level */
-	u64 direct_mappings[PG_LEVEL_512G + 1];	/* present direct leaves per level */
+	u64 splits; /* huge mirror leaves split (successful only) */
+	u64 faults; /* kvm_tdp_mmu_page_fault calls, whatever the outcome */
+	u64 mirror_pt_pages; /* mirror non-root page-table pages linked */
+	u64 direct_pt_pages; /* direct non-root page-table pages linked */
+	u64 external_pages; /* external pages linked to the external table */
+	u64 external_leaked; /* external pages leaked after a failed free hook */
+	u64 mirror_mappings[PG_LEVEL_512G + 1]; /* present mirror leaves per level */
+	u64 direct_mappings[PG_LEVEL_512G + 1]; /* present direct leaves per level */
 };
 void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st);
 

@@ -20,10 +20,10 @@
 #define VMX_EPT_MT_EPTE_SHIFT 3
 #define MTRR_TYPE_WRBACK 6ULL
 #define VMX_EPT_IPAT_BIT BIT_ULL(6)
-#define PT_PAGE_SIZE_MASK BIT_ULL(7)		/* huge leaf at level > 4K */
+#define PT_PAGE_SIZE_MASK BIT_ULL(7) /* huge leaf at level > 4K */
 #define VMX_EPT_ACCESS_BIT BIT_ULL(8)
 #define VMX_EPT_DIRTY_BIT BIT_ULL(9)
-#define SPTE_MMU_PRESENT_MASK BIT_ULL(11)	/* software "shadow present" */
+#define SPTE_MMU_PRESENT_MASK BIT_ULL(11) /* software "shadow present" */
 #define SPTE_BASE_ADDR_MASK GENMASK_ULL(51, 12)
 #define EPT_SPTE_HOST_WRITABLE BIT_ULL(57)
 #define EPT_SPTE_MMU_WRITABLE BIT_ULL(58)

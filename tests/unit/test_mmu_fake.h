@@ -28,7 +28,7 @@ struct fake_entry {
 	gfn_t gfn;
 	int level;
 	bool leaf;
-	u64 val;	/* pfn for a leaf, external page hpa for a table */
+	u64 val; /* pfn for a leaf, external page hpa for a table */
 };
 
 struct fake_ext {
@@ -36,9 +36,9 @@ struct fake_ext {
 	struct fake_entry *e;
 	size_t nr, cap;
 	u64 calls[FAKE_NR_OPS];
-	u64 errors;		/* precondition violations seen */
-	int fail_ret[FAKE_NR_OPS];	/* return this ... */
-	int fail_count[FAKE_NR_OPS];	/* ... for the next N calls */
+	u64 errors; /* precondition violations seen */
+	int fail_ret[FAKE_NR_OPS]; /* return this ... */
+	int fail_count[FAKE_NR_OPS]; /* ... for the next N calls */
 	/* Called inside the hook (while the mirror SPTE is frozen). */
 	void (*in_hook)(struct fake_ext *fx, enum fake_op op, gfn_t gfn, int level);
 	void *in_hook_arg;
@@ -59,7 +59,7 @@ static inline void fake_add(struct fake_ext *fx, gfn_t gfn, int level, bool leaf
 		fx->cap = fx->cap ? fx->cap * 2 : 1024;
 		fx->e = realloc(fx->e, fx->cap * sizeof(*fx->e));
 	}
-	fx->e[fx->nr++] = (struct fake_entry){ gfn, level, leaf, val };
+	fx->e[fx->nr++] = (struct fake_entry){gfn, level, leaf, val};
 }
 
 static inline void fake_del(struct fake_ext *fx, long i)
@@ -257,7 +257,7 @@ static inline int coherence_cb(void *arg, gfn_t gfn, int level, u64 spte, bool i
 /* mirror == external: same entries, same kinds, same PFNs; no frozen SPTE left. */
 static inline void fake_ext_check_coherent(struct fake_ext *fx, struct kvm_mmu *mmu)
 {
-	struct coherence_walk w = { .fx = fx };
+	struct coherence_walk w = {.fx = fx};
 	bool locked = !rwlock_held(kvm_mmu_lock(mmu));
 
 	if (locked)

@@ -48,7 +48,7 @@ static void test_fault_huge_and_adjust(void **state)
 	/* 1G when allowed. */
 	assert_int_equal(test_fault(t->mmu, 0x1, test_pfn(0x1), PG_LEVEL_1G, true, &level),
 			 RET_PF_FIXED);
-	assert_int_equal(level, PG_LEVEL_2M);	/* the 1G range already has a table */
+	assert_int_equal(level, PG_LEVEL_2M); /* the 1G range already has a table */
 	/* MIXED forbids 2M. */
 	test_wlock(t);
 	kvm_mmu_hugepage_set_mixed(t->mmu, 0x400, PG_LEVEL_2M, true);
@@ -138,8 +138,8 @@ static void test_invalidate_retry(void **state)
 {
 	struct test_vm *t = test_vm_create(0x1000, true);
 	u64 seq = kvm_mmu_invalidate_seq(t->mmu);
-	struct kvm_page_fault f = { .gfn = 0x15, .is_private = true, .pfn = test_pfn(0x15),
-				    .max_level = PG_LEVEL_4K };
+	struct kvm_page_fault f = {
+		.gfn = 0x15, .is_private = true, .pfn = test_pfn(0x15), .max_level = PG_LEVEL_4K};
 
 	(void)state;
 	test_wlock(t);
@@ -172,8 +172,7 @@ static void test_topup_enomem(void **state)
 
 	(void)state;
 	fault_inject_add(frame_allocator_inject(t->fa), 0, 1, 0);
-	assert_int_equal(test_fault(t->mmu, 0x5, test_pfn(0x5), PG_LEVEL_4K, true, NULL),
-			 -ENOMEM);
+	assert_int_equal(test_fault(t->mmu, 0x5, test_pfn(0x5), PG_LEVEL_4K, true, NULL), -ENOMEM);
 	assert_false(test_lookup(t, 0x5, true, NULL, NULL));
 	assert_int_equal(t->fx.calls[FAKE_LINK], 0);
 	assert_int_equal(test_fault(t->mmu, 0x5, test_pfn(0x5), PG_LEVEL_4K, true, NULL),

@@ -10,7 +10,7 @@
 #include "test_mmu_fake.h"
 
 #define NR_THREADS 4
-#define NR_GFNS 0x2000ULL	/* 16 x 2M */
+#define NR_GFNS 0x2000ULL /* 16 x 2M */
 
 struct worker {
 	struct test_vm *t;
@@ -87,7 +87,7 @@ static void test_parallel_faults(void **state)
 
 	(void)state;
 	for (int i = 0; i <= NR_THREADS; i++) {
-		w[i] = (struct worker){ .t = t, .id = i };
+		w[i] = (struct worker){.t = t, .id = i};
 		pthread_create(&th[i], NULL, i < NR_THREADS ? fault_worker : writer_worker, &w[i]);
 	}
 	for (int i = 0; i <= NR_THREADS; i++) {

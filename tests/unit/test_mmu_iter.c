@@ -57,11 +57,11 @@ static int walk(u64 *root, int min_level, gfn_t start, gfn_t end, struct visit *
 	struct tdp_iter iter;
 	int n = 0;
 
-	for_each_tdp_pte_min_level(iter, root, PT64_ROOT_4LEVEL, min_level, start, end) {
+	for_each_tdp_pte_min_level (iter, root, PT64_ROOT_4LEVEL, min_level, start, end) {
 		if (!is_shadow_present_pte(iter.old_spte))
 			continue;
 		if (n < max)
-			v[n] = (struct visit){ iter.gfn, iter.level };
+			v[n] = (struct visit){iter.gfn, iter.level};
 		n++;
 	}
 	return n;
@@ -69,7 +69,7 @@ static int walk(u64 *root, int min_level, gfn_t start, gfn_t end, struct visit *
 
 static void test_preorder(void **state)
 {
-	struct hand_pt h = { 0 };
+	struct hand_pt h = {0};
 	u64 *root = hand_page(&h);
 	struct visit v[16];
 	int n;
@@ -95,7 +95,7 @@ static void test_preorder(void **state)
 
 static void test_ranges_and_min_level(void **state)
 {
-	struct hand_pt h = { 0 };
+	struct hand_pt h = {0};
 	u64 *root = hand_page(&h);
 	struct visit v[16];
 	int n;
@@ -121,7 +121,7 @@ static void test_ranges_and_min_level(void **state)
 	n = walk(root, PG_LEVEL_2M, 0, TDP_MMU_MAX_GFN_EXCLUSIVE, v, 16);
 	for (int i = 0; i < n; i++)
 		assert_true(v[i].level >= PG_LEVEL_2M);
-	assert_int_equal(n, 6);	/* 512G, 1G, 2M nl, 2M leaf, 1G, 2M nl */
+	assert_int_equal(n, 6); /* 512G, 1G, 2M nl, 2M leaf, 1G, 2M nl */
 
 	/* A range past everything. */
 	n = walk(root, PG_LEVEL_4K, 1ULL << 30, 1ULL << 31, v, 16);
@@ -131,7 +131,7 @@ static void test_ranges_and_min_level(void **state)
 
 static void test_restart(void **state)
 {
-	struct hand_pt h = { 0 };
+	struct hand_pt h = {0};
 	u64 *root = hand_page(&h);
 	struct tdp_iter iter;
 	int seen7 = 0, n = 0;
@@ -139,7 +139,7 @@ static void test_restart(void **state)
 	(void)state;
 	hand_map(&h, root, 0x5, PG_LEVEL_4K);
 	hand_map(&h, root, 0x7, PG_LEVEL_4K);
-	for_each_tdp_pte_min_level(iter, root, PT64_ROOT_4LEVEL, PG_LEVEL_4K, 0, 0x200) {
+	for_each_tdp_pte_min_level (iter, root, PT64_ROOT_4LEVEL, PG_LEVEL_4K, 0, 0x200) {
 		n++;
 		if (iter.level == PG_LEVEL_4K && iter.gfn == 7 && !seen7++) {
 			/* As after a yield: the next step walks again from the root to gfn 7. */
@@ -168,7 +168,7 @@ static void test_restart(void **state)
 
 static void test_invalid_start(void **state)
 {
-	struct hand_pt h = { 0 };
+	struct hand_pt h = {0};
 	u64 *root = hand_page(&h);
 	struct tdp_iter iter;
 

@@ -14,7 +14,8 @@ static u64 *mirror_sptep(struct kvm_mmu *mmu, gfn_t gfn, int level)
 	u64 *sptep = NULL;
 
 	kvm_mmu_rcu_read_lock();
-	for_each_tdp_pte_root(iter, mmu->mirror_root, level, gfn, gfn + 1) {
+	for_each_tdp_pte_root(iter, mmu->mirror_root, level, gfn, gfn + 1)
+	{
 		if (iter.level == level) {
 			sptep = iter.sptep;
 			break;
@@ -53,7 +54,7 @@ static int try_transition(struct test_vm *t, gfn_t gfn, int level, u64 new_spte)
 			     level);
 	test_wunlock(t);
 	if (r == -EIO)
-		assert_int_equal(*sptep, old);	/* refused before writing */
+		assert_int_equal(*sptep, old); /* refused before writing */
 	return r;
 }
 
@@ -264,8 +265,8 @@ static u64 frozen_seen[FAKE_NR_OPS];
 
 static void nested_fault_in_hook(struct fake_ext *fx, enum fake_op op, gfn_t gfn, int level)
 {
-	struct kvm_page_fault f = { .gfn = gfn, .is_private = true, .pfn = test_pfn(gfn),
-				    .max_level = PG_LEVEL_4K };
+	struct kvm_page_fault f = {
+		.gfn = gfn, .is_private = true, .pfn = test_pfn(gfn), .max_level = PG_LEVEL_4K};
 
 	if (op != FAKE_SET && op != FAKE_LINK)
 		return;

@@ -68,7 +68,7 @@ static int child_cb(void *arg, gfn_t gfn, int level, u64 spte, bool is_leaf)
 static void test_split_2m(void **state)
 {
 	struct test_vm *t = test_vm_create(0x10000, true);
-	struct child_check c = { 0 };
+	struct child_check c = {0};
 	struct kvm_mmu_stats st;
 	int level;
 
@@ -223,13 +223,12 @@ static void test_split_direct(void **state)
 	assert_int_equal(test_fault(t->mmu, 0x200, test_pfn(0x200), PG_LEVEL_2M, false, NULL),
 			 RET_PF_FIXED);
 	test_wlock(t);
-	assert_int_equal(kvm_tdp_mmu_split_huge_pages(t->mmu, 0x200, 0x201, PG_LEVEL_4K, false),
-			 0);
+	assert_int_equal(kvm_tdp_mmu_split_huge_pages(t->mmu, 0x200, 0x201, PG_LEVEL_4K, false), 0);
 	test_wunlock(t);
 	assert_true(test_lookup(t, 0x3ff, false, &level, NULL));
 	assert_int_equal(level, PG_LEVEL_4K);
 	kvm_mmu_get_stats(t->mmu, &st);
-	assert_int_equal(st.splits, 0);	/* counts mirror splits only */
+	assert_int_equal(st.splits, 0); /* counts mirror splits only */
 	assert_int_equal(st.direct_mappings[PG_LEVEL_4K], 512);
 	assert_int_equal(t->fx.calls[FAKE_SPLIT], 0);
 	test_vm_destroy(t);
@@ -238,9 +237,12 @@ static void test_split_direct(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_split_2m),	  cmocka_unit_test(test_range_vs_cross_boundary),
-		cmocka_unit_test(test_split_1g),	  cmocka_unit_test(test_split_enomem),
-		cmocka_unit_test(test_split_hook_failure), cmocka_unit_test(test_split_direct),
+		cmocka_unit_test(test_split_2m),
+		cmocka_unit_test(test_range_vs_cross_boundary),
+		cmocka_unit_test(test_split_1g),
+		cmocka_unit_test(test_split_enomem),
+		cmocka_unit_test(test_split_hook_failure),
+		cmocka_unit_test(test_split_direct),
 	};
 	return cmocka_run_group_tests(tests, test_setup_rcu, test_teardown_rcu);
 }

@@ -9,7 +9,7 @@ static void test_leaf_4k(void **state)
 	(void)state;
 	assert_true(is_shadow_present_pte(s));
 	assert_true(is_last_spte(s, PG_LEVEL_4K));
-	assert_false(is_large_pte(s));	/* 4K leaves are leaves by level */
+	assert_false(is_large_pte(s)); /* 4K leaves are leaves by level */
 	assert_int_equal(spte_to_pfn(s), 0x1234);
 	assert_true(s & VMX_EPT_READABLE_MASK);
 	assert_true(s & VMX_EPT_WRITABLE_MASK);
@@ -49,7 +49,7 @@ static void test_nonleaf(void **state)
 	assert_true(is_shadow_present_pte(s));
 	assert_false(is_large_pte(s));
 	assert_false(is_last_spte(s, PG_LEVEL_2M));
-	assert_true(is_last_spte(s, PG_LEVEL_4K) == true);	/* level decides at 4K */
+	assert_true(is_last_spte(s, PG_LEVEL_4K) == true); /* level decides at 4K */
 	assert_ptr_equal(spte_to_child_pt(s, PG_LEVEL_2M), pt);
 	assert_true(s & VMX_EPT_ACCESS_BIT);
 	assert_int_equal(s & VMX_EPT_RWX_MASK, VMX_EPT_RWX_MASK);
@@ -104,8 +104,8 @@ static void test_index(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_leaf_4k),	    cmocka_unit_test(test_leaf_huge),
-		cmocka_unit_test(test_nonleaf),	    cmocka_unit_test(test_frozen_and_nonpresent),
+		cmocka_unit_test(test_leaf_4k),	   cmocka_unit_test(test_leaf_huge),
+		cmocka_unit_test(test_nonleaf),	   cmocka_unit_test(test_frozen_and_nonpresent),
 		cmocka_unit_test(test_small_spte), cmocka_unit_test(test_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,9 +152,8 @@ static void *reader_thread(void *arg)
 	kvm_mmu_register_thread();
 	read_lock(kvm_mmu_lock(r->t->mmu));
 	kvm_mmu_rcu_read_lock();
-	for_each_tdp_pte_root(iter, r->t->mmu->mirror_root, PG_LEVEL_4K, 0x10, 0x11)
-		if (iter.level == PG_LEVEL_4K)
-			r->pt = iter.pt_path[0];
+	for_each_tdp_pte_root(iter, r->t->mmu->mirror_root, PG_LEVEL_4K, 0x10,
+			      0x11) if (iter.level == PG_LEVEL_4K) r->pt = iter.pt_path[0];
 	/* Keep RCU, drop mmu_lock so the zap can run. */
 	read_unlock(kvm_mmu_lock(r->t->mmu));
 	stage_set(r, 1);
@@ -170,8 +169,8 @@ static void *reader_thread(void *arg)
 static void test_rcu_deferred_free(void **state)
 {
 	struct test_vm *t = test_vm_create(0x10000, true);
-	struct rcu_reader r = { .t = t, .m = PTHREAD_MUTEX_INITIALIZER,
-				.c = PTHREAD_COND_INITIALIZER };
+	struct rcu_reader r = {
+		.t = t, .m = PTHREAD_MUTEX_INITIALIZER, .c = PTHREAD_COND_INITIALIZER};
 	struct kvm_mmu_stats st;
 	pthread_t th;
 
@@ -188,11 +187,12 @@ static void test_rcu_deferred_free(void **state)
 		struct tdp_iter iter;
 
 		kvm_mmu_rcu_read_lock();
-		for_each_tdp_pte_root(iter, t->mmu->mirror_root, l, 0, 0x200)
-			if (iter.level == l && is_shadow_present_pte(iter.old_spte) &&
-			    l == PG_LEVEL_2M)
-				tdp_mmu_iter_set_spte(t->mmu, t->mmu->mirror_root, &iter,
-						      SHADOW_NONPRESENT_VALUE);
+		for_each_tdp_pte_root(iter, t->mmu->mirror_root, l, 0,
+				      0x200) if (iter.level == l &&
+						 is_shadow_present_pte(iter.old_spte) &&
+						 l == PG_LEVEL_2M)
+			tdp_mmu_iter_set_spte(t->mmu, t->mmu->mirror_root, &iter,
+					      SHADOW_NONPRESENT_VALUE);
 		kvm_mmu_rcu_read_unlock();
 	}
 	test_wunlock(t);

@@ -61,7 +61,8 @@ static void test_accept_statuses(void **state)
 	(void)state;
 	h_finalize(h);
 	assert_int_equal(h_accept(h, 0, 2, &exited, &ex), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(h_accept(h, 0x1000, 1, &exited, &ex), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(h_accept(h, 0x1000, 1, &exited, &ex),
+			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
 	assert_int_equal(h_accept(h, BIT_ULL(47), 0, &exited, &ex),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
 	h_tables(h, 0x200000, 0);
@@ -96,7 +97,8 @@ static void test_inject_no_state_change(void **state)
 	assert_int_equal(h_aug(h, 0, 0), TDX_OPERAND_BUSY | TDX_OPERAND_ID_SEPT);
 	assert_int_equal(h_state(h, 0, 0), TDX_SEPT_FREE);
 	assert_int_equal(h_aug(h, 0, 0), TDX_SUCCESS);
-	assert_int_equal(tdxmod_inject(h->td, TDH_MEM_PAGE_DEMOTE, TDX_INTERRUPTED_RESTARTABLE, 1, 0), 0);
+	assert_int_equal(
+		tdxmod_inject(h->td, TDH_MEM_PAGE_DEMOTE, TDX_INTERRUPTED_RESTARTABLE, 1, 0), 0);
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0, 1, h_alloc(h, 0)),
 			 TDX_INTERRUPTED_RESTARTABLE);
 	assert_int_equal(tdxmod_leaf_calls(h->td, TDH_MEM_PAGE_AUG), 2);

@@ -84,7 +84,7 @@ static void test_demote_errors(void **state)
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000 | 0x100, 1, h_alloc(h, 0)),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
 	/* RDX reserved bits beat everything else */
-	h->a = (struct tdx_module_args){ .rcx = 0x1000 | 0, .rdx = 2 };
+	h->a = (struct tdx_module_args){.rcx = 0x1000 | 0, .rdx = 2};
 	assert_int_equal(tdxmod_seamcall(h->td, TDH_MEM_PAGE_DEMOTE, &h->a),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
 	/* walk failed: the 1G entry is FREE */
@@ -168,12 +168,12 @@ static void test_demote_1g(void **state)
 	base = h_alloc(h, 2);
 	for (int i = 0; i < 512; i++)
 		assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x40000000 + i * 0x200000ULL, 1,
-					base + i * 0x200000ULL), TDX_SUCCESS);
+					base + i * 0x200000ULL),
+				 TDX_SUCCESS);
 	assert_int_equal(h_plain(h, TDH_MEM_PAGE_PROMOTE, 0x40000000, 2), TDX_SUCCESS);
 	assert_int_equal(h_state(h, 0x40000000, TDX_1G), TDX_SEPT_PENDING);
 	assert_int_equal(h_check(h), 0);
-	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x40000000, 2, h_alloc(h, 0)),
-			 TDX_SUCCESS);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x40000000, 2, h_alloc(h, 0)), TDX_SUCCESS);
 	assert_int_equal(h_state(h, 0x40200000, TDX_2M), TDX_SEPT_PENDING);
 	{
 		struct tdx_pamt_info pi;
@@ -196,7 +196,7 @@ static void test_demote_interrupted(void **state)
 	for (int i = 0; i < 64 && !ok; i++) {
 		u64 err;
 
-		h->a = (struct tdx_module_args){ .rcx = 0x200001, .rdx = 0, .r8 = h_alloc(h, 0) };
+		h->a = (struct tdx_module_args){.rcx = 0x200001, .rdx = 0, .r8 = h_alloc(h, 0)};
 		err = tdxmod_seamcall(h->td, TDH_MEM_PAGE_DEMOTE, &h->a);
 		if (err == TDX_INTERRUPTED_RESTARTABLE) {
 			interrupted++;
@@ -213,9 +213,11 @@ static void test_demote_interrupted(void **state)
 	/* seed 1 with p=1/4: try many fresh module instances until one interrupts */
 	h_destroy(h);
 	for (u64 seed = 1; seed < 50 && !interrupted; seed++) {
-		struct tdx_module_config cfg = { .version = TDX_MODULE_1_5,
-						 .demote_interruptible = true, .seed = seed,
-						 .nr_vcpus = 1, .max_vcpus = 1 };
+		struct tdx_module_config cfg = {.version = TDX_MODULE_1_5,
+						.demote_interruptible = true,
+						.seed = seed,
+						.nr_vcpus = 1,
+						.max_vcpus = 1};
 		struct h *g = calloc(1, sizeof(*g));
 
 		g->mod = tdxmod_create(&cfg);

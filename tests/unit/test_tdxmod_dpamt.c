@@ -9,13 +9,13 @@
 
 static u64 pamt_add(struct h *h, hpa_t hpa2m, hpa_t p0, hpa_t p1)
 {
-	h->a = (struct tdx_module_args){ .rcx = hpa2m | 1, .rdx = p0, .r8 = p1 };
+	h->a = (struct tdx_module_args){.rcx = hpa2m | 1, .rdx = p0, .r8 = p1};
 	return tdxmod_seamcall(h->td, TDH_PHYMEM_PAMT_ADD, &h->a);
 }
 
 static u64 pamt_remove(struct h *h, hpa_t hpa2m)
 {
-	h->a = (struct tdx_module_args){ .rcx = hpa2m | 1 };
+	h->a = (struct tdx_module_args){.rcx = hpa2m | 1};
 	return tdxmod_seamcall(h->td, TDH_PHYMEM_PAMT_REMOVE, &h->a);
 }
 
@@ -24,7 +24,8 @@ static void test_dpamt_off(void **state)
 	struct h *h = h_create_cfg(TDX_MODULE_2_0, false, false, 1);
 
 	(void)state;
-	assert_int_equal(pamt_add(h, 0x40000000, 0x1000, 0x3000), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX);
+	assert_int_equal(pamt_add(h, 0x40000000, 0x1000, 0x3000),
+			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX);
 	h_destroy(h);
 	h = h_create_cfg(TDX_MODULE_1_5, true, false, 1);
 	assert_int_equal(pamt_remove(h, 0x40000000), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX);
@@ -56,12 +57,14 @@ static void test_pamt_add_remove(void **state)
 
 	(void)state;
 	pool_setup(h);
-	assert_int_equal(pamt_add(h, REGION + 0x1000, p0, p1), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
+	assert_int_equal(pamt_add(h, REGION + 0x1000, p0, p1),
+			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
 	assert_int_equal(pamt_add(h, REGION, p0 + 1, p1), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
 	assert_int_equal(pamt_add(h, REGION, p0, p1 + 8), TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8);
 	assert_int_equal(pamt_add(h, REGION, TDR_HPA, p1), TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_RDX);
 	assert_int_equal(pamt_add(h, REGION, p0, p0), TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R8);
-	assert_int_equal(pamt_add(h, REGION, p0, X + 0x1000), TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R8);
+	assert_int_equal(pamt_add(h, REGION, p0, X + 0x1000),
+			 TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R8);
 	assert_int_equal(pamt_remove(h, REGION), TDX_NO_PAMT_PAGE_PAIR | TDX_OPERAND_ID_RCX);
 	assert_int_equal(pamt_add(h, REGION, p0, p1), TDX_SUCCESS);
 	assert_true(tdxmod_is_pamt_page(h->mod, p0));
@@ -115,18 +118,18 @@ static void test_dpamt_demote_promote(void **state)
 	h_finalize(h);
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0, 1, page), TDX_SUCCESS);
 	h_block_track(h, 0, 1);
-	h->a = (struct tdx_module_args){ .rcx = 1, .r8 = FREE2M, .r12 = q0, .r13 = q1 };
+	h->a = (struct tdx_module_args){.rcx = 1, .r8 = FREE2M, .r12 = q0, .r13 = q1};
 	assert_int_equal(tdxmod_seamcall(h->td, TDH_MEM_PAGE_DEMOTE, &h->a),
 			 TDX_MISSING_PAMT_PAGE_PAIR | TDX_OPERAND_ID_R8);
-	h->a = (struct tdx_module_args){ .rcx = 1, .r8 = sept, .r12 = X + 0x1000, .r13 = q1 };
+	h->a = (struct tdx_module_args){.rcx = 1, .r8 = sept, .r12 = X + 0x1000, .r13 = q1};
 	assert_int_equal(tdxmod_seamcall(h->td, TDH_MEM_PAGE_DEMOTE, &h->a),
 			 TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R12);
-	h->a = (struct tdx_module_args){ .rcx = 1, .r8 = sept, .r12 = q0, .r13 = 3 };
+	h->a = (struct tdx_module_args){.rcx = 1, .r8 = sept, .r12 = q0, .r13 = 3};
 	assert_int_equal(tdxmod_seamcall(h->td, TDH_MEM_PAGE_DEMOTE, &h->a),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_R13);
 	assert_int_equal(h_state(h, 0, 1), TDX_SEPT_PENDING_BLOCKED);
 	assert_int_equal(h_check(h), 0);
-	h->a = (struct tdx_module_args){ .rcx = 1, .r8 = sept, .r12 = q0, .r13 = q1 };
+	h->a = (struct tdx_module_args){.rcx = 1, .r8 = sept, .r12 = q0, .r13 = q1};
 	assert_int_equal(tdxmod_seamcall(h->td, TDH_MEM_PAGE_DEMOTE, &h->a), TDX_SUCCESS);
 	tdxmod_pamt_lookup(h->mod, page + 0x7000, &pi);
 	assert_int_equal(pi.tdx_level, 0);

@@ -98,10 +98,10 @@ static void test_destroy_reclaims(void **state)
 	struct h *h = h_create();
 
 	(void)state;
-	h_tables(h, 0x200000, TDX_4K);	/* 3 S-EPT pages */
+	h_tables(h, 0x200000, TDX_4K); /* 3 S-EPT pages */
 	h_finalize(h);
 	assert_int_equal(h_aug(h, 0x200000, 0), TDX_SUCCESS);
-	h_tables(h, 0x40000000, TDX_2M);	/* +1 (the PML4 entry exists) */
+	h_tables(h, 0x40000000, TDX_2M); /* +1 (the PML4 entry exists) */
 	assert_int_equal(h_aug(h, 0x40000000, 1), TDX_SUCCESS);
 	tdxmod_td_destroy(h->td, h_reclaim, h);
 	assert_int_equal(h->reclaimed, 4 * 4096 + 4096 + 0x200000);

@@ -18,8 +18,8 @@
 struct h {
 	struct tdx_module *mod;
 	struct tdx_td *td;
-	hpa_t next;		/* bump allocator for host pages, 1G aligned start */
-	struct tdx_module_args a;	/* registers of the last call */
+	hpa_t next; /* bump allocator for host pages, 1G aligned start */
+	struct tdx_module_args a; /* registers of the last call */
 	u64 reclaimed;
 };
 
@@ -34,9 +34,12 @@ static inline hpa_t h_alloc(struct h *h, int tdx_level)
 
 static inline struct h *h_create_cfg(enum tdx_module_version v, bool dpamt, bool intr, int vcpus)
 {
-	struct tdx_module_config cfg = { .version = v, .dpamt = dpamt,
-					 .demote_interruptible = intr, .seed = 1,
-					 .nr_vcpus = vcpus, .max_vcpus = vcpus };
+	struct tdx_module_config cfg = {.version = v,
+					.dpamt = dpamt,
+					.demote_interruptible = intr,
+					.seed = 1,
+					.nr_vcpus = vcpus,
+					.max_vcpus = vcpus};
 	struct h *h = calloc(1, sizeof(*h));
 
 	h->mod = tdxmod_create(&cfg);
@@ -77,7 +80,7 @@ static inline void h_destroy(struct h *h)
 /* One SEAMCALL on gpa|level with R8 = @r8; the registers stay in h->a. */
 static inline u64 h_call(struct h *h, enum tdx_leaf leaf, gpa_t gpa, int level, u64 r8)
 {
-	h->a = (struct tdx_module_args){ .rcx = gpa | (u64)level, .r8 = r8 };
+	h->a = (struct tdx_module_args){.rcx = gpa | (u64)level, .r8 = r8};
 	return tdxmod_seamcall(h->td, leaf, &h->a);
 }
 
@@ -98,13 +101,13 @@ static inline u64 h_plain(struct h *h, enum tdx_leaf leaf, gpa_t gpa, int level)
 
 static inline u64 h_track(struct h *h)
 {
-	h->a = (struct tdx_module_args){ 0 };
+	h->a = (struct tdx_module_args){0};
 	return tdxmod_seamcall(h->td, TDH_MEM_TRACK, &h->a);
 }
 
 static inline u64 h_finalize(struct h *h)
 {
-	h->a = (struct tdx_module_args){ 0 };
+	h->a = (struct tdx_module_args){0};
 	return tdxmod_seamcall(h->td, TDH_MR_FINALIZE, &h->a);
 }
 
@@ -112,8 +115,10 @@ static inline u64 h_finalize(struct h *h)
 static inline void h_tables(struct h *h, gpa_t gpa, int level)
 {
 	for (int l = TDX_512G; l > level; l--) {
-		h->a = (struct tdx_module_args){ .rcx = (gpa & ~((PAGE_SIZE << (9 * l)) - 1)) | (u64)l,
-						 .rdx = 1, .r8 = h_alloc(h, 0) };
+		h->a = (struct tdx_module_args){.rcx = (gpa & ~((PAGE_SIZE << (9 * l)) - 1)) |
+						       (u64)l,
+						.rdx = 1,
+						.r8 = h_alloc(h, 0)};
 		tdxmod_seamcall(h->td, TDH_MEM_SEPT_ADD, &h->a);
 	}
 }
@@ -123,7 +128,7 @@ static inline enum tdx_sept_state h_state(struct h *h, gpa_t gpa, int level)
 	struct tdx_sept_entry_info info;
 
 	if (tdxmod_sept_lookup(h->td, gpa, level, &info))
-		return (enum tdx_sept_state)-1;
+		return (enum tdx_sept_state) - 1;
 	return info.state;
 }
 

@@ -65,7 +65,7 @@ static void *host_thread(void *arg)
 
 	for (int i = 0; i < ITERS; i++) {
 		gpa_t gpa = BASE_GPA + (u64)(rand_r(&w->seed) % NR_PAGES) * PAGE_SIZE;
-		struct tdx_module_args a = { .rcx = gpa };
+		struct tdx_module_args a = {.rcx = gpa};
 		int op = rand_r(&w->seed) % 7;
 		u64 err;
 
@@ -90,8 +90,10 @@ static void *host_thread(void *arg)
 		case 5:
 			/* the whole 4K table: NL_MAPPED <-> NL_BLOCKED */
 			a.rcx = BASE_GPA | 1;
-			err = tdxmod_seamcall(td, (rand_r(&w->seed) & 1) ? TDH_MEM_RANGE_BLOCK :
-									  TDH_MEM_RANGE_UNBLOCK, &a);
+			err = tdxmod_seamcall(td,
+					      (rand_r(&w->seed) & 1) ? TDH_MEM_RANGE_BLOCK
+								     : TDH_MEM_RANGE_UNBLOCK,
+					      &a);
 			break;
 		default:
 			a.rcx = BASE_GPA | 1;
@@ -138,8 +140,10 @@ static void test_hammer(void **state)
 	h_tables(h, BASE_GPA, TDX_4K);
 	h_finalize(h);
 	for (int i = 0; i < 4; i++) {
-		w[i] = (struct worker){ .h = h, .id = i, .seed = 1234u + (unsigned int)i,
-					.next = (1ULL << 36) + ((u64)i << 32) };
+		w[i] = (struct worker){.h = h,
+				       .id = i,
+				       .seed = 1234u + (unsigned int)i,
+				       .next = (1ULL << 36) + ((u64)i << 32)};
 		pthread_create(&t[i], NULL, i < 2 ? host_thread : guest_thread, &w[i]);
 	}
 	for (int i = 0; i < 4; i++) {

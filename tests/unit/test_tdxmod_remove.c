@@ -15,11 +15,13 @@ static void test_sept_add(void **state)
 	(void)state;
 	assert_int_equal(h_sept_add(h, 0, TDX_4K), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
 	assert_int_equal(h_sept_add(h, 0, 4), TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX);
-	assert_int_equal(h_sept_add(h, 0x40000000, TDX_1G), TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX);
-	h->a = (struct tdx_module_args){ .rcx = 3, .rdx = 4, .r8 = h_alloc(h, 0) };
+	assert_int_equal(h_sept_add(h, 0x40000000, TDX_1G),
+			 TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX);
+	h->a = (struct tdx_module_args){.rcx = 3, .rdx = 4, .r8 = h_alloc(h, 0)};
 	assert_int_equal(tdxmod_seamcall(h->td, TDH_MEM_SEPT_ADD, &h->a),
 			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX);
-	assert_int_equal(h_call(h, TDH_MEM_SEPT_ADD, 0, 3, 0x1001), TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8);
+	assert_int_equal(h_call(h, TDH_MEM_SEPT_ADD, 0, 3, 0x1001),
+			 TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8);
 	p = h_alloc(h, 0);
 	assert_int_equal(h_call(h, TDH_MEM_SEPT_ADD, 0, 3, p), TDX_SUCCESS);
 	/* existing without allow_existing: state incorrect (beats a bad R8) */
@@ -27,7 +29,7 @@ static void test_sept_add(void **state)
 			 TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX);
 	assert_int_equal(h->a.rdx, 3 | (0x84 << 8));
 	/* with allow_existing: success, page unused */
-	h->a = (struct tdx_module_args){ .rcx = 3, .rdx = 1, .r8 = h_alloc(h, 0) };
+	h->a = (struct tdx_module_args){.rcx = 3, .rdx = 1, .r8 = h_alloc(h, 0)};
 	assert_int_equal(tdxmod_seamcall(h->td, TDH_MEM_SEPT_ADD, &h->a), TDX_SUCCESS);
 	assert_int_equal(tdxmod_chldcnt(h->td), 1);
 	/* page already an S-EPT page */
@@ -53,7 +55,8 @@ static void test_sept_add(void **state)
 	{
 		hpa_t big = h_alloc(h, 1);
 
-		assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x600000, 0, big + 0x5000), TDX_SUCCESS);
+		assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x600000, 0, big + 0x5000),
+				 TDX_SUCCESS);
 		assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x400000, 1, big),
 				 TDX_PAGE_METADATA_INCORRECT | TDX_OPERAND_ID_R8);
 	}
@@ -129,8 +132,9 @@ static void aug_512(struct h *h, gpa_t gpa, hpa_t base)
 {
 	h_tables(h, gpa, 0);
 	for (int i = 0; i < 512; i++)
-		assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, gpa + i * 4096ULL, 0, base + i * 4096ULL),
-				 TDX_SUCCESS);
+		assert_int_equal(
+			h_call(h, TDH_MEM_PAGE_AUG, gpa + i * 4096ULL, 0, base + i * 4096ULL),
+			TDX_SUCCESS);
 }
 
 static void test_promote(void **state)
@@ -179,8 +183,9 @@ static void test_promote_noncontiguous(void **state)
 	(void)state;
 	h_tables(h, 0, 0);
 	for (int i = 0; i < 512; i++)
-		assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, i * 4096ULL, 0,
-					base + (i ^ 1) * 4096ULL), TDX_SUCCESS);
+		assert_int_equal(
+			h_call(h, TDH_MEM_PAGE_AUG, i * 4096ULL, 0, base + (i ^ 1) * 4096ULL),
+			TDX_SUCCESS);
 	/* INITIALIZED: no block needed; PAs out of order */
 	assert_int_equal(h_plain(h, TDH_MEM_PAGE_PROMOTE, 0, 1),
 			 TDX_EPT_INVALID_PROMOTE_CONDITIONS | TDX_OPERAND_ID_RCX);

@@ -57,12 +57,15 @@ static const struct {
 	{"access gpa=0 private", "unknown flag 'private' for 'access'"},
 	{"access gpa=0 shared=1", "'shared' is a flag and takes no value"},
 	{"access gpa=0x3fff000 write vcpu=9", "vcpu 9 out of range (vcpus=2)"},
-	{"add gpa=0x1000 size=64M", "range [0x1000, 0x4001000) is outside guest memory [0, 0x4000000)"},
-	{"convert gpa=0 size=4K to=sideways", "bad value 'sideways' for 'to' (want shared|private)"},
+	{"add gpa=0x1000 size=64M",
+	 "range [0x1000, 0x4001000) is outside guest memory [0, 0x4000000)"},
+	{"convert gpa=0 size=4K to=sideways",
+	 "bad value 'sideways' for 'to' (want shared|private)"},
 	{"convert gpa=0 size=4K", "missing required key 'to' for 'convert'"},
 	{"convert gpa=0 size=0 to=shared", "'size' must be a positive multiple of 4K, got 0"},
 	{"punch gpa=0 size=6K", "'size' must be a positive multiple of 4K, got 6K"},
-	{"punch gpa=62M size=4M", "range [0x3e00000, 0x4200000) is outside guest memory [0, 0x4000000)"},
+	{"punch gpa=62M size=4M",
+	 "range [0x3e00000, 0x4200000) is outside guest memory [0, 0x4000000)"},
 	{"punch gpa=0x800 size=4K", "gpa 0x800 is not 4K aligned"},
 	{"split gpa=0 size=2M level=1G", "bad level '1G' for 'level' (want 4K|2M)"},
 	{"split gpa=0 size=2M", "missing required key 'level' for 'split'"},
@@ -71,13 +74,19 @@ static const struct {
 	{"seamcall TDH.VP.ENTER", "unknown leaf 'TDH.VP.ENTER' for 'seamcall'"},
 	{"seamcall gpa=0", "missing leaf for 'seamcall'"},
 	{"seamcall", "missing leaf for 'seamcall'"},
-	{"seamcall TDH.MEM.PAGE.AUG gpa=0x200000 level=1G", "gpa 0x200000 is not aligned to level 1G"},
-	{"seamcall TDH.MEM.SEPT.ADD gpa=1G level=512G", "gpa 0x40000000 is not aligned to level 512G"},
-	{"seamcall TDH.MEM.PAGE.AUG gpa=256T", "gpa 0x1000000000000 is outside the 48-bit S-EPT address space"},
-	{"seamcall TDH.MEM.PAGE.AUG gpa=0 allow_existing", "flag 'allow_existing' applies only to TDH.MEM.SEPT.ADD"},
-	{"seamcall TDH.MEM.PAGE.AUG gpa=0 level=3M", "bad level '3M' for 'level' (want 4K|2M|1G|512G)"},
+	{"seamcall TDH.MEM.PAGE.AUG gpa=0x200000 level=1G",
+	 "gpa 0x200000 is not aligned to level 1G"},
+	{"seamcall TDH.MEM.SEPT.ADD gpa=1G level=512G",
+	 "gpa 0x40000000 is not aligned to level 512G"},
+	{"seamcall TDH.MEM.PAGE.AUG gpa=256T",
+	 "gpa 0x1000000000000 is outside the 48-bit S-EPT address space"},
+	{"seamcall TDH.MEM.PAGE.AUG gpa=0 allow_existing",
+	 "flag 'allow_existing' applies only to TDH.MEM.SEPT.ADD"},
+	{"seamcall TDH.MEM.PAGE.AUG gpa=0 level=3M",
+	 "bad level '3M' for 'level' (want 4K|2M|1G|512G)"},
 	{"tdcall TDG.MEM.PAGE.ACCEPT gpa=0", "missing required key 'level' for 'tdcall'"},
-	{"tdcall TDH.MEM.PAGE.AUG gpa=0 level=4K", "unknown leaf 'TDH.MEM.PAGE.AUG' for 'tdcall' (want TDG.MEM.PAGE.ACCEPT)"},
+	{"tdcall TDH.MEM.PAGE.AUG gpa=0 level=4K",
+	 "unknown leaf 'TDH.MEM.PAGE.AUG' for 'tdcall' (want TDG.MEM.PAGE.ACCEPT)"},
 	{"tdcall TDG.MEM.PAGE.ACCEPT gpa=0 level=4K vcpu=5", "vcpu 5 out of range (vcpus=2)"},
 	{"vcpu 2 enter", "vcpu 2 out of range (vcpus=2)"},
 	{"vcpu 0 sleep", "bad vcpu action 'sleep' (want enter|exit)"},
@@ -104,23 +113,29 @@ static const struct {
 	{"expect status=ok", "unknown status 'ok'"},
 	{"expect rc=ENOENT", "unknown rc 'ENOENT' (want 0|ENOMEM|EIO|EBUSY|EINVAL|EAGAIN)"},
 	{"expect rc=-12", "unknown rc '-12' (want 0|ENOMEM|EIO|EBUSY|EINVAL|EAGAIN)"},
-	{"expect sept gpa=0 level=3M state=MAPPED", "bad level '3M' for 'level' (want 4K|2M|1G|512G)"},
+	{"expect sept gpa=0 level=3M state=MAPPED",
+	 "bad level '3M' for 'level' (want 4K|2M|1G|512G)"},
 	{"expect sept gpa=0 level=4K state=GONE", "unknown S-EPT state 'GONE'"},
 	{"expect sept gpa=0 level=4K", "missing required key 'state' for 'expect sept'"},
-	{"expect sept gpa=0x201000 level=2M state=MAPPED", "gpa 0x201000 is not aligned to level 2M"},
+	{"expect sept gpa=0x201000 level=2M state=MAPPED",
+	 "gpa 0x201000 is not aligned to level 2M"},
 	{"expect mirror gpa=0", "expect mirror needs exactly one of 'level=L' and 'absent'"},
-	{"expect mirror gpa=0 level=4K absent", "expect mirror needs exactly one of 'level=L' and 'absent'"},
+	{"expect mirror gpa=0 level=4K absent",
+	 "expect mirror needs exactly one of 'level=L' and 'absent'"},
 	{"expect mirror gpa=0 level=512G", "bad level '512G' for 'level' (want 4K|2M|1G)"},
-	{"expect mirror gpa=64M absent", "range [0x4000000, 0x4001000) is outside guest memory [0, 0x4000000)"},
+	{"expect mirror gpa=64M absent",
+	 "range [0x4000000, 0x4001000) is outside guest memory [0, 0x4000000)"},
 	{"expect count splits", "usage: expect count NAME=N"},
 	{"expect count splits=1 kicks=1", "usage: expect count NAME=N"},
 	{"expect count nope=1", "unknown counter 'nope'"},
 	{"expect count splits=x", "bad number 'x' for 'splits'"},
 	{"expect count splits=", "missing value for 'splits'"},
-	{"expect exit=accept req_level=4K err_level=2M", "missing required key 'err_state' for 'expect exit'"},
+	{"expect exit=accept req_level=4K err_level=2M",
+	 "missing required key 'err_state' for 'expect exit'"},
 	{"expect exit=reject req_level=4K err_level=2M err_state=FREE",
 	 "bad value 'reject' for 'exit' (want accept)"},
-	{"expect whatever", "unknown expectation 'whatever' (want status=, exit=, rc=, sept, mirror, count)"},
+	{"expect whatever",
+	 "unknown expectation 'whatever' (want status=, exit=, rc=, sept, mirror, count)"},
 	{"check now", "'check' takes no arguments"},
 	{"stats all", "'stats' takes no arguments"},
 	{"finalize now", "'finalize' takes no arguments"},
@@ -146,8 +161,7 @@ static const struct {
 	{"vm mem=64M module=1.5 dpamt=on", {{1, "dpamt=on needs module=2.0"}}},
 	{"vm mem=64M dpamt=yes", {{1, "bad value 'yes' for 'dpamt' (want on|off)"}}},
 	{"vm mem=64M seed=1K", {{1, "bad number '1K' for 'seed'"}}},
-	{"vm mem=512T",
-	 {{1, "mem 0x2000000000000 is larger than the 48-bit S-EPT address space"}}},
+	{"vm mem=512T", {{1, "mem 0x2000000000000 is larger than the 48-bit S-EPT address space"}}},
 	{"", {{1, "no 'vm' command"}}},
 	{"# nothing\n\n   \t\n", {{1, "no 'vm' command"}}},
 	{"finalize\nvm mem=64M",
@@ -184,7 +198,8 @@ static void test_bad_lines(void **state)
 
 		snprintf(text, sizeof(text), VM "%s\n", bad_lines[i].line);
 		n = scenario_parse("t.tdp", text, strlen(text), &scn);
-		if (n != 1 || scn.errors[0].line != 2 || strcmp(scn.errors[0].msg, bad_lines[i].msg)) {
+		if (n != 1 || scn.errors[0].line != 2 ||
+		    strcmp(scn.errors[0].msg, bad_lines[i].msg)) {
 			print_error("row %zu '%s': %d errors, first: %d: %s\n  want 2: %s\n", i,
 				    bad_lines[i].line, n, n ? scn.errors[0].line : 0,
 				    n ? scn.errors[0].msg : "-", bad_lines[i].msg);
@@ -247,8 +262,8 @@ static struct scn_cmd parse_one(struct scenario *scn, const char *line)
 	return scn->cmds[1];
 }
 
-#define PARSE(line, c)                                                                     \
-	struct scenario scn_##c;                                                           \
+#define PARSE(line, c)           \
+	struct scenario scn_##c; \
 	struct scn_cmd c = parse_one(&scn_##c, line)
 
 static void test_vm(void **state)
@@ -399,7 +414,9 @@ static void test_commands(void **state)
 		scenario_free(&scn_c);
 	}
 	{
-		PARSE("inject TDH.MEM.PAGE.DEMOTE status=TDX_INTERRUPTED_RESTARTABLE count=2 after=1", c);
+		PARSE("inject TDH.MEM.PAGE.DEMOTE status=TDX_INTERRUPTED_RESTARTABLE count=2 "
+		      "after=1",
+		      c);
 		assert_int_equal(c.kind, SCN_INJECT);
 		assert_int_equal(c.leaf, TDH_MEM_PAGE_DEMOTE);
 		assert_int_equal(c.status.value, TDX_INTERRUPTED_RESTARTABLE);
@@ -443,8 +460,8 @@ static void test_expects(void **state)
 		bool any;
 	} st[] = {
 		{"expect status=TDX_SUCCESS", SCN_ST_MODULE, 0, false},
-		{"expect status=TDX_GPA_RANGE_NOT_BLOCKED|RCX", SCN_ST_MODULE, 0xC0000B0600000001ULL,
-		 false},
+		{"expect status=TDX_GPA_RANGE_NOT_BLOCKED|RCX", SCN_ST_MODULE,
+		 0xC0000B0600000001ULL, false},
 		{"expect status=TDX_OPERAND_BUSY", SCN_ST_MODULE, TDX_OPERAND_BUSY, true},
 		{"expect status=TDX_OPERAND_BUSY|SEPT_TREE", SCN_ST_MODULE, 0x8000020000000092ULL,
 		 false},
@@ -452,7 +469,8 @@ static void test_expects(void **state)
 		 false},
 		{"expect status=TDX_OP_STATE_INCORRECT|OP_STATE", SCN_ST_MODULE,
 		 0xC0000608000000ACULL, false},
-		{"expect status=TDX_OPERAND_INVALID|R8", SCN_ST_MODULE, 0xC000010000000008ULL, false},
+		{"expect status=TDX_OPERAND_INVALID|R8", SCN_ST_MODULE, 0xC000010000000008ULL,
+		 false},
 		{"expect status=TDX_PAGE_ALREADY_ACCEPTED|1", SCN_ST_MODULE, 0x00000B0A00000001ULL,
 		 false},
 		{"expect status=TDX_PAGE_SIZE_MISMATCH|0x0", SCN_ST_MODULE, 0xC0000B0B00000000ULL,
@@ -481,8 +499,12 @@ static void test_expects(void **state)
 		const char *line;
 		int rc;
 	} rcs[] = {
-		{"expect rc=0", 0},	     {"expect rc=ENOMEM", -ENOMEM}, {"expect rc=EIO", -EIO},
-		{"expect rc=EBUSY", -EBUSY}, {"expect rc=EINVAL", -EINVAL}, {"expect rc=EAGAIN", -EAGAIN},
+		{"expect rc=0", 0},
+		{"expect rc=ENOMEM", -ENOMEM},
+		{"expect rc=EIO", -EIO},
+		{"expect rc=EBUSY", -EBUSY},
+		{"expect rc=EINVAL", -EINVAL},
+		{"expect rc=EAGAIN", -EAGAIN},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(rcs); i++) {
 		PARSE(rcs[i].line, c);
@@ -596,16 +618,11 @@ static void test_print_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_lines),
-		cmocka_unit_test(test_bad_files),
-		cmocka_unit_test(test_nul_byte),
-		cmocka_unit_test(test_vm),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_commands),
-		cmocka_unit_test(test_expects),
-		cmocka_unit_test(test_add_after_raw_finalize),
-		cmocka_unit_test(test_status_format),
-		cmocka_unit_test(test_print_errors),
+		cmocka_unit_test(test_bad_lines),     cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_nul_byte),      cmocka_unit_test(test_vm),
+		cmocka_unit_test(test_numbers),	      cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_expects),	      cmocka_unit_test(test_add_after_raw_finalize),
+		cmocka_unit_test(test_status_format), cmocka_unit_test(test_print_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
