@@ -101,3 +101,16 @@ void kvm_mmu_free_caches(struct kvm_mmu *mmu)
 	mmu->caches = NULL;
 	pthread_mutex_unlock(&mmu->cache_lock);
 }
+
+/* External pages waiting in the per-thread caches (checker's frame balance). */
+u64 kvm_mmu_cached_external_pages(struct kvm_mmu *mmu)
+{
+	struct kvm_mmu_memory_cache *c;
+	u64 n = 0;
+
+	pthread_mutex_lock(&mmu->cache_lock);
+	for (c = mmu->caches; c; c = c->next)
+		n += c->nr_external;
+	pthread_mutex_unlock(&mmu->cache_lock);
+	return n;
+}

@@ -38,6 +38,8 @@ u64 kvm_mmu_invalidate_seq(struct kvm_mmu *mmu)
 bool mmu_invalidate_retry_gfn(struct kvm_mmu *mmu, u64 seq, gfn_t gfn)
 {
 	lockdep_assert_held(&mmu->mmu_lock);
+	if (tdpmmu_bug(TDPMMU_BUG_NO_INVALIDATE_RETRY))
+		return false;
 	if (atomic_load(&mmu->invalidate_in_progress) && gfn >= mmu->invalidate_range_start &&
 	    gfn < mmu->invalidate_range_end)
 		return true;

@@ -151,6 +151,7 @@ static int __tdp_mmu_set_spte_atomic(struct kvm_mmu *mmu, bool mirror, struct td
 	int ret;
 
 	BASE_ASSERT(!iter->yielded && !is_frozen_spte(iter->old_spte));
+	yield_point(YIELD_CMPXCHG, mirror ? "freeze mirror spte" : "cmpxchg spte");
 	if (!mirror) {
 		/* On failure iter->old_spte gets the current value: caller retries. */
 		if (!kvm_tdp_mmu_try_cmpxchg_spte(iter->sptep, &iter->old_spte, new_spte))
@@ -164,12 +165,18 @@ static int __tdp_mmu_set_spte_atomic(struct kvm_mmu *mmu, bool mirror, struct td
 	/* Own the entry while the external table is changed. */
 	if (!kvm_tdp_mmu_try_cmpxchg_spte(iter->sptep, &iter->old_spte, FROZEN_SPTE))
 		return -EBUSY;
+	/* Deliberate bug: a walker can reach the child before the external link. */
+	if (tdpmmu_bug(TDPMMU_BUG_PUBLISH_CHILD_BEFORE_LINK) &&
+	    !is_last_spte(new_spte, iter->level))
+		__kvm_tdp_mmu_write_spte(iter->sptep, new_spte);
 	ret = set_external_spte_present(mmu, iter->gfn, iter->old_spte, new_spte, iter->level);
 	if (ret) {
 		/* Nothing was published: put the old value back. */
 		__kvm_tdp_mmu_write_spte(iter->sptep, iter->old_spte);
 		return external_hook_result(mmu, ret);
 	}
+	/* Another thread may see the frozen entry between freeze and publish. */
+	yield_point(YIELD_CMPXCHG, "publish mirror spte");
 	__kvm_tdp_mmu_write_spte(iter->sptep, new_spte);
 	return 0;
 }

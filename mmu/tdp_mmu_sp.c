@@ -115,6 +115,7 @@ static void tdp_mmu_free_sp_rcu_callback(struct rcu_head *head)
 /* For a table a lockless walker may still be reading. */
 void tdp_mmu_free_sp_rcu(struct kvm_mmu_page *sp)
 {
+	yield_point(YIELD_RCU, "call_rcu");
 	kvm_mmu_rcu_free_queue(sp);
 	call_rcu(&sp->rcu_head, tdp_mmu_free_sp_rcu_callback);
 }

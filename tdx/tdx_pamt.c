@@ -141,7 +141,7 @@ int tdx_pamt_get(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 	if (!kvm_tdx->dpamt)
 		return 0;
 
-	pthread_mutex_lock(&kvm_tdx->pamt_lock);
+	mutex_lock_yield(&kvm_tdx->pamt_lock, "pamt_lock");
 	ref = pamt_ref_find(kvm_tdx, hpa2m, true);
 	if (!ref) {
 		r = -ENOMEM;
@@ -182,7 +182,7 @@ void tdx_pamt_put(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 	if (!kvm_tdx->dpamt)
 		return;
 
-	pthread_mutex_lock(&kvm_tdx->pamt_lock);
+	mutex_lock_yield(&kvm_tdx->pamt_lock, "pamt_lock");
 	ref = pamt_ref_find(kvm_tdx, hpa2m, false);
 	if (!ref || !ref->refcount) {
 		/* A put without a get: the glue's bookkeeping is off. */
@@ -209,7 +209,7 @@ void tdx_pamt_demoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2])
 {
 	struct tdx_pamt_ref *ref;
 
-	pthread_mutex_lock(&kvm_tdx->pamt_lock);
+	mutex_lock_yield(&kvm_tdx->pamt_lock, "pamt_lock");
 	ref = pamt_ref_find(kvm_tdx, hpa2m, true);
 	/*
 	 * A mapped 2M page's region cannot have had a pair (AUG needs it

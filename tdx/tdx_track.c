@@ -66,6 +66,8 @@ int tdx_track(struct kvm_tdx *kvm_tdx)
 	/* Before TDH.MR.FINALIZE the module requires no TLB tracking. */
 	if (unlikely(!tdx_is_runnable(kvm_tdx)))
 		return 0;
+	if (tdpmmu_bug(TDPMMU_BUG_SKIP_TRACK))
+		return 0;
 
 	err = tdh_do_no_vcpus(kvm_tdx, TDH_MEM_TRACK, &in, &out);
 	if (unlikely(err))
@@ -78,6 +80,7 @@ int tdx_track(struct kvm_tdx *kvm_tdx)
 	 * returns only when all have exited (KVM_REQ_OUTSIDE_GUEST_MODE
 	 * waits for the acks); they may re-enter at once, in N+1.
 	 */
-	tdx_kick_all(kvm_tdx, false);
+	if (!tdpmmu_bug(TDPMMU_BUG_SKIP_KICK_AFTER_TRACK))
+		tdx_kick_all(kvm_tdx, false);
 	return 0;
 }

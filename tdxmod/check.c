@@ -23,6 +23,13 @@ struct check_ctx {
 	void *arg;
 	int violations;
 	u64 chldcnt;
+	/*
+	 * Fast pass (!collect): count the pages the S-EPT holds and the PAMT
+	 * entries the TD owns; only if they disagree is the slow pass run,
+	 * which collects and sorts the held ranges to name the culprits.
+	 */
+	bool collect;
+	u64 nr_held_pages, nr_owned, held_hash, owned_hash;
 	struct held *held;
 	size_t nr_held, cap_held;
 };
@@ -40,8 +47,28 @@ static void violation(struct check_ctx *c, const char *fmt, ...)
 		c->report(c->arg, buf);
 }
 
+/* Order-independent fingerprint of a PAMT entry (page and PAMT level). */
+static u64 pamt_key(hpa_t hpa, int pamt_level)
+{
+	u64 x = hpa | (u64)pamt_level;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
 static void add_held(struct check_ctx *c, hpa_t hpa, u64 size, gpa_t gpa, int level)
 {
+	if (!c->collect) {
+		/* TDR and root (level < 0 or above the tree) are not PT_REG/PT_EPT. */
+		if (level >= 0 && level <= TDX_SEPT_MAX_LEVEL) {
+			c->nr_held_pages++;
+			c->held_hash += pamt_key(hpa, size == PAGE_SIZE ? 0 : level);
+		}
+		return;
+	}
 	if (c->nr_held == c->cap_held) {
 		c->cap_held = c->cap_held ? c->cap_held * 2 : 256;
 		c->held = realloc(c->held, c->cap_held * sizeof(*c->held));
@@ -75,28 +102,32 @@ static void check_page(struct check_ctx *c, struct sept_page *sp, gpa_t base)
 		enum tdx_sept_state s = septe_state(e);
 		struct sept_page *child;
 
-		if (e & SEPTE_LOCK)
+		if ((e & SEPTE_LOCK) && !c->collect)
 			violation(c, "tdxmod: gpa 0x%" PRIx64 " level %d: entry lock held", gpa,
 				  sp->level);
 		if (s == TDX_SEPT_FREE)
 			continue;
 		if (septe_leaf(e)) {
-			if (sp->level > 2)
+			if (sp->level > 2 && !c->collect)
 				violation(c, "tdxmod: gpa 0x%" PRIx64 " level %d: leaf above 1G",
 					  gpa, sp->level);
-			check_pamt(c, septe_pa(e), sp->level, PT_REG, gpa, sp->level);
+			if (!c->collect)
+				check_pamt(c, septe_pa(e), sp->level, PT_REG, gpa, sp->level);
 			add_held(c, septe_pa(e), tdx_level_size(sp->level), gpa, sp->level);
 			c->chldcnt += tdx_level_pages(sp->level);
 			continue;
 		}
 		child = sept_child(sp, i);
 		if (!child || child->hpa != septe_pa(e) || child->level != sp->level - 1) {
+			if (c->collect)
+				continue;
 			violation(c,
 				  "tdxmod: gpa 0x%" PRIx64 " level %d: non-leaf without its page",
 				  gpa, sp->level);
 			continue;
 		}
-		check_pamt(c, child->hpa, 0, PT_EPT, gpa, sp->level);
+		if (!c->collect)
+			check_pamt(c, child->hpa, 0, PT_EPT, gpa, sp->level);
 		add_held(c, child->hpa, PAGE_SIZE, gpa, sp->level);
 		c->chldcnt++;
 		check_page(c, child, gpa);
@@ -131,7 +162,12 @@ static void check_owned_entry(struct check_ctx *c, struct pamt_entry *e, hpa_t h
 {
 	enum tdx_pamt_pt pt = pamt_pt(e);
 
-	if ((pt == PT_REG || pt == PT_EPT) && pamt_owner(e) == tdr_owner(c->td) && !is_held(c, hpa))
+	if ((pt != PT_REG && pt != PT_EPT) || pamt_owner(e) != tdr_owner(c->td))
+		return;
+	if (!c->collect) {
+		c->nr_owned++;
+		c->owned_hash += pamt_key(hpa, level);
+	} else if (!is_held(c, hpa))
 		violation(c,
 			  "tdxmod: hpa 0x%" PRIx64 " level %d: PAMT pt %d owned by the TD"
 			  " but not in its S-EPT",
@@ -161,7 +197,7 @@ static void check_regions(struct check_ctx *c)
 					used++;
 				check_owned_entry(c, &a[j], b2m + ((u64)j << 12), 0);
 			}
-			if (!tdx_dpamt(mod))
+			if (!tdx_dpamt(mod) || c->collect)
 				continue;
 			if (pamt_pt(&pr->e2m[i]) == PT_PAMT) {
 				if (atomic_load(&pr->node[i].page_count) != used)
@@ -189,12 +225,19 @@ int tdxmod_check(struct tdx_td *td, tdx_report_fn report, void *arg)
 		violation(&c, "tdxmod: TD epoch lock held");
 	if (atomic_load(&td->op_state_lock))
 		violation(&c, "tdxmod: op-state lock held");
-	add_held(&c, td->tdr_hpa, PAGE_SIZE, 0, -1);
-	add_held(&c, td->root->hpa, PAGE_SIZE, 0, TDX_SEPT_MAX_LEVEL + 1);
 	check_page(&c, td->root, 0);
 	if (c.chldcnt != atomic_load(&td->chldcnt))
 		violation(&c, "tdxmod: chldcnt %" PRIu64 ", S-EPT holds %" PRIu64,
 			  atomic_load(&td->chldcnt), c.chldcnt);
+	check_regions(&c);
+	if (!c.violations && c.nr_held_pages == c.nr_owned && c.held_hash == c.owned_hash)
+		return 0;
+
+	/* Something is off: name double mappings and stray PAMT owners. */
+	c.collect = true;
+	add_held(&c, td->tdr_hpa, PAGE_SIZE, 0, -1);
+	add_held(&c, td->root->hpa, PAGE_SIZE, 0, TDX_SEPT_MAX_LEVEL + 1);
+	check_page(&c, td->root, 0);
 	qsort(c.held, c.nr_held, sizeof(*c.held), held_cmp);
 	for (size_t i = 1; i < c.nr_held; i++) {
 		struct held *p = &c.held[i - 1], *n = &c.held[i];

@@ -119,35 +119,38 @@ void sept_write_and_unlock(_Atomic u64 *p, u64 val)
 
 /*
  * The architectural entry as the module returns it in RCX: FREE reads as
- * SVE only; a non-leaf is masked to RWX (PS clear); a leaf to RWX, MT,
- * IPAT, PS, PA and SVE.  Leaves are created with MT=WB and SVE=1.
+ * SVE only; a non-leaf is masked to the permissions (PS clear, no PA); a
+ * leaf to permissions, MT, IPAT, PS, PA and SVE.  Leaves carry MT=WB, IPAT
+ * and SVE.  The permission set is R/W/X in 1.5 and R/W/Xs/Xu in 2.0.
  */
 #define EPT_RWX 0x7ULL
+#define EPT_XU BIT_ULL(10)
 #define EPT_MT_WB (6ULL << 3)
 #define EPT_IPAT BIT_ULL(6)
 #define EPT_PS BIT_ULL(7)
 #define EPT_SVE BIT_ULL(63)
 
-u64 sept_arch_entry(u64 e)
+u64 sept_arch_entry(u64 e, bool xu)
 {
 	enum tdx_sept_state s = septe_state(e);
+	u64 rwx = EPT_RWX | (xu ? EPT_XU : 0);
 
 	switch (s) {
 	case TDX_SEPT_FREE:
 		return EPT_SVE;
 	case TDX_SEPT_NL_MAPPED:
-		return EPT_RWX;
+		return rwx;
 	case TDX_SEPT_NL_BLOCKED:
 		return 0;
 	default:
-		return (s == TDX_SEPT_MAPPED ? EPT_RWX : 0) | EPT_MT_WB | EPT_IPAT | EPT_PS |
+		return (s == TDX_SEPT_MAPPED ? rwx : 0) | EPT_MT_WB | EPT_IPAT | EPT_PS |
 		       septe_pa(e) | EPT_SVE;
 	}
 }
 
-void sept_set_details(struct tdx_module_args *args, u64 e, int level)
+void sept_set_details(struct tdx_td *td, struct tdx_module_args *args, u64 e, int level)
 {
-	args->rcx = sept_arch_entry(e);
+	args->rcx = sept_arch_entry(e, td->mod->cfg.version == TDX_MODULE_2_0);
 	args->rdx = (u64)(level & 7) | ((u64)septe_state(e) << 8);
 }
 
@@ -218,12 +221,12 @@ u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsign
 		goto out_op;
 	}
 	if (!sept_walk(td, gpa, level, w)) {
-		sept_set_details(args, w->entry, w->level);
+		sept_set_details(td, args, w->entry, w->level);
 		err = TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX;
 		goto out_tree;
 	}
 	if (sept_lock_acquire_host(sept_walk_ptr(w))) {
-		sept_set_details(args, w->entry, w->level);
+		sept_set_details(td, args, w->entry, w->level);
 		err = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 		goto out_tree;
 	}

@@ -15,7 +15,7 @@ static void accept_violation(gpa_t gpa, int req_level, const struct sept_walk *w
 		   ((u64)septe_state(w->entry) << 6) | ((u64)septe_leaf(w->entry) << 14);
 
 	/* A write, with the entry's R/W/X in bits 5:3 as for any EPT violation. */
-	exit->exit_qual = EXIT_QUAL_WRITE | ((sept_arch_entry(w->entry) & 7) << 3);
+	exit->exit_qual = EXIT_QUAL_WRITE | ((sept_arch_entry(w->entry, false) & 7) << 3);
 	exit->ext_exit_qual = TDX_EXT_EXIT_QUAL_TYPE_ACCEPT | (info << 32);
 	exit->gpa = gpa & ~(PAGE_SIZE - 1);
 }
@@ -31,6 +31,7 @@ u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 
 	(void)vcpu;
 	*exited = false;
+	yield_point(YIELD_SEAMCALL, "TDG.MEM.PAGE.ACCEPT");
 	counter_inc(&td->calls[TDG_MEM_PAGE_ACCEPT]);
 	if (fault_inject_should_fail(&td->inject[TDG_MEM_PAGE_ACCEPT], &injected))
 		return injected;
@@ -46,6 +47,8 @@ u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 	/* Busy and host-priority both reach the guest as OPERAND_BUSY. */
 	if (sept_lock_acquire_guest(sept_walk_ptr(&w)))
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+	/* The host may run a SEAMCALL while the guest holds the entry lock. */
+	yield_point(YIELD_SEAMCALL, "TDG.MEM.PAGE.ACCEPT entry locked");
 	w.entry = atomic_load_explicit(sept_walk_ptr(&w), memory_order_acquire);
 	s = septe_state(w.entry);
 	if (s != TDX_SEPT_FREE && !septe_leaf(w.entry)) {
@@ -81,6 +84,7 @@ enum tdx_guest_access tdxmod_guest_access(struct tdx_td *td, int vcpu, gpa_t gpa
 	struct sept_walk w;
 
 	/* A cached translation is used as long as it is cached: that is what tracking is for. */
+	yield_point(YIELD_SEAMCALL, "guest access");
 	if (v && tlb_lookup(v, gpa, &te))
 		return TDX_ACCESS_OK;
 	if (tdx_gpa_private_valid(gpa)) {

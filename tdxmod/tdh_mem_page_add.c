@@ -2,37 +2,61 @@
 /*
  * TDH.MEM.PAGE.ADD: build-time 4K page, MAPPED at once (TD INITIALIZED only).
  * R9 (the source page) is not modelled.
+ *
+ * The module locks the TDR exclusively for this leaf and so holds the whole
+ * TD: it takes neither the op-state lock, nor the tree lock, nor the entry
+ * lock.  The model takes the op-state lock shared and the tree lock
+ * exclusive instead, and reports contention on either as the TDR (RDX).
  */
 #include "tdxmod_internal.h"
 
 u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args)
 {
 	struct tdx_module *mod = td->mod;
+	u64 rcx = args->rcx;
+	gpa_t gpa = page_info_gpa(rcx);
 	hpa_t page = args->r8;
 	struct pamt_ref ref;
 	struct sept_walk w;
 	u64 err;
 
-	err = tdx_sept_leaf_prefix(td, args, OPS(TDX_OP_STATE_INITIALIZED), 0, 0, false, &w);
-	if (err)
-		return err;
+	args->rcx = 0;
+	args->rdx = 0;
+	if (!sharex_try_sh(&td->op_state_lock))
+		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RDX;
+	if (atomic_load(&td->op_state) != TDX_OP_STATE_INITIALIZED) {
+		err = TDX_OP_STATE_INCORRECT;
+		goto out_op;
+	}
+	if (!sharex_try_ex(&td->sept_lock)) {
+		err = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RDX;
+		goto out_op;
+	}
+	if (!tdx_page_info_valid(rcx, 0, 0) || !tdx_gpa_private_valid(gpa)) {
+		err = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+		goto out;
+	}
+	if (!sept_walk(td, gpa, 0, &w)) {
+		sept_set_details(td, args, w.entry, w.level);
+		err = TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX;
+		goto out;
+	}
 	if (septe_state(w.entry) != TDX_SEPT_FREE) {
-		sept_set_details(args, w.entry, w.level);
-		sept_lock_release(sept_walk_ptr(&w));
+		sept_set_details(td, args, w.entry, w.level);
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out;
 	}
 	err = pamt_check_and_lock_free(mod, page, 0, TDX_OPERAND_ID_R8, &ref);
-	if (err) {
-		sept_lock_release(sept_walk_ptr(&w));
+	if (err)
 		goto out;
-	}
 	pamt_set(ref.e, PT_REG, tdr_owner(td));
 	pamt_inc_page_count(mod, page);
 	atomic_fetch_add(&td->chldcnt, 1);
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_MAPPED, page));
 	pamt_unlock(&ref);
 out:
-	tdx_sept_leaf_release(td, false);
+	sharex_release(&td->sept_lock, true);
+out_op:
+	tdx_op_state_exit(td);
 	return err;
 }

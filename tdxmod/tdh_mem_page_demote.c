@@ -8,24 +8,33 @@
 
 #define DEMOTE_L2_SEPT_ADD_MODE BIT_ULL(0)
 
-static bool pamt_page_free_4k(struct tdx_module *mod, hpa_t hpa)
+/* PAMT metadata of a 4K page as the pair check walks it: NDA, ignoring the PAMT-page bitmap. */
+static bool pamt_page_nda(struct tdx_module *mod, hpa_t hpa)
 {
 	int level;
 	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
 
-	return (!e || pamt_pt(e) == PT_NDA) && !pamt_is_pamt_page(mod, hpa);
+	return !e || pamt_pt(e) == PT_NDA;
 }
 
-/* DPAMT pair checks of pamt_demote: alignment, then free-ness. */
+/*
+ * DPAMT pair checks of pamt_demote, in its order: R12 then R13 address,
+ * R12 then R13 metadata NDA, then the bitmap test-and-set of R12 then R13
+ * (so R13 == R12 fails on R13).
+ */
 static u64 demote_check_pair(struct tdx_module *mod, hpa_t hpa0, hpa_t hpa1)
 {
 	if (!hpa_valid(hpa0, PAGE_SIZE))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_R12;
 	if (!hpa_valid(hpa1, PAGE_SIZE))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_R13;
-	if (!pamt_page_free_4k(mod, hpa0))
+	if (!pamt_page_nda(mod, hpa0))
 		return TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R12;
-	if (!pamt_page_free_4k(mod, hpa1) || hpa1 == hpa0)
+	if (!pamt_page_nda(mod, hpa1))
+		return TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R13;
+	if (pamt_is_pamt_page(mod, hpa0))
+		return TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R12;
+	if (pamt_is_pamt_page(mod, hpa1) || hpa1 == hpa0)
 		return TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R13;
 	return TDX_SUCCESS;
 }
@@ -77,14 +86,14 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	s = septe_state(w.entry);
 	if (s != TDX_SEPT_MAPPED && s != TDX_SEPT_BLOCKED && s != TDX_SEPT_PENDING &&
 	    s != TDX_SEPT_PENDING_BLOCKED) {
-		sept_set_details(args, w.entry, w.level);
+		sept_set_details(td, args, w.entry, w.level);
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out_unlock;
 	}
 	page = septe_pa(w.entry);
 	if (tdx_tracking_required(td) && sept_state_tlb_tracking_required(s)) {
 		if (!sept_state_any_blocked(s)) {
-			sept_set_details(args, w.entry & ~SEPTE_ACCEPT_MASK, w.level);
+			sept_set_details(td, args, w.entry & ~SEPTE_ACCEPT_MASK, w.level);
 			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
 			goto out_unlock;
 		}

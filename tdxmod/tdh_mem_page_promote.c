@@ -34,23 +34,42 @@ static void pamt_promote(struct tdx_td *td, hpa_t page, int level, struct tdx_mo
 	pamt_set(pe, PT_REG, owner);
 }
 
-static bool promote_conditions_ok(struct sept_page *child, int level)
+/*
+ * Scan the children in order, as the module does: lock child i (1.5 only;
+ * 2.0 holds the tree exclusively), then check it.  Child 0: PA aligned to
+ * the merged size, then MAPPED or PENDING; child i must equal child 0 with
+ * the PA stepped.  A partial 2M accept counter is ignored (cleaned first).
+ * Returns TDX_SUCCESS, TDX_OPERAND_BUSY or TDX_EPT_INVALID_PROMOTE_CONDITIONS;
+ * *nr_locked children are left locked.
+ */
+static u64 promote_scan(struct sept_page *child, int level, bool lock, int *nr_locked)
 {
-	u64 c0 = atomic_load(&child->e[0]);
-	enum tdx_sept_state s0 = septe_state(c0);
-	hpa_t pa0 = septe_pa(c0);
+	u64 c0 = 0;
 
-	if ((s0 != TDX_SEPT_MAPPED && s0 != TDX_SEPT_PENDING) ||
-	    (pa0 & (tdx_level_size(level) - 1)))
-		return false;
+	*nr_locked = 0;
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
-		u64 c = atomic_load(&child->e[i]);
+		u64 c;
 
-		if (septe_state(c) != s0 || !septe_leaf(c) || septe_accept_counter(c) ||
-		    septe_pa(c) != pa0 + i * tdx_level_size(level - 1))
-			return false;
+		if (lock) {
+			if (sept_lock_acquire_host(&child->e[i]))
+				return TDX_OPERAND_BUSY;
+			(*nr_locked)++;
+		}
+		c = atomic_load(&child->e[i]);
+		if (i == 0) {
+			c0 = c;
+			if (septe_pa(c0) & (tdx_level_size(level) - 1))
+				return TDX_EPT_INVALID_PROMOTE_CONDITIONS;
+			if (septe_state(c0) != TDX_SEPT_MAPPED &&
+			    septe_state(c0) != TDX_SEPT_PENDING)
+				return TDX_EPT_INVALID_PROMOTE_CONDITIONS;
+			continue;
+		}
+		if (septe_state(c) != septe_state(c0) || !septe_leaf(c) ||
+		    septe_pa(c) != septe_pa(c0) + i * tdx_level_size(level - 1))
+			return TDX_EPT_INVALID_PROMOTE_CONDITIONS;
 	}
-	return true;
+	return TDX_SUCCESS;
 }
 
 u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
@@ -73,7 +92,7 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 		return err;
 	s = septe_state(w.entry);
 	if (s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_NL_BLOCKED) {
-		sept_set_details(args, w.entry, w.level);
+		sept_set_details(td, args, w.entry, w.level);
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out_unlock;
 	}
@@ -85,7 +104,7 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	}
 	if (tdx_tracking_required(td)) {
 		if (s != TDX_SEPT_NL_BLOCKED) {
-			sept_set_details(args, w.entry, w.level);
+			sept_set_details(td, args, w.entry, w.level);
 			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
 			goto out_pamt;
 		}
@@ -95,16 +114,11 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 		}
 	}
 	child = sept_child(w.sp, w.idx);
-	if (!tree_ex) {
-		for (; nr_locked < PTRS_PER_PTE; nr_locked++) {
-			if (sept_lock_acquire_host(&child->e[nr_locked])) {
-				err = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
-				goto out_children;
-			}
-		}
-	}
-	if (!promote_conditions_ok(child, w.level)) {
-		err = TDX_EPT_INVALID_PROMOTE_CONDITIONS | TDX_OPERAND_ID_RCX;
+	err = promote_scan(child, w.level, !tree_ex, &nr_locked);
+	if (err) {
+		/* Details are those of the non-leaf entry being promoted. */
+		sept_set_details(td, args, w.entry, w.level);
+		err |= TDX_OPERAND_ID_RCX;
 		goto out_children;
 	}
 	if (tdx_host_interrupt_pending(mod)) {

@@ -20,7 +20,7 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 		return err;
 	s = septe_state(w.entry);
 	if (!septe_leaf(w.entry)) {
-		sept_set_details(args, w.entry, w.level);
+		sept_set_details(td, args, w.entry, w.level);
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out_unlock;
 	}
@@ -32,7 +32,7 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 	}
 	if (tdx_tracking_required(td) && sept_state_tlb_tracking_required(s)) {
 		if (!sept_state_any_blocked(s)) {
-			sept_set_details(args, w.entry, w.level);
+			sept_set_details(td, args, w.entry, w.level);
 			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
 			goto out_pamt;
 		}

@@ -17,13 +17,13 @@ u64 tdh_mem_range_block(struct tdx_td *td, struct tdx_module_args *args)
 	s = septe_state(w.entry);
 	if (sept_state_any_blocked(s)) {
 		/* A warning (bit 63 clear), with the details. */
-		sept_set_details(args, w.entry, w.level);
+		sept_set_details(td, args, w.entry, w.level);
 		sept_lock_release(sept_walk_ptr(&w));
 		err = TDX_GPA_RANGE_ALREADY_BLOCKED | TDX_OPERAND_ID_RCX;
 		goto out;
 	}
 	if (s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_MAPPED && s != TDX_SEPT_PENDING) {
-		sept_set_details(args, w.entry, w.level);
+		sept_set_details(td, args, w.entry, w.level);
 		sept_lock_release(sept_walk_ptr(&w));
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out;

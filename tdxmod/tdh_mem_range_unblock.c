@@ -16,7 +16,7 @@ u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args)
 		return err;
 	s = septe_state(w.entry);
 	if (!sept_state_any_blocked(s)) {
-		sept_set_details(args, w.entry, w.level);
+		sept_set_details(td, args, w.entry, w.level);
 		sept_lock_release(sept_walk_ptr(&w));
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out;
@@ -24,9 +24,14 @@ u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args)
 	if (tdx_tracking_required(td) &&
 	    !tdx_is_tlb_tracked(
 		    td, atomic_load(&sept_bepoch_entry(td->mod, w.entry, w.level)->bepoch))) {
-		/* UNBLOCK reports the tree, not RCX, as the operand. */
+		/*
+		 * 1.5 reports the tree as the operand here, unlike the other
+		 * leaves; 2.0 (is_tlb_and_iotlb_tracked) reports RCX.
+		 */
 		sept_lock_release(sept_walk_ptr(&w));
-		err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_SEPT;
+		err = TDX_TLB_TRACKING_NOT_DONE |
+		      (td->mod->cfg.version == TDX_MODULE_2_0 ? TDX_OPERAND_ID_RCX
+							      : TDX_OPERAND_ID_SEPT);
 		goto out;
 	}
 	sept_write_and_unlock(sept_walk_ptr(&w),

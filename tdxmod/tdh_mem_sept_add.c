@@ -33,7 +33,7 @@ u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
 		goto out;
 	}
 	if (septe_state(w.entry) != TDX_SEPT_FREE) {
-		sept_set_details(args, w.entry, w.level);
+		sept_set_details(td, args, w.entry, w.level);
 		sept_lock_release(sept_walk_ptr(&w));
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out;

@@ -21,7 +21,7 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 		return err;
 	s = septe_state(w.entry);
 	if (s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_NL_BLOCKED) {
-		sept_set_details(args, w.entry, w.level);
+		sept_set_details(td, args, w.entry, w.level);
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out_unlock;
 	}
@@ -33,7 +33,7 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 	}
 	if (tdx_tracking_required(td)) {
 		if (s != TDX_SEPT_NL_BLOCKED) {
-			sept_set_details(args, w.entry, w.level);
+			sept_set_details(td, args, w.entry, w.level);
 			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
 			goto out_pamt;
 		}
@@ -45,7 +45,7 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 	child = sept_child(w.sp, w.idx);
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
 		if (septe_state(atomic_load(&child->e[i])) != TDX_SEPT_FREE) {
-			sept_set_details(args, w.entry, w.level);
+			sept_set_details(td, args, w.entry, w.level);
 			err = TDX_EPT_PAGE_NOT_FREE | TDX_OPERAND_ID_RCX;
 			goto out_pamt;
 		}

@@ -146,3 +146,10 @@ bool tdxmod_vcpu_in_td(struct tdx_td *td, int vcpu)
 		return false;
 	return atomic_load(&td->vcpus[vcpu].in_td);
 }
+
+u64 tdxmod_vcpu_tlb_epoch(struct tdx_td *td, int vcpu)
+{
+	if (vcpu < 0 || vcpu >= td->nr_vcpus)
+		return 0;
+	return td->vcpus[vcpu].last_epoch;
+}

@@ -248,6 +248,7 @@ u64 tdxmod_seamcall(struct tdx_td *td, enum tdx_leaf leaf, struct tdx_module_arg
 
 	if ((unsigned int)leaf >= NR_TDX_LEAVES || !tdx_leaf_fns[leaf])
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
+	yield_point(YIELD_SEAMCALL, tdx_leaf_name(leaf));
 	counter_inc(&td->calls[leaf]);
 	if (fault_inject_should_fail(&td->inject[leaf], &injected))
 		return injected;
@@ -298,16 +299,24 @@ struct tdx_module *tdxmod_td_module(struct tdx_td *td)
 	return td->mod;
 }
 
+/*
+ * The module locks the TDR exclusively (operand RCX) instead of taking the
+ * op-state lock; the model's exclusive op-state lock stands for it.  Op
+ * state first (so a second FINALIZE is OP_STATE_INCORRECT), then "no vCPU".
+ */
 u64 tdh_mr_finalize(struct tdx_td *td, struct tdx_module_args *args)
 {
+	u64 err = TDX_SUCCESS;
+
 	(void)args;
 	if (!sharex_try_ex(&td->op_state_lock))
-		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_OP_STATE;
-	if (atomic_load(&td->op_state) != TDX_OP_STATE_INITIALIZED) {
-		sharex_release(&td->op_state_lock, true);
-		return TDX_OP_STATE_INCORRECT;
-	}
-	atomic_store(&td->op_state, TDX_OP_STATE_RUNNABLE);
+		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+	if (atomic_load(&td->op_state) != TDX_OP_STATE_INITIALIZED)
+		err = TDX_OP_STATE_INCORRECT;
+	else if (!td->nr_vcpus)
+		err = TDX_NO_VCPUS;
+	else
+		atomic_store(&td->op_state, TDX_OP_STATE_RUNNABLE);
 	sharex_release(&td->op_state_lock, true);
-	return TDX_SUCCESS;
+	return err;
 }

@@ -294,9 +294,9 @@ void sept_lock_release(_Atomic u64 *p);
 /* Write @val (unlocked) over a locked entry, keeping a concurrently set TDHP. */
 void sept_write_and_unlock(_Atomic u64 *p, u64 val);
 
-/* RCX/RDX extended error info. */
-u64 sept_arch_entry(u64 e);
-void sept_set_details(struct tdx_module_args *args, u64 e, int level);
+/* RCX/RDX extended error info; @xu: 2.0 counts XU (bit 10) in the permissions. */
+u64 sept_arch_entry(u64 e, bool xu);
+void sept_set_details(struct tdx_td *td, struct tdx_module_args *args, u64 e, int level);
 
 /* Op state, gpa and page-info validation shared by the TDH.MEM leaves. */
 bool tdx_page_info_valid(u64 rcx, int min_level, int max_level);

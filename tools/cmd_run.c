@@ -75,7 +75,7 @@ int cmd_run(int argc, char **argv)
 	ro = (struct scn_run_opts){
 		.out = json ? stderr : stdout, /* stdout carries only the JSON object */
 		.err = stderr,
-		.timeline = json,
+		.timeline = true, /* both reports show mappings over time */
 	};
 	kvm_mmu_register_thread();
 	rc = scenario_run(&scn, &ro, &res);

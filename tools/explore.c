@@ -1,20 +1,558 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * PLACEHOLDER: `tdpmmu explore` is written by another engineer and replaces
- * this file.  Until then the command refuses to run (usage error, exit 2).
+ * `tdpmmu explore`: run every interleaving (up to a preemption bound) of
+ * the logical threads of a scenario and check each end state.
+ *
+ * A scenario for explore is an ordinary .tdp file in which some MMU-level
+ * commands carry `thread=N`.  The commands before the first threaded one
+ * are the setup, run single-threaded before each schedule; the threaded
+ * commands of thread N run in order on logical thread N; the commands
+ * after the last threaded one (expects, checks) are evaluated at each end
+ * state, with the last status/rc of the thread that owns the last threaded
+ * command in file order (what `tdpmmu run` would see).  Each end state is
+ * also run through the invariant checker.
+ *
+ * Every schedule is replayed from scratch: a fresh TD, the setup, then the
+ * threads under the scheduler of explore_sched.c.
  */
-#include <stdio.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <urcu/urcu-memb.h>
 
+#include "checker.h"
 #include "commands.h"
+#include "explore_sched.h"
+#include "scenario.h"
+#include "tdpmmu/vm.h"
+
+#define XP_SCHED_STR 8192
+#define XP_MAX_STATES 256
+
+struct xp_opts {
+	int bound;
+	unsigned long long max_schedules;
+	unsigned long long max_steps;
+	const char *replay;
+	bool trace, json, keep_going;
+	const char *file;
+};
+
+struct xp_end_state {
+	char *sig;
+	unsigned long long schedules;
+};
+
+struct xp {
+	const struct xp_opts *o;
+	struct scenario scn;
+	/* indices into scn.cmds */
+	size_t *setup, nr_setup;
+	size_t *tcmd[XS_MAX_THREADS], nr_tcmd[XS_MAX_THREADS];
+	size_t *endc, nr_end;
+	int nr_threads;
+	int last_owner;
+
+	/* the schedule being run */
+	struct scn_result res;
+	struct scn_run_opts ro;
+	struct scn_runner *tr[XS_MAX_THREADS];
+	char *msg;
+	size_t msg_len;
+
+	/* totals */
+	unsigned long long schedules, violations, max_choices, max_steps, nondet;
+	struct xp_end_state states[XP_MAX_STATES];
+	size_t nr_states;
+	unsigned long long states_dropped;
+	char *first_violation_sched;
+	char *first_violation_msg;
+	const char *first_violation_kind;
+	bool complete, broken;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tdpmmu explore [options] FILE\n"
+		"\n"
+		"Runs every interleaving of the logical threads of FILE (commands with\n"
+		"thread=N) up to a preemption bound, and checks every end state with the\n"
+		"invariant checker and the expects after the threaded commands.\n"
+		"\n"
+		"  --preemptions N    preemptions per schedule (default 2; -1: unbounded)\n"
+		"  --max-schedules N  stop after N schedules (default 1000000)\n"
+		"  --max-steps N      yield points per schedule before it counts as a\n"
+		"                     livelock (default 100000)\n"
+		"  --replay S         run only schedule S (\"0,1,1,...\": the thread picked\n"
+		"                     at each choice point, as printed for a violation)\n"
+		"  --trace            print every yield point (useful with --replay)\n"
+		"  --keep-going       go on after a violation (deadlocks still stop)\n"
+		"  --json             report as one JSON object on stdout\n"
+		"  -h, --help         this text\n"
+		"\n"
+		"Exit status: 0 no violation, 1 a violation, 2 usage or parse error.\n"
+		"See docs/EXPLORE.md.\n");
+}
+
+static int parse_ull(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return (errno || end == s || *end || *s == '-') ? -1 : 0;
+}
+
+static int parse_args(int argc, char **argv, struct xp_opts *o)
+{
+	static const struct option lo[] = {
+		{"preemptions", required_argument, NULL, 'p'},
+		{"max-schedules", required_argument, NULL, 's'},
+		{"max-steps", required_argument, NULL, 'm'},
+		{"replay", required_argument, NULL, 'r'},
+		{"trace", no_argument, NULL, 't'},
+		{"keep-going", no_argument, NULL, 'k'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	unsigned long long v;
+	int c;
+
+	*o = (struct xp_opts){.bound = 2, .max_schedules = 1000000, .max_steps = 100000};
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (!strcmp(optarg, "-1")) {
+				o->bound = -1;
+			} else if (parse_ull(optarg, &v) || v > 1000) {
+				fprintf(stderr, "tdpmmu explore: bad --preemptions '%s'\n", optarg);
+				return 2;
+			} else {
+				o->bound = (int)v;
+			}
+			break;
+		case 's':
+		case 'm':
+			if (parse_ull(optarg, &v) || !v) {
+				fprintf(stderr, "tdpmmu explore: bad number '%s'\n", optarg);
+				return 2;
+			}
+			if (c == 's')
+				o->max_schedules = v;
+			else
+				o->max_steps = v;
+			break;
+		case 'r':
+			o->replay = optarg;
+			break;
+		case 't':
+			o->trace = true;
+			break;
+		case 'k':
+			o->keep_going = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "tdpmmu explore: need exactly one scenario FILE\n");
+		usage(stderr);
+		return 2;
+	}
+	o->file = argv[optind];
+	return 0;
+}
+
+static int push(size_t **v, size_t *n, size_t i)
+{
+	size_t *p = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!p)
+		return -1;
+	p[(*n)++] = i;
+	*v = p;
+	return 0;
+}
+
+/* Split the scenario into setup, threads and end; 2 on a usage error. */
+static int xp_split(struct xp *x)
+{
+	const struct scenario *scn = &x->scn;
+	size_t first = scn->nr_cmds, last = 0, i;
+	bool used[XS_MAX_THREADS] = {0};
+
+	for (i = 0; i < scn->nr_cmds; i++) {
+		if (!scn->cmds[i].threaded)
+			continue;
+		if (first == scn->nr_cmds)
+			first = i;
+		last = i;
+		used[scn->cmds[i].thread] = true;
+	}
+	if (first == scn->nr_cmds) {
+		fprintf(stderr, "%s: error: no command has thread=N: nothing to explore\n",
+			scn->file);
+		return 2;
+	}
+	for (i = 0; i < XS_MAX_THREADS && used[i]; i++)
+		x->nr_threads = (int)i + 1;
+	for (; i < XS_MAX_THREADS; i++) {
+		if (used[i]) {
+			fprintf(stderr, "%s: error: threads must be numbered from 0 without gaps\n",
+				scn->file);
+			return 2;
+		}
+	}
+	for (i = 0; i < scn->nr_cmds; i++) {
+		const struct scn_cmd *c = &scn->cmds[i];
+		int r;
+
+		if (i < first) {
+			r = push(&x->setup, &x->nr_setup, i);
+		} else if (i > last) {
+			r = push(&x->endc, &x->nr_end, i);
+		} else if (c->threaded) {
+			r = push(&x->tcmd[c->thread], &x->nr_tcmd[c->thread], i);
+		} else {
+			fprintf(stderr,
+				"%s:%d: error: a command without thread= between threaded commands "
+				"(put set-up before them, expects and checks after them)\n",
+				scn->file, c->line);
+			return 2;
+		}
+		if (r)
+			return 2;
+	}
+	x->last_owner = scn->cmds[last].thread;
+	return 0;
+}
+
+/* The body of logical thread @id: its commands, in order. */
+static void xp_thread(void *arg, int id)
+{
+	struct xp *x = arg;
+
+	for (size_t i = 0; i < x->nr_tcmd[id]; i++)
+		scn_runner_cmd(x->tr[id], &x->scn.cmds[x->tcmd[id][i]]);
+}
+
+static void xp_check_report(void *arg, const char *msg)
+{
+	struct xp *x = arg;
+
+	fprintf(x->ro.err, "%s: end state: check failed: %s\n", x->scn.file, msg);
+}
+
+static void xp_record_state(struct xp *x, const char *sig)
+{
+	size_t i;
+
+	for (i = 0; i < x->nr_states; i++) {
+		if (!strcmp(x->states[i].sig, sig)) {
+			x->states[i].schedules++;
+			return;
+		}
+	}
+	if (x->nr_states == XP_MAX_STATES) {
+		x->states_dropped++;
+		return;
+	}
+	x->states[x->nr_states].sig = strdup(sig);
+	x->states[x->nr_states].schedules = 1;
+	if (x->states[x->nr_states].sig)
+		x->nr_states++;
+}
+
+/* The end state in one line: what each thread saw, and the mappings. */
+static void xp_signature(struct xp *x, struct kvm *kvm, char *buf, size_t len)
+{
+	u64 m[PG_LEVEL_512G + 1] = {0};
+	struct kvm_counters c;
+	size_t off = 0;
+	char one[128];
+
+	buf[0] = 0;
+	for (int t = 0; t < x->nr_threads; t++) {
+		scn_runner_last(x->tr[t], one, sizeof(one));
+		off += (size_t)snprintf(buf + off, len - off, "T%d %s; ", t, one);
+		if (off >= len)
+			return;
+	}
+	kvm_count_mappings(kvm, m);
+	kvm_get_counters(kvm, &c);
+	snprintf(buf + off, len - off, "mappings 4K=%llu 2M=%llu; splits=%llu vm_bugged=%llu",
+		 (unsigned long long)m[PG_LEVEL_4K], (unsigned long long)m[PG_LEVEL_2M],
+		 (unsigned long long)c.splits, (unsigned long long)c.vm_bugged);
+}
+
+static void xp_violation(struct xp *x, struct xs_sched *s, const char *kind)
+{
+	char *sched = malloc(XP_SCHED_STR);
+
+	x->violations++;
+	if (x->first_violation_kind || !sched) {
+		free(sched);
+		return;
+	}
+	xs_schedule_string(s, sched, XP_SCHED_STR);
+	x->first_violation_kind = kind;
+	x->first_violation_sched = sched;
+	x->first_violation_msg = strdup(x->msg ? x->msg : "");
+}
+
+/*
+ * One schedule, from a fresh TD.  Returns 0 (ran; violations counted), 1
+ * when exploring must stop (the setup failed, or threads are stuck).
+ */
+static int xp_run_one(struct xp *x, struct xs_sched *s)
+{
+	struct scn_runner *r0;
+	enum xs_outcome out;
+	struct kvm *kvm;
+	char sig[1024];
+	int t, bad;
+
+	memset(&x->res, 0, sizeof(x->res));
+	free(x->msg);
+	x->msg = NULL;
+	x->ro = (struct scn_run_opts){.no_vcpu_threads = true};
+	x->ro.err = open_memstream(&x->msg, &x->msg_len);
+	x->ro.out = fopen("/dev/null", "w");
+	if (!x->ro.err || !x->ro.out) {
+		fprintf(stderr, "tdpmmu explore: %s\n", strerror(errno));
+		return 1;
+	}
+
+	/* The setup, single-threaded (no yield hook yet). */
+	r0 = scn_runner_new(&x->scn, &x->ro, &x->res, NULL);
+	if (!r0)
+		return 1;
+	for (size_t i = 0; i < x->nr_setup; i++)
+		scn_runner_cmd(r0, &x->scn.cmds[x->setup[i]]);
+	kvm = scn_runner_kvm(r0);
+	if (!kvm || x->res.expects_failed || x->res.checks_failed || x->res.run_errors) {
+		fclose(x->ro.err);
+		fclose(x->ro.out);
+		fprintf(stderr, "%s%s: error: the set-up before the threaded commands failed\n",
+			x->msg ? x->msg : "", x->scn.file);
+		if (kvm)
+			kvm_destroy(kvm);
+		scn_runner_free(r0);
+		return 1;
+	}
+	for (t = 0; t < x->nr_threads; t++)
+		x->tr[t] = scn_runner_new(&x->scn, &x->ro, &x->res, kvm);
+
+	out = xs_run(s, x->nr_threads, xp_thread, x);
+	x->schedules++;
+	if (xs_choice_points(s) > x->max_choices)
+		x->max_choices = xs_choice_points(s);
+	if (xs_steps(s) > x->max_steps)
+		x->max_steps = xs_steps(s);
+	if (out == XS_DEADLOCK || out == XS_LIVELOCK) {
+		fprintf(x->ro.err, "%s: %s: %s\n", x->scn.file, xs_outcome_name(out),
+			xs_outcome_detail(s));
+		fflush(x->ro.err);
+		xp_violation(x, s, xs_outcome_name(out));
+		x->broken = true;
+		/* The threads hold the TD: leave it all as it is. */
+		return 1;
+	}
+	if (out == XS_REPLAY_MISMATCH) {
+		fprintf(stderr, "tdpmmu explore: --replay: %s\n", xs_outcome_detail(s));
+		fclose(x->ro.err);
+		fclose(x->ro.out);
+		return 1;
+	}
+
+	/* The end state: everything freed by RCU is freed, then expects and checks. */
+	urcu_memb_barrier();
+	scn_runner_take_last(r0, x->tr[x->last_owner]);
+	for (size_t i = 0; i < x->nr_end; i++)
+		scn_runner_cmd(r0, &x->scn.cmds[x->endc[i]]);
+	bad = tdpmmu_check(kvm, xp_check_report, x);
+	xp_signature(x, kvm, sig, sizeof(sig));
+	xp_record_state(x, sig);
+	if (x->o->replay)
+		printf("end state: %s\n", sig);
+	fflush(x->ro.err);
+	if (bad || x->res.expects_failed || x->res.checks_failed || x->res.run_errors)
+		xp_violation(x, s, bad || x->res.checks_failed ? "invariant" : "expect");
+
+	for (t = 0; t < x->nr_threads; t++) {
+		scn_runner_free(x->tr[t]);
+		x->tr[t] = NULL;
+	}
+	scn_runner_free(r0);
+	kvm_destroy(kvm);
+	fclose(x->ro.err);
+	fclose(x->ro.out);
+	x->nondet = xs_nondeterminism(s);
+	return 0;
+}
+
+static void xp_report_text(struct xp *x, double secs)
+{
+	printf("tdpmmu explore: %s: %s\n", x->scn.file, x->violations ? "FAIL" : "PASS");
+	printf("  threads           %d (%zu set-up, %zu threaded, %zu end commands)\n",
+	       x->nr_threads, x->nr_setup, x->scn.nr_cmds - x->nr_setup - x->nr_end, x->nr_end);
+	if (x->o->bound < 0)
+		printf("  preemption bound  none\n");
+	else
+		printf("  preemption bound  %d\n", x->o->bound);
+	printf("  schedules         %llu (%s)\n", x->schedules,
+	       x->o->replay ? "replay" : x->complete ? "complete" : "incomplete");
+	printf("  choice points     %llu at most per schedule, %llu yield points at most\n",
+	       x->max_choices, x->max_steps);
+	printf("  end states        %zu distinct\n", x->nr_states);
+	for (size_t i = 0; i < x->nr_states; i++)
+		printf("    %8llu  %s\n", x->states[i].schedules, x->states[i].sig);
+	printf("  violations        %llu\n", x->violations);
+	if (x->nondet)
+		printf("  nondeterminism    %llu choice points differed on replay\n", x->nondet);
+	if (x->first_violation_kind) {
+		printf("  first violation   %s, schedule %s\n", x->first_violation_kind,
+		       x->first_violation_sched);
+		printf("  replay with       tdpmmu explore --replay %s %s\n",
+		       x->first_violation_sched, x->scn.file);
+		fputs(x->first_violation_msg, stdout);
+	}
+	printf("  wall time         %.3f s\n", secs);
+}
+
+static void xp_report_json(struct xp *x, double secs)
+{
+	json_t *o = json_object(), *states = json_array();
+
+	json_object_set_new(o, "version", json_integer(1));
+	json_object_set_new(o, "file", json_string(x->scn.file));
+	json_object_set_new(o, "result", json_string(x->violations ? "fail" : "pass"));
+	json_object_set_new(o, "threads", json_integer(x->nr_threads));
+	json_object_set_new(o, "preemption_bound", json_integer(x->o->bound));
+	json_object_set_new(o, "schedules", json_integer((json_int_t)x->schedules));
+	json_object_set_new(o, "complete", json_boolean(x->complete));
+	json_object_set_new(o, "max_choice_points", json_integer((json_int_t)x->max_choices));
+	json_object_set_new(o, "max_yield_points", json_integer((json_int_t)x->max_steps));
+	for (size_t i = 0; i < x->nr_states; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "state", json_string(x->states[i].sig));
+		json_object_set_new(e, "schedules", json_integer((json_int_t)x->states[i].schedules));
+		json_array_append_new(states, e);
+	}
+	json_object_set_new(o, "end_states", states);
+	json_object_set_new(o, "violations", json_integer((json_int_t)x->violations));
+	if (x->first_violation_kind) {
+		json_t *v = json_object();
+
+		json_object_set_new(v, "kind", json_string(x->first_violation_kind));
+		json_object_set_new(v, "schedule", json_string(x->first_violation_sched));
+		json_object_set_new(v, "messages", json_string(x->first_violation_msg));
+		json_object_set_new(o, "first_violation", v);
+	}
+	json_object_set_new(o, "nondeterminism", json_integer((json_int_t)x->nondet));
+	json_object_set_new(o, "wall_seconds", json_real(secs));
+	json_dumpf(o, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(o);
+}
+
+static void xp_free(struct xp *x)
+{
+	free(x->setup);
+	free(x->endc);
+	for (int t = 0; t < XS_MAX_THREADS; t++)
+		free(x->tcmd[t]);
+	for (size_t i = 0; i < x->nr_states; i++)
+		free(x->states[i].sig);
+	free(x->first_violation_sched);
+	free(x->first_violation_msg);
+	free(x->msg);
+	scenario_free(&x->scn);
+}
 
 int cmd_explore(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: tdpmmu explore [options]\n\n"
-		       "  not built in this version\n");
-		return 0;
+	struct xp_opts o;
+	struct xp x = {.o = &o};
+	struct xs_sched *s;
+	u64 start;
+	int r, status;
+
+	r = parse_args(argc, argv, &o);
+	if (r)
+		return r < 0 ? 0 : r;
+	r = scenario_parse_file(o.file, &x.scn);
+	if (r) {
+		scenario_print_errors(&x.scn, stderr);
+		scenario_free(&x.scn);
+		return 2;
 	}
-	fprintf(stderr, "tdpmmu explore: not built in this version\n");
-	return 2;
+	if (xp_split(&x)) {
+		xp_free(&x);
+		return 2;
+	}
+	s = xs_create(o.bound, o.max_steps);
+	if (!s || (o.replay && xs_set_replay(s, o.replay))) {
+		fprintf(stderr, "tdpmmu explore: bad --replay '%s'\n", o.replay ? o.replay : "");
+		xs_destroy(s);
+		xp_free(&x);
+		return 2;
+	}
+	if (o.trace)
+		xs_set_trace(s, stdout);
+
+	start = now_ns();
+	status = 0;
+	for (;;) {
+		if (xp_run_one(&x, s)) {
+			status = 1;
+			break;
+		}
+		if (x.violations && !o.keep_going)
+			break;
+		if (o.replay)
+			break;
+		if (!xs_next(s)) {
+			x.complete = true;
+			break;
+		}
+		if (x.schedules >= o.max_schedules)
+			break;
+	}
+	if (x.violations)
+		status = 1;
+	if (status && !x.violations && !x.broken) {
+		/* set-up failure or replay mismatch: already reported */
+		xs_destroy(s);
+		xp_free(&x);
+		return 1;
+	}
+	if (o.json)
+		xp_report_json(&x, (double)(now_ns() - start) / 1e9);
+	else
+		xp_report_text(&x, (double)(now_ns() - start) / 1e9);
+	if (x.broken) {
+		/* Threads are parked inside the TD for good: leave without unwinding. */
+		fflush(stdout);
+		fflush(stderr);
+		_exit(1);
+	}
+	xs_destroy(s);
+	xp_free(&x);
+	return status;
 }

@@ -67,46 +67,200 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 #undef P
 }
 
+/* "4 GiB", "64 MiB", "18.0 MiB": binary units, one decimal unless whole. */
+static const char *fmt_bytes(u64 b, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)b;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (v == (double)(u64)v)
+		snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+	else
+		snprintf(buf, len, "%.2f %s", v, units[u]);
+	return buf;
+}
+
+static u64 mapped_bytes(const u64 m[3])
+{
+	return m[0] * level_size(PG_LEVEL_4K) + m[1] * level_size(PG_LEVEL_2M) +
+	       m[2] * level_size(PG_LEVEL_1G);
+}
+
+/* The first word of a command ("convert", "accept_memory", ...). */
+static size_t cmd_word_len(const char *text)
+{
+	const char *sp = text ? strchr(text, ' ') : NULL;
+
+	return text ? (sp ? (size_t)(sp - text) : strlen(text)) : 0;
+}
+
+static bool same_cmd(const struct scn_timeline_point *a, const struct scn_timeline_point *b)
+{
+	size_t n = cmd_word_len(a->text);
+
+	return a->text && b->text && n == cmd_word_len(b->text) && !strncmp(a->text, b->text, n);
+}
+
+#define TIMELINE_ROWS 40
+#define TIMELINE_MERGE 4 /* merge runs of at least this many commands of one kind */
+
+static void print_timeline_row(FILE *f, const struct scn_timeline_point *first,
+			       const struct scn_timeline_point *last, size_t n)
+{
+	char step[51], lines[24], sz[32];
+
+	if (n == 1) {
+		snprintf(lines, sizeof(lines), "%d", first->line);
+		snprintf(step, sizeof(step), "%s", first->text ? first->text : "?");
+		if (first->text && strlen(first->text) >= sizeof(step))
+			memcpy(step + sizeof(step) - 4, "...", 4);
+	} else {
+		snprintf(lines, sizeof(lines), "%d-%d", first->line, last->line);
+		snprintf(step, sizeof(step), "%.*s x%zu", (int)cmd_word_len(first->text),
+			 first->text, n);
+	}
+	fprintf(f, "  %-9s %-50s %7llu %6llu %4llu %9s %6llu %6llu\n", lines, step,
+		(unsigned long long)last->mappings[0], (unsigned long long)last->mappings[1],
+		(unsigned long long)last->mappings[2],
+		fmt_bytes(mapped_bytes(last->mappings), sz, sizeof(sz)),
+		(unsigned long long)last->splits, (unsigned long long)last->track_rounds);
+}
+
+/*
+ * Mappings per level after each MMU-level command.  Consecutive commands of
+ * the same kind are merged into one row (their last point is shown), and a
+ * long timeline keeps its first and last rows.
+ */
+static void print_timeline(FILE *f, const struct scn_result *res)
+{
+	size_t starts[SCN_TIMELINE_MAX + 1], nr = 0;
+
+	if (!res->nr_timeline)
+		return;
+	for (size_t i = 0; i < res->nr_timeline;) {
+		size_t j = i + 1;
+
+		while (j < res->nr_timeline && same_cmd(&res->timeline[i], &res->timeline[j]))
+			j++;
+		/* Short runs read better step by step. */
+		if (j - i < TIMELINE_MERGE)
+			j = i + 1;
+		starts[nr++] = i;
+		i = j;
+	}
+	starts[nr] = res->nr_timeline;
+	fprintf(f, "\nMappings over time (present private leaves in the mirror after each step,\n"
+		   "splits and TRACK rounds so far; runs of one command merged, last state shown)\n");
+	fprintf(f, "  %-9s %-50s %7s %6s %4s %9s %6s %6s\n", "line", "step", "4K", "2M", "1G",
+		"mapped", "splits", "TRACK");
+	for (size_t g = 0; g < nr; g++) {
+		if (nr > TIMELINE_ROWS && g == TIMELINE_ROWS / 2) {
+			size_t skip = nr - TIMELINE_ROWS;
+
+			fprintf(f, "  %-9s (%zu more steps)\n", "...", skip);
+			g += skip - 1;
+			continue;
+		}
+		print_timeline_row(f, &res->timeline[starts[g]], &res->timeline[starts[g + 1] - 1],
+				   starts[g + 1] - starts[g]);
+	}
+}
+
 void report_human(FILE *f, const char *file, const struct scn_result *res, bool failed)
 {
 	struct cost_report cr;
-	bool any = false;
+	char b1[32], b2[32];
+	u64 seamcalls = 0;
 
 	fprintf(f, "tdpmmu: %s: %s\n", file, failed ? "FAIL" : "PASS");
+	if (res->have_vm)
+		fprintf(f, "TD: %s, %d vCPU%s, max_level %s, TDX module %s%s%s\n",
+			fmt_bytes(res->mem, b1, sizeof(b1)), res->nr_vcpus,
+			res->nr_vcpus == 1 ? "" : "s", scn_level_name(res->max_level),
+			res->module == TDX_MODULE_2_0 ? "2.0" : "1.5",
+			res->dpamt ? ", Dynamic PAMT" : "",
+			res->demote_interruptible ? ", DEMOTE interruptible" : "");
 	fprintf(f, "  expects           %d passed, %d failed\n", res->expects_passed,
 		res->expects_failed);
-	fprintf(f, "  checks            %d passed, %d failed\n", res->checks_passed,
-		res->checks_failed);
+	fprintf(f, "  invariant checks  %d passed, %d failed%s\n", res->checks_passed,
+		res->checks_failed,
+		res->checks_passed + res->checks_failed ? "" : " (the scenario ran no `check`)");
 	if (res->run_errors)
 		fprintf(f, "  run errors        %d\n", res->run_errors);
 	if (!res->have_vm)
 		return;
-	fprintf(f, "  mappings          4K %llu, 2M %llu, 1G %llu\n",
+
+	print_timeline(f, res);
+	fprintf(f, "\nAt the end of the run\n");
+	fprintf(f, "  mappings          4K %llu, 2M %llu, 1G %llu (%s private memory mapped)\n",
 		(unsigned long long)res->mappings[0], (unsigned long long)res->mappings[1],
-		(unsigned long long)res->mappings[2]);
-	fprintf(f, "  page-table pages  mirror %llu, external %llu\n",
+		(unsigned long long)res->mappings[2],
+		fmt_bytes(mapped_bytes(res->mappings), b1, sizeof(b1)));
+	fprintf(f, "  page-table pages  mirror %llu, external (S-EPT) %llu\n",
 		(unsigned long long)res->pt_mirror, (unsigned long long)res->pt_external);
-	fprintf(f, "  calls            ");
+
+	evaluate_cost(res, &cr);
+	fprintf(f, "\nSEAMCALLs and TDCALLs per leaf   %10s %14s\n", "calls", "modelled us");
 	for (int i = 0; i < NR_TDX_LEAVES; i++) {
+		double us = 0;
+
 		if (!res->leaf_calls[i])
 			continue;
-		fprintf(f, " %s=%llu", leaf_name(i), (unsigned long long)res->leaf_calls[i]);
-		any = true;
+		for (int k = 0; k < cr.nr_items; k++)
+			if (!strcmp(cr.items[k].name, leaf_name(i)))
+				us = cr.items[k].us_total;
+		if (i != TDG_MEM_PAGE_ACCEPT)
+			seamcalls += res->leaf_calls[i];
+		fprintf(f, "  %-30s %10llu %14.1f%s\n", leaf_name(i),
+			(unsigned long long)res->leaf_calls[i], us,
+			i == TDG_MEM_PAGE_ACCEPT ? "  (guest TDCALL)" : "");
 	}
-	fprintf(f, "%s\n", any ? "" : " none");
+	fprintf(f, "  %-30s %10llu\n", "all SEAMCALLs", (unsigned long long)seamcalls);
+
+	fprintf(f, "\nMMU events\n");
+	fprintf(f, "  splits (huge -> 4K)  %llu      guest huge-page inhibits %llu\n",
+		(unsigned long long)res->splits, (unsigned long long)res->guest_inhibits);
+	fprintf(f, "  EPT violations       %llu\n", (unsigned long long)res->faults);
+	fprintf(f, "  TRACK rounds         %llu      vCPU kicks %llu (of %d vCPU%s each)\n",
+		(unsigned long long)res->track_rounds, (unsigned long long)res->kicks,
+		res->nr_vcpus, res->nr_vcpus == 1 ? "" : "s");
+	fprintf(f, "  BUSY retries         %llu      VM bugged %s\n",
+		(unsigned long long)res->busy_retries, res->vm_bugged ? "YES" : "no");
 	fprintf(f,
-		"  splits %llu, kicks %llu, faults %llu, TRACK rounds %llu, busy retries %llu, "
-		"vm_bugged %llu\n",
-		(unsigned long long)res->splits, (unsigned long long)res->kicks,
-		(unsigned long long)res->faults, (unsigned long long)res->track_rounds,
-		(unsigned long long)res->busy_retries, (unsigned long long)res->vm_bugged);
-	fprintf(f,
-		"  mmu_lock (write)  %llu acquisitions, held %.1f us in total, %.1f us at most\n",
+		"  mmu_lock for write   %llu acquisitions, held %.1f us in total, %.1f us mean, "
+		"%.1f us max\n",
 		(unsigned long long)res->write_lock_acquisitions, res->write_lock_hold_ns / 1e3,
+		res->write_lock_acquisitions ?
+			res->write_lock_hold_ns / 1e3 / (double)res->write_lock_acquisitions :
+			0.0,
 		res->write_lock_hold_max_ns / 1e3);
-	evaluate_cost(res, &cr);
-	fprintf(f, "  modelled host cost %.1f us (docs/COST-MODEL.md)\n", cr.total_us);
-	fprintf(f, "  wall time         %.1f ms\n", res->wall_ns / 1e6);
+
+	fprintf(f, "\nModelled host cost (per-operation table: docs/COST-MODEL.md, "
+		   "tools/cost_model.c)\n");
+	fprintf(f, "  %-24s %9s %10s %12s %6s\n", "operation", "us each", "count", "us total",
+		"share");
+	for (int k = 0; k < cr.nr_items; k++)
+		fprintf(f, "  %-24s %9.1f %10llu %12.1f %5.1f%%\n", cr.items[k].name,
+			cr.items[k].us_each, (unsigned long long)cr.items[k].count,
+			cr.items[k].us_total,
+			cr.total_us > 0 ? 100.0 * cr.items[k].us_total / cr.total_us : 0.0);
+	fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "total", "", "",
+		cr.total_us, cr.total_us / 1e3);
+
+	fprintf(f, "\nWall time  %.1f ms for the run, teardown %.1f ms%s%s\n", res->wall_ns / 1e6,
+		res->teardown_ns / 1e6, res->teardown_leaked_bytes ? ", frames left over: " : "",
+		res->teardown_leaked_bytes ?
+			fmt_bytes(res->teardown_leaked_bytes, b2, sizeof(b2)) :
+			"");
+	fprintf(f, "Result     %s: %d/%d expects, %d/%d invariant checks held\n",
+		failed ? "FAIL" : "PASS", res->expects_passed,
+		res->expects_passed + res->expects_failed, res->checks_passed,
+		res->checks_passed + res->checks_failed);
 }
 
 static json_t *ju(u64 v)
@@ -162,6 +316,17 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 				      ju(res->write_lock_hold_max_ns)));
 	json_object_set_new(root, "wall_time_ns", ju(res->wall_ns));
 	if (res->have_vm) {
+		json_object_set_new(
+			root, "td",
+			json_pack("{s:o, s:i, s:s, s:s, s:b, s:b}", "mem", ju(res->mem), "vcpus",
+				  res->nr_vcpus, "max_level", scn_level_name(res->max_level),
+				  "module", res->module == TDX_MODULE_2_0 ? "2.0" : "1.5", "dpamt",
+				  res->dpamt, "demote_interruptible", res->demote_interruptible));
+		json_object_set_new(root, "teardown",
+				    json_pack("{s:o, s:o}", "wall_time_ns", ju(res->teardown_ns),
+					      "leaked_bytes", ju(res->teardown_leaked_bytes)));
+	}
+	if (res->have_vm) {
 		struct cost_report cr;
 		json_t *items = json_array();
 
@@ -180,9 +345,11 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 		const struct scn_timeline_point *p = &res->timeline[i];
 
 		json_array_append_new(timeline,
-				      json_pack("{s:i, s:o, s:o, s:o}", "line", p->line, "4K",
+				      json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "line",
+						p->line, "command", p->text ? p->text : "", "4K",
 						ju(p->mappings[0]), "2M", ju(p->mappings[1]), "1G",
-						ju(p->mappings[2])));
+						ju(p->mappings[2]), "splits", ju(p->splits),
+						"track_rounds", ju(p->track_rounds)));
 	}
 	json_object_set_new(root, "timeline", timeline);
 

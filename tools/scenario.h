@@ -13,6 +13,9 @@
 #include "tdpmmu/tdxmod.h"
 #include "tdpmmu/types.h"
 
+/* Logical threads `thread=N` can name (tdpmmu explore). */
+#define SCN_MAX_THREADS 4
+
 /* Private GPAs the S-EPT can address: raw seamcall/tdcall are bound by this. */
 #define SCN_GPA_LIMIT (1ULL << 48)
 
@@ -39,6 +42,7 @@ enum scn_kind {
 	SCN_EXPECT_SEPT,
 	SCN_EXPECT_MIRROR,
 	SCN_EXPECT_COUNT,
+	SCN_ACCEPT_MEMORY, /* extension: Linux-style accept of a range */
 };
 
 /* What the "last status" is (and what `expect status=` compares against). */
@@ -81,8 +85,16 @@ struct scn_cmd {
 	int vcpu;
 	bool shared, write; /* access */
 	bool to_private; /* convert */
+	bool parallel; /* accept_memory: split the range among all vCPUs */
 	bool allow_existing; /* seamcall TDH.MEM.SEPT.ADD */
 	bool absent; /* expect mirror ... absent */
+	/*
+	 * Extension for `tdpmmu explore`: `thread=N` on accept, access,
+	 * convert, punch, split marks a command of logical thread N (0..3);
+	 * `tdpmmu run` runs such commands in file order like any other.
+	 */
+	bool threaded;
+	int thread;
 	enum tdx_leaf leaf; /* seamcall/tdcall/inject/expect count */
 	u64 count, after; /* inject */
 
@@ -143,7 +155,9 @@ const char *scn_status_format(const struct scn_status *st, char *buf, size_t len
 /* Mappings per level after an MMU-level command, for the report's timeline. */
 struct scn_timeline_point {
 	int line;
+	const char *text; /* the command (points into the scenario: valid while it lives) */
 	u64 mappings[3]; /* 4K, 2M, 1G */
+	u64 splits, track_rounds; /* so far */
 };
 
 struct kvm_counters;
@@ -154,6 +168,11 @@ struct scn_result {
 	int run_errors; /* commands that could not run (kvm_create failed, ...) */
 	bool have_vm;
 	int nr_vcpus;
+	/* The TD as the `vm` line made it (for the report's header). */
+	u64 mem;
+	int max_level;
+	enum tdx_module_version module;
+	bool dpamt, demote_interruptible;
 	/* Snapshot at the end of the run, before teardown. */
 	u64 leaf_calls[NR_TDX_LEAVES];
 	u64 splits, kicks, faults, vm_bugged;
@@ -162,6 +181,8 @@ struct scn_result {
 	u64 mappings[3]; /* present private mirror leaves: 4K, 2M, 1G */
 	u64 pt_mirror, pt_external;
 	u64 wall_ns;
+	/* Teardown (kvm_destroy after the snapshot): its time, frames left over. */
+	u64 teardown_ns, teardown_leaked_bytes;
 	struct scn_timeline_point *timeline;
 	size_t nr_timeline;
 };
@@ -170,6 +191,7 @@ struct scn_run_opts {
 	FILE *out; /* `stats` output */
 	FILE *err; /* failed expects, check violations, run errors */
 	bool timeline; /* record the mapping timeline */
+	bool no_vcpu_threads; /* vCPU work on the caller's thread (tdpmmu explore) */
 };
 
 /*
@@ -180,5 +202,22 @@ struct scn_run_opts {
 int scenario_run(const struct scenario *scn, const struct scn_run_opts *opts,
 		 struct scn_result *res);
 void scn_result_free(struct scn_result *res);
+
+/*
+ * Step by step (tdpmmu explore): a runner with its own last status and rc
+ * on @kvm (NULL: the `vm` command creates it).  Commands run as in
+ * scenario_run(); the VM is never destroyed by the runner.
+ */
+struct scn_runner;
+struct kvm;
+struct scn_runner *scn_runner_new(const struct scenario *scn, const struct scn_run_opts *opts,
+				  struct scn_result *res, struct kvm *kvm);
+void scn_runner_cmd(struct scn_runner *sr, const struct scn_cmd *cmd);
+struct kvm *scn_runner_kvm(struct scn_runner *sr);
+/* @dst's last status, exit and rc become @src's. */
+void scn_runner_take_last(struct scn_runner *dst, const struct scn_runner *src);
+/* What the runner's last command left: "status=TDX_SUCCESS", "rc=0", ... */
+const char *scn_runner_last(const struct scn_runner *sr, char *buf, size_t len);
+void scn_runner_free(struct scn_runner *sr);
 
 #endif /* TDPMMU_TOOLS_SCENARIO_H */

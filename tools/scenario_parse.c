@@ -617,6 +617,31 @@ static void parse_accept(struct parser *p, struct scn_cmd *c, char **toks, int n
 	check_vcpu(p, &kv[2], &c->vcpu);
 }
 
+/* Extension: accept_memory gpa=ADDR size=SIZE [vcpu=N] [parallel] (docs/SCENARIOS.md). */
+static const struct key_spec accept_memory_keys[] = {
+	KEY_GPA_REQ,
+	KEY_SIZE_REQ,
+	KEY_VCPU,
+	{"parallel", V_FLAG, false, 0, NULL, NULL},
+	KEY_END,
+};
+
+static void parse_accept_memory(struct parser *p, struct scn_cmd *c, char **toks, int n)
+{
+	struct kv kv[MAX_KEYS];
+
+	parse_keys(p, "accept_memory", accept_memory_keys, toks, 1, n, kv);
+	c->gpa = kv[0].num;
+	c->size = kv[1].num;
+	c->parallel = kv[3].given;
+	if (kv[0].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K) && kv[1].ok)
+		check_in_mem(p, c->gpa, c->size);
+	check_vcpu(p, &kv[2], &c->vcpu);
+	/* parallel runs on every vCPU: naming one would be meaningless. */
+	if (kv[2].given && kv[3].given)
+		perr(p, "'vcpu' and 'parallel' are mutually exclusive");
+}
+
 static const struct key_spec access_keys[] = {
 	KEY_GPA_REQ,
 	{"shared", V_FLAG, false, 0, NULL, NULL},
@@ -964,6 +989,42 @@ static void parse_noargs(struct parser *p, const char *name, int n)
 		perr(p, "'%s' takes no arguments", name);
 }
 
+/*
+ * `thread=N` (for tdpmmu explore) on the MMU-level guest and host commands:
+ * taken out of toks before the command's own keys are parsed.  Returns the
+ * new token count.
+ */
+static int take_thread_key(struct parser *p, struct scn_cmd *c, char **toks, int n)
+{
+	static const char *const cmds[] = {"accept", "access", "convert", "punch", "split", NULL};
+	bool allowed = false;
+	int i, j;
+
+	for (i = 0; cmds[i]; i++)
+		allowed |= !strcmp(toks[0], cmds[i]);
+	if (!allowed)
+		return n;
+	for (i = 1, j = 1; i < n; i++) {
+		u64 v;
+
+		if (strncmp(toks[i], "thread=", 7)) {
+			toks[j++] = toks[i];
+			continue;
+		}
+		if (c->threaded)
+			perr(p, "'thread' given twice");
+		else if (!toks[i][7])
+			perr(p, "missing value for 'thread'");
+		else if (parse_number(toks[i] + 7, false, &v) || v >= SCN_MAX_THREADS)
+			perr(p, "thread must be between 0 and %d, got '%s'", SCN_MAX_THREADS - 1,
+			     toks[i] + 7);
+		else
+			c->thread = (int)v;
+		c->threaded = true;
+	}
+	return j;
+}
+
 static void parse_line(struct parser *p, char **toks, int n)
 {
 	struct scenario *scn = p->scn;
@@ -989,6 +1050,7 @@ static void parse_line(struct parser *p, char **toks, int n)
 
 	if (strcmp(cmd, "vm") && !p->any_cmd)
 		perr(p, "first command must be 'vm'");
+	n = take_thread_key(p, c, toks, n);
 
 	if (!strcmp(cmd, "vm")) {
 		c->kind = SCN_VM;
@@ -1004,6 +1066,9 @@ static void parse_line(struct parser *p, char **toks, int n)
 	} else if (!strcmp(cmd, "accept")) {
 		c->kind = SCN_ACCEPT;
 		parse_accept(p, c, toks, n);
+	} else if (!strcmp(cmd, "accept_memory")) {
+		c->kind = SCN_ACCEPT_MEMORY;
+		parse_accept_memory(p, c, toks, n);
 	} else if (!strcmp(cmd, "access")) {
 		c->kind = SCN_ACCESS;
 		parse_access(p, c, toks, n);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "guest_accept_memory.h"
 #include "report.h"
 #include "scenario.h"
 #include "tdpmmu/vm.h"
@@ -123,6 +124,7 @@ static void timeline_add(struct runner *r)
 	struct scn_result *res = r->res;
 	u64 m[PG_LEVEL_512G + 1] = {0};
 	struct scn_timeline_point *pt;
+	struct kvm_counters c;
 
 	if (!r->opts->timeline || res->nr_timeline >= SCN_TIMELINE_MAX)
 		return;
@@ -134,9 +136,13 @@ static void timeline_add(struct runner *r)
 	kvm_count_mappings(r->kvm, m);
 	pt = &res->timeline[res->nr_timeline++];
 	pt->line = r->cmd->line;
+	pt->text = r->cmd->text;
 	pt->mappings[0] = m[PG_LEVEL_4K];
 	pt->mappings[1] = m[PG_LEVEL_2M];
 	pt->mappings[2] = m[PG_LEVEL_1G];
+	kvm_get_counters(r->kvm, &c);
+	pt->splits = c.splits;
+	pt->track_rounds = c.track_rounds;
 }
 
 static u64 counter_value(const struct kvm_counters *c, const struct scn_cmd *cmd)
@@ -194,6 +200,7 @@ static void run_vm(struct runner *r, const struct scn_cmd *c)
 	cfg.dpamt = c->dpamt;
 	cfg.demote_interruptible = c->demote_interruptible;
 	cfg.seed = c->seed;
+	cfg.vcpu_threads = !r->opts->no_vcpu_threads;
 	err = kvm_create(&cfg, &r->kvm);
 	if (err) {
 		r->kvm = NULL;
@@ -202,6 +209,11 @@ static void run_vm(struct runner *r, const struct scn_cmd *c)
 	}
 	r->res->have_vm = true;
 	r->res->nr_vcpus = c->nr_vcpus;
+	r->res->mem = c->mem;
+	r->res->max_level = c->max_level;
+	r->res->module = c->module;
+	r->res->dpamt = c->dpamt;
+	r->res->demote_interruptible = c->demote_interruptible;
 }
 
 static void run_expect_exit(struct runner *r, const struct scn_cmd *c)
@@ -282,6 +294,15 @@ static void run_cmd(struct runner *r, const struct scn_cmd *c)
 		return;
 	case SCN_ACCEPT: {
 		enum kvm_guest_result g = kvm_guest_accept(kvm, c->vcpu, c->gpa, c->level, &status);
+
+		set_status(r, guest_kind(g), g == KVM_GUEST_STATUS ? status : 0);
+		timeline_add(r);
+		return;
+	}
+	case SCN_ACCEPT_MEMORY: {
+		enum kvm_guest_result g =
+			c->parallel ? guest_accept_memory_parallel(kvm, c->gpa, c->size, &status)
+				    : guest_accept_memory(kvm, c->vcpu, c->gpa, c->size, &status);
 
 		set_status(r, guest_kind(g), g == KVM_GUEST_STATUS ? status : 0);
 		timeline_add(r);
@@ -397,8 +418,13 @@ int scenario_run(const struct scenario *scn, const struct scn_run_opts *opts,
 			break;
 	}
 	if (r.kvm) {
+		u64 t;
+
 		snapshot(&r);
+		t = now_ns();
 		kvm_destroy(r.kvm);
+		res->teardown_ns = now_ns() - t;
+		res->teardown_leaked_bytes = kvm_destroy_leaked_bytes();
 	}
 	res->wall_ns = now_ns() - start;
 	return res->expects_failed || res->checks_failed || res->run_errors || !res->have_vm;
@@ -409,4 +435,59 @@ void scn_result_free(struct scn_result *res)
 	free(res->timeline);
 	res->timeline = NULL;
 	res->nr_timeline = 0;
+}
+
+/* ---- Step by step, for tdpmmu explore ---- */
+
+struct scn_runner {
+	struct runner r;
+};
+
+struct scn_runner *scn_runner_new(const struct scenario *scn, const struct scn_run_opts *opts,
+				  struct scn_result *res, struct kvm *kvm)
+{
+	struct scn_runner *sr = calloc(1, sizeof(*sr));
+
+	if (!sr)
+		return NULL;
+	sr->r = (struct runner){.scn = scn, .opts = opts, .res = res, .kvm = kvm};
+	return sr;
+}
+
+void scn_runner_cmd(struct scn_runner *sr, const struct scn_cmd *cmd)
+{
+	sr->r.cmd = cmd;
+	if (sr->r.kvm || cmd->kind == SCN_VM)
+		run_cmd(&sr->r, cmd);
+}
+
+struct kvm *scn_runner_kvm(struct scn_runner *sr)
+{
+	return sr->r.kvm;
+}
+
+void scn_runner_take_last(struct scn_runner *dst, const struct scn_runner *src)
+{
+	dst->r.last = src->r.last;
+	dst->r.have_exit = src->r.have_exit;
+	dst->r.exit = src->r.exit;
+	dst->r.have_rc = src->r.have_rc;
+	dst->r.last_rc = src->r.last_rc;
+}
+
+const char *scn_runner_last(const struct scn_runner *sr, char *buf, size_t len)
+{
+	char sb[96];
+
+	if (sr->r.cmd && (sr->r.cmd->kind == SCN_CONVERT || sr->r.cmd->kind == SCN_PUNCH ||
+			  sr->r.cmd->kind == SCN_SPLIT) && sr->r.have_rc)
+		snprintf(buf, len, "rc=%s", scn_rc_name(sr->r.last_rc));
+	else
+		snprintf(buf, len, "status=%s", scn_status_format(&sr->r.last, sb, sizeof(sb)));
+	return buf;
+}
+
+void scn_runner_free(struct scn_runner *sr)
+{
+	free(sr);
 }

@@ -71,6 +71,7 @@ int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int
 			return 0;
 		}
 		/* RET_PF_RETRY: an invalidation raced, or the module was busy. */
+		yield_point(YIELD_BLOCKED, "fault retry");
 		sched_yield();
 	}
 }

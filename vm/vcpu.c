@@ -54,13 +54,16 @@ void kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu)
 	struct tdx_td *td = tdx_td(kvm->kvm_tdx);
 
 	for (;;) {
+		/* Under the explorer a condvar wait would stall the one running thread. */
+		while (tdpmmu_yield_hook && atomic_load(&kvm->no_vcpu_enter))
+			yield_point(YIELD_BLOCKED, "vcpu enter held off");
 		if (atomic_load(&kvm->no_vcpu_enter)) {
 			pthread_mutex_lock(&kvm->enter_lock);
 			while (atomic_load(&kvm->no_vcpu_enter))
 				pthread_cond_wait(&kvm->enter_cond, &kvm->enter_lock);
 			pthread_mutex_unlock(&kvm->enter_lock);
 		}
-		pthread_mutex_lock(&vcpu->lock);
+		mutex_lock_yield(&vcpu->lock, "vcpu lock");
 		/* Checked under the lock: a holding kicker sets it before taking ours. */
 		if (atomic_load(&kvm->no_vcpu_enter)) {
 			pthread_mutex_unlock(&vcpu->lock);
@@ -72,6 +75,7 @@ void kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu)
 		if (!tdx_operand_busy(tdx_vcpu_enter(kvm->kvm_tdx, vcpu->id)))
 			return;
 		pthread_mutex_unlock(&vcpu->lock);
+		yield_point(YIELD_BLOCKED, "VP.ENTER busy");
 		sched_yield();
 	}
 }
@@ -101,7 +105,7 @@ static void kvm_kick_all(void *vm, bool hold)
 	for (i = 0; i < kvm->cfg.nr_vcpus; i++) {
 		struct kvm_vcpu *vcpu = &kvm->vcpus[i];
 
-		pthread_mutex_lock(&vcpu->lock);
+		mutex_lock_yield(&vcpu->lock, "kick: vcpu lock");
 		if (tdxmod_vcpu_in_td(td, i))
 			tdx_vcpu_exit(kvm->kvm_tdx, i);
 		pthread_mutex_unlock(&vcpu->lock);
@@ -152,7 +156,7 @@ void kvm_vcpu_run_work(struct kvm *kvm, int id, vcpu_work_fn fn, void *arg)
 	struct kvm_vcpu *vcpu = &kvm->vcpus[id];
 
 	if (!vcpu->has_thread) {
-		pthread_mutex_lock(&vcpu->req_lock);
+		mutex_lock_yield(&vcpu->req_lock, "vcpu req_lock");
 		kvm_thread_ensure_registered();
 		fn(kvm, id, arg);
 		pthread_mutex_unlock(&vcpu->req_lock);

@@ -147,6 +147,22 @@ static inline void yield_point(enum yield_kind kind, const char *where)
 		tdpmmu_yield_hook(kind, where);
 }
 
+/*
+ * pthread_mutex_lock for a mutex that may be held across a yield point
+ * (a vCPU's lock while it runs a TDCALL): under the explorer, try and hand
+ * the CPU on while it is taken, as read_lock/write_lock do.
+ */
+static inline void mutex_lock_yield(pthread_mutex_t *m, const char *where)
+{
+	if (likely(tdpmmu_yield_hook == NULL)) {
+		pthread_mutex_lock(m);
+		return;
+	}
+	yield_point(YIELD_LOCK, where);
+	while (pthread_mutex_trylock(m))
+		yield_point(YIELD_BLOCKED, where);
+}
+
 /* ------------------------------------------------------------------ */
 /* Deliberate protocol bugs (checker tests only)                       */
 /* ------------------------------------------------------------------ */

@@ -191,5 +191,7 @@ struct kvm_mmu_stats {
 	u64 direct_mappings[PG_LEVEL_512G + 1]; /* present direct leaves per level */
 };
 void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st);
+/* External pages held in the fault caches (not linked anywhere yet). */
+u64 kvm_mmu_cached_external_pages(struct kvm_mmu *mmu);
 
 #endif /* TDPMMU_MMU_H */

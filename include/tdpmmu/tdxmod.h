@@ -256,6 +256,11 @@ struct tdx_module *tdxmod_td_module(struct tdx_td *td);
 /* The per-vCPU TLB model: cached private translations. */
 typedef int (*tdx_tlb_visit_fn)(void *arg, int vcpu, gpa_t gpa, hpa_t hpa, int tdx_level);
 int tdxmod_tlb_for_each(struct tdx_td *td, int vcpu, tdx_tlb_visit_fn fn, void *arg);
+/*
+ * The epoch of @vcpu's last TDH.VP.ENTER: its cached translations survive
+ * the next entry (are still reachable) while this equals tdxmod_td_epoch().
+ */
+u64 tdxmod_vcpu_tlb_epoch(struct tdx_td *td, int vcpu);
 
 /*
  * Module-level invariants: PAMT agrees with the S-EPT (type, owner, level;

@@ -135,6 +135,22 @@ void kvm_count_pt_pages(struct kvm *kvm, u64 *mirror, u64 *external);
 /* The mirror leaf for @gpa: true and *level, *pfn if present. */
 bool kvm_mirror_lookup(struct kvm *kvm, gpa_t gpa, int *level, kvm_pfn_t *pfn);
 
+/*
+ * For the checker (read-only, no allocation).  The folio level behind @gfn
+ * in guest_memfd (@shared: the shared-memory backing) and *pfn (may be
+ * NULL) of @gfn itself, or PG_LEVEL_NONE when nothing backs it.
+ */
+int kvm_gmem_folio_level(struct kvm *kvm, gfn_t gfn, bool shared, kvm_pfn_t *pfn);
+/* Shared GFNs (attributes) in [start, end). */
+u64 kvm_count_shared_gfns(struct kvm *kvm, gfn_t start, gfn_t end);
+/* Frames the VM layer holds: [0] private guest_memfd, [1] shared backing. */
+struct kvm_frame_usage {
+	u64 gmem_bytes[2];	/* guest_memfd's own accounting */
+	u64 gmem_counted[2];	/* the folios present, summed */
+	u64 raw_bytes;		/* pages handed to the module by raw SEAMCALLs */
+};
+void kvm_get_frame_usage(struct kvm *kvm, struct kvm_frame_usage *u);
+
 struct tdx_td *kvm_tdx_td(struct kvm *kvm);
 struct tdx_module *kvm_tdx_module(struct kvm *kvm);
 struct frame_allocator *kvm_frame_allocator(struct kvm *kvm);

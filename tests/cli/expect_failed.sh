@@ -28,6 +28,6 @@ grep -qx "$tmp/t.tdp:3: expect failed: rc=0, got no rc" "$tmp/err" ||
 f=$src/tests/scenarios/fail/raw-desync-check.tdp
 "$bin" run "$f" >"$tmp/out" 2>"$tmp/err"
 [ $? = 1 ] || fail "mirror/S-EPT desync must fail check"
-grep -q "^$f:6: check failed: S-EPT NL_MAPPED entry 512G at gpa 0x0 has no mirror counterpart" \
+grep -q "^$f:6: check failed: \[sept-orphan\] gpa 0x0 level 512G: S-EPT NL_MAPPED" \
 	"$tmp/err" || { cat "$tmp/err" >&2; fail "check failure line"; }
 echo ok

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * `tdpmmu bench`: the benchmarks and what they share.  Every speed figure
+ * is a ratio against a baseline measured in the same run (the machine is
+ * shared and noisy), reported as min/median/max over repeats.  Each
+ * benchmark fills one JSON object; the text report is printed from it.
+ */
+#ifndef TDPMMU_TOOLS_BENCH_H
+#define TDPMMU_TOOLS_BENCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "tdpmmu/types.h"
+
+struct bench_opts {
+	bool quick;
+	int repeats;
+	const char *self;	/* path of the tdpmmu binary (size runs children) */
+};
+
+/* ---- bench_util.c ---- */
+u64 bench_now_ns(void);
+/* Current resident set of this process in bytes (/proc/self/statm). */
+u64 bench_rss_bytes(void);
+/* Progress on stderr when it is a terminal ("\r" line, cleared at the end). */
+void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bench_progress_done(void);
+/* {"min":..,"median":..,"max":..,"n":..} of @n samples (sorted in place). */
+json_t *bench_stat(double *v, int n);
+double bench_median(double *v, int n);
+/* Percentile (0..100) of @n samples, sorted in place. */
+double bench_percentile(double *v, int n, double p);
+/* A goal line: {"goal":..,"target":..,"value":..,"met":..,"why":..}. */
+json_t *bench_goal(const char *goal, double target, bool le, double value, const char *why);
+
+/* ---- the benchmarks: each returns its object (NULL: could not run) ---- */
+json_t *bench_fault(const struct bench_opts *o);
+json_t *bench_scale2(const struct bench_opts *o);
+json_t *bench_split(const struct bench_opts *o);
+json_t *bench_convert(const struct bench_opts *o);
+json_t *bench_size(const struct bench_opts *o);
+json_t *bench_boot(const struct bench_opts *o);
+
+/* bench_size.c: the child process of one size run (hidden option). */
+int bench_size_child(int argc, char **argv);
+
+#endif /* TDPMMU_TOOLS_BENCH_H */

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `size`: TDs of 1 GiB .. 1 TiB mapped through the VM API the way a Linux
+ * guest does it (finalize, then kvm_guest_accept_memory over all memory:
+ * ACCEPT -> EPT violation -> fault -> AUG -> re-ACCEPT), each in its own
+ * child process (`tdpmmu bench --size-child ...`) so that its peak RSS is
+ * its own.  RSS is compared with the theoretical page-table bytes: 4 KiB
+ * per mirror and per S-EPT page plus 16 bytes (the architectural PAMT
+ * entry size) per PAMT entry in use (one per mapped leaf at its level and
+ * one per S-EPT page).  Then the checker over the TD, and the zap (punch
+ * hole) of a 1 TiB range holding few present leaves.
+ */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "checker.h"
+#include "tdpmmu/vm.h"
+
+#define PAMT_ENTRY_BYTES 16
+
+extern char **environ;
+
+static void count_report(void *arg, const char *msg)
+{
+	(void)msg;
+	(*(int *)arg)++;
+}
+
+static int td_create(u64 mem, int level, struct kvm **kvmp)
+{
+	struct kvm_config cfg;
+
+	kvm_config_default(&cfg);
+	cfg.mem = mem;
+	cfg.max_level = level;
+	cfg.nr_vcpus = 1;
+	cfg.vcpu_threads = false;
+	if (kvm_create(&cfg, kvmp))
+		return -ENOMEM;
+	return kvm_tdx_finalize(*kvmp) ? -EIO : 0;
+}
+
+/* --size-child map MEM LEVEL: one JSON line on stdout. */
+static int child_map(u64 mem, int level)
+{
+	u64 rss0 = bench_rss_bytes(), rss1, t0, t1, t2, mirror, external, maps[PG_LEVEL_512G + 1];
+	struct kvm *kvm;
+	int violations = 0;
+	json_t *o;
+
+	if (td_create(mem, level, &kvm))
+		return 1;
+	t0 = bench_now_ns();
+	if (kvm_guest_accept_memory(kvm, 0, 0, mem))
+		return 1;
+	t1 = bench_now_ns();
+	rss1 = bench_rss_bytes();
+	kvm_count_pt_pages(kvm, &mirror, &external);
+	kvm_count_mappings(kvm, maps);
+	violations = tdpmmu_check(kvm, count_report, &violations) ? violations : violations;
+	t2 = bench_now_ns();
+	o = json_pack("{s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "map_s", (double)(t1 - t0) / 1e9,
+		      "check_s", (double)(t2 - t1) / 1e9, "rss_before", (json_int_t)rss0,
+		      "rss_after", (json_int_t)rss1, "mirror_pages", (json_int_t)mirror,
+		      "external_pages", (json_int_t)external, "leaves_4K",
+		      (json_int_t)maps[PG_LEVEL_4K], "leaves_2M", (json_int_t)maps[PG_LEVEL_2M],
+		      "check_violations", violations);
+	json_dumpf(o, stdout, JSON_COMPACT);
+	putchar('\n');
+	fflush(stdout);
+	/* No teardown: the process ends here and the figures are out. */
+	_exit(0);
+}
+
+/* --size-child zap MEM K spread|dense: K 2M leaves, then punch the whole range. */
+static int child_zap(u64 mem, u64 k, bool spread)
+{
+	u64 maps[PG_LEVEL_512G + 1], mirror, external, t0, t1;
+	struct kvm_counters c;
+	struct kvm *kvm;
+	u64 status;
+	json_t *o;
+
+	if (td_create(mem, PG_LEVEL_2M, &kvm))
+		return 1;
+	for (u64 i = 0; i < k; i++) {
+		gpa_t gpa = spread ? i * (mem / k) : i << 21;
+
+		gpa &= ~((2ULL << 20) - 1);
+		if (kvm_guest_accept(kvm, 0, gpa, PG_LEVEL_2M, &status) != KVM_GUEST_STATUS ||
+		    status)
+			return 1;
+	}
+	kvm_count_mappings(kvm, maps);
+	kvm_count_pt_pages(kvm, &mirror, &external);
+	t0 = bench_now_ns();
+	if (kvm_gmem_punch_hole(kvm, 0, mem))
+		return 1;
+	t1 = bench_now_ns();
+	kvm_get_counters(kvm, &c);
+	o = json_pack("{s:f,s:I,s:I,s:I}", "zap_s", (double)(t1 - t0) / 1e9, "present_leaves",
+		      (json_int_t)(maps[PG_LEVEL_4K] + maps[PG_LEVEL_2M]), "present_tables",
+		      (json_int_t)mirror, "write_lock_hold_max_ns",
+		      (json_int_t)c.write_lock_hold_max_ns);
+	json_dumpf(o, stdout, JSON_COMPACT);
+	putchar('\n');
+	fflush(stdout);
+	_exit(0);
+}
+
+int bench_size_child(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "map"))
+		return child_map(strtoull(argv[2], NULL, 0), atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "zap"))
+		return child_zap(strtoull(argv[2], NULL, 0), strtoull(argv[3], NULL, 0),
+				 !strcmp(argv[4], "spread"));
+	fprintf(stderr, "tdpmmu bench --size-child: bad arguments\n");
+	return 2;
+}
+
+/* Run a child, parse its JSON line; *maxrss gets its peak RSS in bytes. */
+static json_t *run_child(const struct bench_opts *o, char *const args[], u64 *maxrss)
+{
+	posix_spawn_file_actions_t fa;
+	char buf[4096];
+	struct rusage ru;
+	int pipefd[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+	char *argv[10] = { "tdpmmu", "bench", "--size-child" };
+	int i;
+
+	for (i = 0; args[i] && i < 6; i++)
+		argv[3 + i] = args[i];
+	argv[3 + i] = NULL;
+	if (pipe(pipefd))
+		return NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+	if (posix_spawn(&pid, o->self, &fa, NULL, argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return NULL;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	while (len < sizeof(buf) - 1 && (n = read(pipefd[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = 0;
+	close(pipefd[0]);
+	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return NULL;
+	*maxrss = (u64)ru.ru_maxrss * 1024;
+	return json_loads(buf, 0, NULL);
+}
+
+static json_t *size_one(const struct bench_opts *o, u64 mem, int level)
+{
+	char memstr[32], lvstr[8];
+	char *args[] = { "map", memstr, lvstr, NULL };
+	u64 maxrss = 0, mirror, external, l4, l2, theo, rss;
+	json_t *c;
+
+	snprintf(memstr, sizeof(memstr), "%llu", (unsigned long long)mem);
+	snprintf(lvstr, sizeof(lvstr), "%d", level);
+	c = run_child(o, args, &maxrss);
+	if (!c)
+		return NULL;
+	mirror = (u64)json_integer_value(json_object_get(c, "mirror_pages"));
+	external = (u64)json_integer_value(json_object_get(c, "external_pages"));
+	l4 = (u64)json_integer_value(json_object_get(c, "leaves_4K"));
+	l2 = (u64)json_integer_value(json_object_get(c, "leaves_2M"));
+	theo = (mirror + external) * PAGE_SIZE + (l4 + l2 + external) * PAMT_ENTRY_BYTES;
+	rss = (u64)json_integer_value(json_object_get(c, "rss_after")) -
+	      (u64)json_integer_value(json_object_get(c, "rss_before"));
+	json_object_set_new(c, "mem", json_integer((json_int_t)mem));
+	json_object_set_new(c, "level", json_string(level == PG_LEVEL_4K ? "4K" : "2M"));
+	json_object_set_new(c, "peak_rss", json_integer((json_int_t)maxrss));
+	json_object_set_new(c, "theoretical_bytes", json_integer((json_int_t)theo));
+	json_object_set_new(c, "rss_growth_vs_theoretical", json_real((double)rss / (double)theo));
+	json_object_set_new(c, "peak_rss_vs_theoretical", json_real((double)maxrss / (double)theo));
+	json_object_set_new(c, "map_ns_per_leaf",
+			    json_real(json_real_value(json_object_get(c, "map_s")) * 1e9 /
+				      (double)(l4 + l2)));
+	return c;
+}
+
+static json_t *zap_one(const struct bench_opts *o, u64 mem, u64 k, bool spread)
+{
+	char memstr[32], kstr[32];
+	char *args[] = { "zap", memstr, kstr, spread ? "spread" : "dense", NULL };
+	u64 maxrss;
+	json_t *c;
+
+	snprintf(memstr, sizeof(memstr), "%llu", (unsigned long long)mem);
+	snprintf(kstr, sizeof(kstr), "%llu", (unsigned long long)k);
+	c = run_child(o, args, &maxrss);
+	if (!c)
+		return NULL;
+	json_object_set_new(c, "ns_per_present_leaf",
+			    json_real(json_real_value(json_object_get(c, "zap_s")) * 1e9 /
+				      (double)json_integer_value(json_object_get(c, "present_leaves"))));
+	return c;
+}
+
+json_t *bench_size(const struct bench_opts *o)
+{
+	static const struct {
+		u64 mem;
+		int level;
+		bool quick;
+	} runs[] = {
+		{ 1ULL << 30, PG_LEVEL_2M, true },  { 64ULL << 30, PG_LEVEL_2M, true },
+		{ 1ULL << 40, PG_LEVEL_2M, true },  { 4ULL << 30, PG_LEVEL_4K, true },
+		{ 64ULL << 30, PG_LEVEL_4K, false },
+	};
+	json_t *maps = json_array(), *zaps = json_array(), *goals = json_array(), *t1t = NULL;
+	double zmin = 0, zmax = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++) {
+		json_t *r;
+
+		if (o->quick && !runs[i].quick)
+			continue;
+		bench_progress("size: map %llu GiB at %s", (unsigned long long)(runs[i].mem >> 30),
+			       runs[i].level == PG_LEVEL_4K ? "4K" : "2M");
+		r = size_one(o, runs[i].mem, runs[i].level);
+		if (!r)
+			goto fail;
+		if (runs[i].mem == 1ULL << 40)
+			t1t = r;
+		json_array_append_new(maps, r);
+	}
+	/* Zap: the same number of present leaves spread over 1 TiB or packed. */
+	for (u64 k = 64; k <= 512; k *= 8) {
+		for (int spread = 0; spread < 2; spread++) {
+			json_t *z;
+			double ns;
+
+			bench_progress("size: zap %llu leaves %s", (unsigned long long)k,
+				       spread ? "spread" : "dense");
+			z = zap_one(o, 1ULL << 40, k, spread);
+			if (!z)
+				goto fail;
+			json_object_set_new(z, "spread", json_boolean(spread));
+			ns = json_real_value(json_object_get(z, "ns_per_present_leaf"));
+			zmin = zmin == 0 || ns < zmin ? ns : zmin;
+			zmax = ns > zmax ? ns : zmax;
+			json_array_append_new(zaps, z);
+		}
+	}
+	if (t1t) {
+		json_array_append_new(goals, bench_goal("1 TiB TD mapped at 2M in < 2 s", 2, true,
+			json_real_value(json_object_get(t1t, "map_s")), NULL));
+		json_array_append_new(goals, bench_goal("1 TiB TD: RSS growth <= 1.1x page-table bytes", 1.1, true,
+			json_real_value(json_object_get(t1t, "rss_growth_vs_theoretical")), NULL));
+	}
+	json_array_append_new(goals, bench_goal("zap cost per present leaf: max/min over spread/dense <= 2",
+						2, true, zmax / zmin, NULL));
+	return json_pack("{s:s,s:o,s:o,s:o}", "path",
+			 "VM API in a child process per run: kvm_guest_accept_memory (ACCEPT -> "
+			 "EPT violation -> fault -> AUG -> ACCEPT) over all memory, 1 vCPU in "
+			 "single-thread mode; tdpmmu_check; zap = kvm_gmem_punch_hole of [0, 1 TiB)",
+			 "maps", maps, "zaps", zaps, "goals", goals);
+fail:
+	json_decref(maps);
+	json_decref(zaps);
+	json_decref(goals);
+	return NULL;
+}

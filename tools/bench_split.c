@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * `split`: 2M -> 4K splits of private leaves on the MMU directly (TDX hooks:
+ * BLOCK, TRACK, kick, DEMOTE) against a lower bound that writes the 2x512
+ * entries a split must write (512 mirror children, 512 S-EPT children, both
+ * parents) into pre-touched pages; the write-lock hold time of each split.
+ *
+ * `convert`: the VM path (include/tdpmmu/vm.h) -- a TD whose memory the
+ * guest accepted at 2M, then N scattered 4K pages converted to shared,
+ * and one range conversion whose ends cut two 2M mappings.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "tdpmmu/mmu.h"
+#include "tdpmmu/tdx.h"
+#include "tdpmmu/vm.h"
+
+#define MAX_REPEATS 16
+
+struct split_env {
+	struct frame_allocator *fa;
+	struct kvm_tdx *tdx;
+	struct kvm_mmu *mmu;
+	hpa_t *folios;
+	u64 n;
+};
+
+static void split_env_destroy(struct split_env *e)
+{
+	if (e->mmu)
+		kvm_mmu_destroy(e->mmu);
+	if (e->tdx)
+		tdx_vm_destroy(e->tdx);
+	for (u64 i = 0; i < e->n; i++)
+		if (e->folios && e->folios[i])
+			frame_free(e->fa, e->folios[i], level_size(PG_LEVEL_2M));
+	free(e->folios);
+	if (e->fa)
+		frame_allocator_destroy(e->fa);
+}
+
+/* A TD with @n private 2M leaves at GFN 0.. mapped through the MMU. */
+static int split_env_create(struct split_env *e, u64 n)
+{
+	struct kvm_tdx_config cfg = {
+		.module = { .version = TDX_MODULE_1_5, .nr_vcpus = 1, .max_vcpus = 1 },
+		.policy = TDX_POLICY_UPSTREAM,
+	};
+
+	memset(e, 0, sizeof(*e));
+	e->fa = frame_allocator_create();
+	if (!e->fa)
+		return -ENOMEM;
+	e->tdx = tdx_vm_create(&cfg, e->fa, NULL, NULL);
+	if (!e->tdx || tdx_td_finalize(e->tdx))
+		return -ENOMEM;
+	e->mmu = kvm_mmu_create(e->fa, tdx_external_ops(), e->tdx, n * 512);
+	e->folios = calloc(n, sizeof(*e->folios));
+	if (!e->mmu || !e->folios)
+		return -ENOMEM;
+	e->n = n;
+	for (u64 i = 0; i < n; i++) {
+		struct kvm_page_fault f = { .gfn = i * 512, .is_private = true, .write = true,
+					    .max_level = PG_LEVEL_2M };
+		int r;
+
+		if (frame_alloc_guest(e->fa, PG_LEVEL_2M, &e->folios[i]))
+			return -ENOMEM;
+		f.pfn = e->folios[i] >> PAGE_SHIFT;
+		do {
+			f.mmu_seq = kvm_mmu_invalidate_seq(e->mmu);
+			r = kvm_tdp_mmu_page_fault(e->mmu, &f);
+		} while (r == RET_PF_RETRY);
+		if (r != RET_PF_FIXED || f.mapped_level != PG_LEVEL_2M)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* The lower bound: the entries of @n splits, into pre-touched pages. */
+static double split_lower_bound(u64 n)
+{
+	u64 *mirror = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+	_Atomic u64 *sept = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+	_Atomic u64 *parents = calloc(2 * n, sizeof(*parents));
+	u64 t0, t1;
+
+	if (!mirror || !sept || !parents) {
+		free(mirror);
+		free((void *)sept);
+		free((void *)parents);
+		return -1;
+	}
+	memset(mirror, 0, n * PAGE_SIZE);
+	memset((void *)sept, 0, n * PAGE_SIZE);
+	t0 = bench_now_ns();
+	for (u64 s = 0; s < n; s++) {
+		u64 pa = (s + 1) << 21;
+
+		/* Children first (not yet visible), then the parents. */
+		for (int i = 0; i < PTRS_PER_PTE; i++) {
+			mirror[s * 512 + i] = (pa + ((u64)i << 12)) | 0x7;
+			atomic_store_explicit(&sept[s * 512 + i], (pa + ((u64)i << 12)) | 0x104,
+					      memory_order_relaxed);
+		}
+		atomic_exchange_explicit(&parents[2 * s], (u64)(uintptr_t)&mirror[s * 512] | 1,
+					 memory_order_acq_rel);
+		atomic_store_explicit(&parents[2 * s + 1], (u64)(uintptr_t)&sept[s * 512] | 0x84,
+				      memory_order_release);
+	}
+	t1 = bench_now_ns();
+	free(mirror);
+	free((void *)sept);
+	free((void *)parents);
+	return (double)(t1 - t0) / 1e9;
+}
+
+json_t *bench_split(const struct bench_opts *o)
+{
+	u64 n = o->quick ? 1024 : 4096;
+	double ratio[MAX_REPEATS], per_split_us[MAX_REPEATS], hold_med[MAX_REPEATS],
+		hold_p99[MAX_REPEATS], hold_vs_lb[MAX_REPEATS];
+	double *holds = calloc(n, sizeof(*holds));
+	json_t *goals;
+	int rep;
+
+	if (!holds)
+		return NULL;
+	for (rep = 0; rep < o->repeats; rep++) {
+		struct split_env e;
+		struct rwlock *lock;
+		double lb, total;
+		u64 t0, t1;
+
+		bench_progress("split repeat %d/%d", rep + 1, o->repeats);
+		if (split_env_create(&e, n)) {
+			split_env_destroy(&e);
+			free(holds);
+			return NULL;
+		}
+		lock = kvm_mmu_lock(e.mmu);
+		t0 = bench_now_ns();
+		for (u64 i = 0; i < n; i++) {
+			u64 h0, r;
+
+			write_lock(lock);
+			/* Hold time so far, excluding this acquisition (still open). */
+			h0 = counter_read(&lock->write_hold_ns);
+			r = (u64)kvm_tdp_mmu_split_huge_pages(e.mmu, i * 512, i * 512 + 512,
+							      PG_LEVEL_4K, true);
+			write_unlock(lock);
+			holds[i] = (double)(counter_read(&lock->write_hold_ns) - h0);
+			if (r) {
+				split_env_destroy(&e);
+				free(holds);
+				return NULL;
+			}
+		}
+		t1 = bench_now_ns();
+		if (!getenv("BENCH_PROFILE_NO_TEARDOWN"))
+			split_env_destroy(&e);
+		total = (double)(t1 - t0) / 1e9;
+		lb = split_lower_bound(n);
+		if (lb <= 0) {
+			free(holds);
+			return NULL;
+		}
+		ratio[rep] = total / lb;
+		per_split_us[rep] = total / (double)n * 1e6;
+		hold_med[rep] = bench_percentile(holds, (int)n, 50) / 1e3;
+		hold_p99[rep] = bench_percentile(holds, (int)n, 99) / 1e3;
+		hold_vs_lb[rep] = hold_med[rep] / (lb / (double)n * 1e6);
+	}
+	free(holds);
+	goals = json_array();
+	json_array_append_new(goals, bench_goal("split <= 2x its lower bound", 2, true,
+						bench_median(ratio, o->repeats), NULL));
+	return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "path",
+			 "kvm_tdp_mmu_split_huge_pages on the MMU directly, one 2M leaf per "
+			 "call under write_lock (TDX hooks: BLOCK, TRACK, kick, DEMOTE); no vCPUs",
+			 "splits", (json_int_t)n, "split_vs_lower_bound", bench_stat(ratio, o->repeats),
+			 "us_per_split", bench_stat(per_split_us, o->repeats), "hold_us_median",
+			 bench_stat(hold_med, o->repeats), "hold_us_p99",
+			 bench_stat(hold_p99, o->repeats), "hold_median_vs_lower_bound",
+			 bench_stat(hold_vs_lb, o->repeats), "goals", goals);
+}
+
+/* ---- convert ---- */
+
+static json_t *counter_delta(const struct kvm_counters *a, const struct kvm_counters *b,
+			     double per, u64 wall_ns)
+{
+	json_t *leaves = json_object();
+
+	for (int l = 0; l < NR_TDX_LEAVES; l++)
+		if (b->leaf_calls[l] != a->leaf_calls[l])
+			json_object_set_new(
+				leaves, tdx_leaf_name(l),
+				json_real((double)(b->leaf_calls[l] - a->leaf_calls[l]) / per));
+	return json_pack(
+		"{s:o,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "seamcalls_per_unit", leaves,
+		"track_rounds_per_unit", (double)(b->track_rounds - a->track_rounds) / per,
+		"kicks_per_unit", (double)(b->kicks - a->kicks) / per, "splits_per_unit",
+		(double)(b->splits - a->splits) / per, "write_lock_acquisitions_per_unit",
+		(double)(b->write_lock_acquisitions - a->write_lock_acquisitions) / per,
+		"write_lock_hold_us_per_unit",
+		(double)(b->write_lock_hold_ns - a->write_lock_hold_ns) / per / 1e3,
+		"write_lock_hold_max_us", (double)b->write_lock_hold_max_ns / 1e3, "wall_us_per_unit",
+		(double)wall_ns / per / 1e3);
+}
+
+static int convert_td(u64 mem, struct kvm **kvmp)
+{
+	struct kvm_config cfg;
+	int r;
+
+	kvm_config_default(&cfg);
+	cfg.mem = mem;
+	cfg.nr_vcpus = 2;
+	cfg.vcpu_threads = false;
+	cfg.max_level = PG_LEVEL_2M;
+	r = kvm_create(&cfg, kvmp);
+	if (r)
+		return r;
+	if (kvm_tdx_finalize(*kvmp))
+		return -EIO;
+	return kvm_guest_accept_memory(*kvmp, 0, 0, mem);
+}
+
+json_t *bench_convert(const struct bench_opts *o)
+{
+	u64 mem = o->quick ? 1ULL << 30 : 4ULL << 30, n2m = mem >> 21;
+	int n = o->quick ? 64 : 256;
+	struct kvm_counters c0, c1;
+	struct kvm *kvm = NULL;
+	struct prng p;
+	json_t *scattered, *range;
+	u64 t0, t1;
+
+	bench_progress("convert: accepting %llu MiB at 2M", (unsigned long long)(mem >> 20));
+	if (convert_td(mem, &kvm)) {
+		kvm_destroy(kvm);
+		return NULL;
+	}
+	prng_seed(&p, 1);
+	kvm_get_counters(kvm, &c0);
+	t0 = bench_now_ns();
+	for (int i = 0; i < n; i++) {
+		/* One page in each of n distinct 2M mappings, at a random offset. */
+		gpa_t gpa = (((u64)i * (n2m / (u64)n)) << 21) + (prng_below(&p, 512) << 12);
+
+		bench_progress("convert %d/%d", i + 1, n);
+		if (kvm_set_memory_attributes(kvm, gpa, PAGE_SIZE, false)) {
+			kvm_destroy(kvm);
+			return NULL;
+		}
+	}
+	t1 = bench_now_ns();
+	kvm_get_counters(kvm, &c1);
+	scattered = counter_delta(&c0, &c1, n, t1 - t0);
+	json_object_set_new(scattered, "pages", json_integer(n));
+
+	/* One call: [base + 4K, base + 16 * 2M - 4K) cuts two 2M leaves, zaps 14 whole. */
+	{
+		gpa_t base = (n2m / 2) << 21;
+
+		kvm_get_counters(kvm, &c0);
+		t0 = bench_now_ns();
+		if (kvm_set_memory_attributes(kvm, base + PAGE_SIZE, (16ULL << 21) - 2 * PAGE_SIZE,
+					      false)) {
+			json_decref(scattered);
+			kvm_destroy(kvm);
+			return NULL;
+		}
+		t1 = bench_now_ns();
+		kvm_get_counters(kvm, &c1);
+		range = counter_delta(&c0, &c1, 1, t1 - t0);
+	}
+	kvm_destroy(kvm);
+	return json_pack("{s:s,s:I,s:o,s:o}", "path",
+			 "kvm_set_memory_attributes (VM API) on a TD the guest accepted at 2M, "
+			 "2 vCPUs in single-thread mode; scattered: one call per page "
+			 "(KVM_SET_MEMORY_ATTRIBUTES takes one range), figures per page",
+			 "mem", (json_int_t)mem, "scattered_4K", scattered,
+			 "one_range_cutting_2_leaves_spanning_16", range);
+}
