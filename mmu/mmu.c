@@ -173,14 +173,14 @@ bool kvm_mmu_is_bugged(struct kvm_mmu *mmu)
 void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st)
 {
 	st->splits = counter_read(&mmu->splits);
-	st->faults = counter_read(&mmu->faults);
+	st->faults = stat_counter_read(&mmu->faults);
 	st->mirror_pt_pages = counter_read(&mmu->mirror_pt_pages);
 	st->direct_pt_pages = counter_read(&mmu->direct_pt_pages);
 	st->external_pages = counter_read(&mmu->external_pages);
 	st->external_leaked = counter_read(&mmu->external_leaked);
 	for (int l = 0; l <= PG_LEVEL_512G; l++) {
-		st->mirror_mappings[l] = counter_read(&mmu->mirror_mappings[l]);
-		st->direct_mappings[l] = counter_read(&mmu->direct_mappings[l]);
+		st->mirror_mappings[l] = stat_counter_read(&mmu->mirror_mappings[l]);
+		st->direct_mappings[l] = stat_counter_read(&mmu->direct_mappings[l]);
 	}
 }
 

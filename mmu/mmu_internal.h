@@ -80,11 +80,11 @@ struct kvm_mmu {
 
 	/* statistics */
 	atomic_ullong splits;
-	atomic_ullong faults;
+	struct stat_counter faults; /* sharded: every fault of every thread */
 	atomic_ullong mirror_pt_pages, direct_pt_pages;
 	atomic_ullong external_pages, external_leaked;
-	atomic_ullong mirror_mappings[PG_LEVEL_512G + 1];
-	atomic_ullong direct_mappings[PG_LEVEL_512G + 1];
+	struct stat_counter mirror_mappings[PG_LEVEL_512G + 1];
+	struct stat_counter direct_mappings[PG_LEVEL_512G + 1];
 };
 
 /*

@@ -13,14 +13,14 @@
  */
 #include "mmu_internal.h"
 
-static atomic_ullong *mappings_stat(struct kvm_mmu *mmu, bool mirror, int level)
+static struct stat_counter *mappings_stat(struct kvm_mmu *mmu, bool mirror, int level)
 {
 	return mirror ? &mmu->mirror_mappings[level] : &mmu->direct_mappings[level];
 }
 
 static void kvm_update_page_stats(struct kvm_mmu *mmu, bool mirror, int level, s64 delta)
 {
-	atomic_fetch_add(mappings_stat(mmu, mirror, level), (u64)delta);
+	stat_counter_add(mappings_stat(mmu, mirror, level), delta);
 }
 
 /*

@@ -143,7 +143,7 @@ int kvm_tdp_mmu_page_fault(struct kvm_mmu *mmu, struct kvm_page_fault *fault)
 {
 	int r;
 
-	counter_inc(&mmu->faults);
+	stat_counter_inc(&mmu->faults);
 	if (kvm_mmu_is_bugged(mmu))
 		return -EIO;
 	if (fault->gfn >= mmu->nr_gfns)

@@ -11,7 +11,9 @@ u64 tdx_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, struct tdx_module_
 {
 	u64 err = tdxmod_seamcall(kvm_tdx->td, leaf, args);
 
-	atomic_store_explicit(&kvm_tdx->last_status, err, memory_order_relaxed);
+	/* Written only on change: threads calling at once need not share the line. */
+	if (atomic_load_explicit(&kvm_tdx->last_status, memory_order_relaxed) != err)
+		atomic_store_explicit(&kvm_tdx->last_status, err, memory_order_relaxed);
 	return err;
 }
 

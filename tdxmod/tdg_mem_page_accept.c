@@ -32,7 +32,7 @@ u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 	(void)vcpu;
 	*exited = false;
 	yield_point(YIELD_SEAMCALL, "TDG.MEM.PAGE.ACCEPT");
-	counter_inc(&td->calls[TDG_MEM_PAGE_ACCEPT]);
+	stat_counter_inc(&td->calls[TDG_MEM_PAGE_ACCEPT]);
 	if (fault_inject_should_fail(&td->inject[TDG_MEM_PAGE_ACCEPT], &injected))
 		return injected;
 	if (!tdx_page_info_valid(rcx, 0, 1) || !tdx_gpa_private_valid(gpa))

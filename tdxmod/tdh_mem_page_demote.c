@@ -45,10 +45,22 @@ static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_en
 {
 	struct tdx_module *mod = td->mod;
 	u64 owner = pamt_owner(pe);
+	/* @page is aligned to @level: its 512 smaller entries are contiguous. */
+	struct pamt_entry *first = pamt_entry_at(mod, page, level - 1, true);
 
-	for (int i = 0; i < PTRS_PER_PTE; i++)
-		pamt_set(pamt_entry_at(mod, page + i * tdx_level_size(level - 1), level - 1, true),
-			 PT_REG, owner);
+	/*
+	 * No walk reaches these entries before the parent entry changes below
+	 * (a seq_cst update that publishes them): relaxed stores suffice.
+	 */
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
+		u64 old = atomic_load_explicit(&first[i].word, memory_order_relaxed);
+
+		atomic_store_explicit(&first[i].word,
+				      (old & PAMT_IS_PAMT_PAGE) | (u64)PT_REG |
+					      (owner << PAMT_OWNER_SHIFT),
+				      memory_order_relaxed);
+		atomic_store_explicit(&first[i].bepoch, 0, memory_order_relaxed);
+	}
 	if (level == 1 && tdx_dpamt(mod)) {
 		struct dpamt_node *n = pamt_node(mod, page);
 
@@ -129,8 +141,10 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	sp = sept_page_alloc(new_page, w.level - 1);
 	BASE_ASSERT(sp);
 	child = septe_make(sept_state_unblocked(s), 0);
+	/* The page is published below (child pointer, parent entry: release). */
 	for (int i = 0; i < PTRS_PER_PTE; i++)
-		atomic_store(&sp->e[i], child | (page + i * tdx_level_size(w.level - 1)));
+		atomic_store_explicit(&sp->e[i], child | (page + i * tdx_level_size(w.level - 1)),
+				      memory_order_relaxed);
 	pamt_demote(td, page, w.level, page_ref.e, args->r12, args->r13);
 	pamt_set(sept_ref.e, PT_EPT, tdr_owner(td));
 	pamt_inc_page_count(mod, new_page);

@@ -249,7 +249,7 @@ u64 tdxmod_seamcall(struct tdx_td *td, enum tdx_leaf leaf, struct tdx_module_arg
 	if ((unsigned int)leaf >= NR_TDX_LEAVES || !tdx_leaf_fns[leaf])
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
 	yield_point(YIELD_SEAMCALL, tdx_leaf_name(leaf));
-	counter_inc(&td->calls[leaf]);
+	stat_counter_inc(&td->calls[leaf]);
 	if (fault_inject_should_fail(&td->inject[leaf], &injected))
 		return injected;
 	return tdx_leaf_fns[leaf](td, args);
@@ -286,7 +286,7 @@ u64 tdxmod_leaf_calls(struct tdx_td *td, enum tdx_leaf leaf)
 {
 	if ((unsigned int)leaf >= NR_TDX_LEAVES)
 		return 0;
-	return counter_read(&td->calls[leaf]);
+	return stat_counter_read(&td->calls[leaf]);
 }
 
 const struct tdx_module_config *tdxmod_config(struct tdx_module *mod)

@@ -241,7 +241,7 @@ struct tdx_td {
 	struct tdx_vcpu *vcpus;
 
 	struct fault_inject inject[NR_TDX_LEAVES];
-	atomic_ullong calls[NR_TDX_LEAVES];
+	struct stat_counter calls[NR_TDX_LEAVES]; /* sharded: bumped by every call */
 
 	/* S-EPT pages freed by SEPT.REMOVE/PROMOTE: lock-free walkers may still be in them. */
 	pthread_mutex_t retired_lock;

@@ -248,17 +248,15 @@ static void check_leaf_backing(struct check_ctx *c, const struct mirror_ent *e)
 			  ull(gpa), lvl(e->level), root, ull(e->pfn), backing);
 		return;
 	}
-	if (pfn != e->pfn) {
+	if (pfn != e->pfn)
 		violation(c,
 			  "[gmem-pfn] gpa 0x%llx level %s: %s leaf pfn 0x%llx, %s gives pfn "
 			  "0x%llx (stale pfn)",
 			  ull(gpa), lvl(e->level), root, ull(e->pfn), backing, ull(pfn));
-		return;
-	}
 	if (folio < e->level)
 		violation(c,
 			  "[folio-level] gpa 0x%llx level %s: %s leaf pfn 0x%llx larger than "
-			  "its %s folio (%s)",
+			  "the %s folio behind it (%s)",
 			  ull(gpa), lvl(e->level), root, ull(e->pfn), backing, lvl(folio));
 }
 

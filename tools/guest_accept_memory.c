@@ -90,8 +90,11 @@ enum kvm_guest_result guest_accept_memory_parallel(struct kvm *kvm, gpa_t gpa, u
 		stop = (stop + level_size(PG_LEVEL_2M) - 1) & ~(level_size(PG_LEVEL_2M) - 1);
 		if (stop > end)
 			stop = end;
-		pcs[i] = (struct accept_piece){.kvm = kvm, .vcpu = i, .gpa = start,
-					       .size = stop - start, .res = KVM_GUEST_STATUS};
+		pcs[i] = (struct accept_piece){.kvm = kvm,
+					       .vcpu = i,
+					       .gpa = start,
+					       .size = stop - start,
+					       .res = KVM_GUEST_STATUS};
 		start = stop;
 		if (!pcs[i].size)
 			continue;

@@ -154,8 +154,9 @@ static void print_timeline(FILE *f, const struct scn_result *res)
 		i = j;
 	}
 	starts[nr] = res->nr_timeline;
-	fprintf(f, "\nMappings over time (present private leaves in the mirror after each step,\n"
-		   "splits and TRACK rounds so far; runs of one command merged, last state shown)\n");
+	fprintf(f,
+		"\nMappings over time (present private leaves in the mirror after each step,\n"
+		"splits and TRACK rounds so far; runs of one command merged, last state shown)\n");
 	fprintf(f, "  %-9s %-50s %7s %6s %4s %9s %6s %6s\n", "line", "step", "4K", "2M", "1G",
 		"mapped", "splits", "TRACK");
 	for (size_t g = 0; g < nr; g++) {
@@ -235,9 +236,9 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 		"  mmu_lock for write   %llu acquisitions, held %.1f us in total, %.1f us mean, "
 		"%.1f us max\n",
 		(unsigned long long)res->write_lock_acquisitions, res->write_lock_hold_ns / 1e3,
-		res->write_lock_acquisitions ?
-			res->write_lock_hold_ns / 1e3 / (double)res->write_lock_acquisitions :
-			0.0,
+		res->write_lock_acquisitions
+			? res->write_lock_hold_ns / 1e3 / (double)res->write_lock_acquisitions
+			: 0.0,
 		res->write_lock_hold_max_ns / 1e3);
 
 	fprintf(f, "\nModelled host cost (per-operation table: docs/COST-MODEL.md, "
@@ -249,14 +250,13 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 			cr.items[k].us_each, (unsigned long long)cr.items[k].count,
 			cr.items[k].us_total,
 			cr.total_us > 0 ? 100.0 * cr.items[k].us_total / cr.total_us : 0.0);
-	fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "total", "", "",
-		cr.total_us, cr.total_us / 1e3);
+	fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "total", "", "", cr.total_us,
+		cr.total_us / 1e3);
 
 	fprintf(f, "\nWall time  %.1f ms for the run, teardown %.1f ms%s%s\n", res->wall_ns / 1e6,
 		res->teardown_ns / 1e6, res->teardown_leaked_bytes ? ", frames left over: " : "",
-		res->teardown_leaked_bytes ?
-			fmt_bytes(res->teardown_leaked_bytes, b2, sizeof(b2)) :
-			"");
+		res->teardown_leaked_bytes ? fmt_bytes(res->teardown_leaked_bytes, b2, sizeof(b2))
+					   : "");
 	fprintf(f, "Result     %s: %d/%d expects, %d/%d invariant checks held\n",
 		failed ? "FAIL" : "PASS", res->expects_passed,
 		res->expects_passed + res->expects_failed, res->checks_passed,

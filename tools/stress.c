@@ -153,7 +153,7 @@ struct stress {
 	pthread_mutex_t inj_lock;
 	struct inject_slot inj[NR_TDX_LEAVES];
 	bool alloc_armed_by_us;
-	u64 fatal_armed;	/* fatal injections armed since the VM was created */
+	atomic_ullong fatal_armed;	/* fatal injections armed since the VM was created */
 
 	atomic_ullong guest_ops, host_ops;	/* for --host-ratio pacing */
 	atomic_ullong log_entries;
@@ -175,8 +175,8 @@ static const char *level_name(int level)
 
 /* ---- violations ---- */
 
-__attribute__((format(printf, 2, 3))) static void stress_violation(struct stress *s,
-								   const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void stress_violation_at(struct stress *s, u64 seq,
+								      const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -185,14 +185,17 @@ __attribute__((format(printf, 2, 3))) static void stress_violation(struct stress
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&s->lock);
-	if (!s->violations++) {
+	/* The earliest op to fail is the likeliest cause (others see its effect). */
+	if (!s->violations++ || seq < s->violation_seq) {
 		snprintf(s->first_violation, sizeof(s->first_violation), "%s", buf);
-		s->violation_seq = atomic_load(&s->seq);
+		s->violation_seq = seq;
 	}
 	pthread_mutex_unlock(&s->lock);
 	fprintf(stderr, "tdpmmu stress: violation: %s\n", buf);
 	atomic_store(&s->stop, true);
 }
+
+#define stress_violation(s, ...) stress_violation_at(s, atomic_load(&(s)->seq), __VA_ARGS__)
 
 /* ---- logging ---- */
 
@@ -362,7 +365,8 @@ static bool res_allowed(struct stress *s, enum stress_op op, enum stress_res res
 	case RES_EAGAIN:
 		return inj && s->o.policy == TDX_POLICY_RECOVER && op >= OP_GUEST_CONVERT;
 	case RES_EIO:
-		return kvm_is_bugged(s->kvm);
+		/* Only a fatal injection may bug the VM (see docs/STRESS.md). */
+		return kvm_is_bugged(s->kvm) && s->fatal_armed;
 	default:
 		return false;
 	}
@@ -375,7 +379,7 @@ static void record(struct worker *w, enum stress_op op, enum stress_res res, u64
 
 	w->res[op][res]++;
 	if (!res_allowed(s, op, res))
-		stress_violation(s, "op #%llu %s (thread %d): result %s not allowed%s%s",
+		stress_violation_at(s, seq, "op #%llu %s (thread %d): result %s not allowed%s%s",
 				 (unsigned long long)seq, op_names[op], w->idx, res_names[res],
 				 what ? ": " : "", what ? what : "");
 }
@@ -970,14 +974,34 @@ static const char *produce_replay(struct stress *s, char *path, size_t pathlen)
 		k += s->w[i].log.nr;
 	}
 	qsort(ents, n, sizeof(*ents), ent_cmp);
+	/* Ops that started after the failing one cannot have caused it. */
+	while (n && ents[n - 1].seq > s->violation_seq)
+		n--;
 	for (i = 0; i < n; i++)
 		keep[i] = true;
 
 	text = replay_text(s, ents, n, keep, &len);
 	r = text ? replay_fails(text, len) : -1;
 	free(text);
-	if (r == 1 && n <= 200000)
-		replay_minimize(s, ents, n, keep, 30.0);
+	if (r == 1) {
+		/* Shortest failing prefix first (log2 n runs), then drop chunks. */
+		size_t lo = 1, hi = n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int rm;
+
+			text = replay_text(s, ents, mid, NULL, &len);
+			rm = text ? replay_fails(text, len) : -1;
+			free(text);
+			if (rm == 1)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		n = hi;
+		replay_minimize(s, ents, n, keep, 60.0);
+	}
 	for (i = 0, kept = 0; i < n; i++)
 		kept += keep[i];
 

@@ -218,4 +218,45 @@ static inline u64 counter_read(atomic_ullong *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/*
+ * A statistics counter sharded by thread: each thread adds to its own
+ * slot (its own cache line), a read sums the slots.  For hot counters that
+ * several threads bump on every operation, where one shared atomic would
+ * make them queue for its cache line.  A read is not a snapshot across
+ * slots: read it when the counter is quiet or when a near value is enough.
+ * No alignment requirement (structs holding one may come from calloc): the
+ * 64-byte stride alone keeps the slots' values on distinct cache lines.
+ */
+#define STAT_COUNTER_SLOTS 8
+struct stat_counter {
+	struct {
+		atomic_ullong v;
+		char pad[64 - sizeof(atomic_ullong)];
+	} slot[STAT_COUNTER_SLOTS];
+};
+
+extern _Thread_local int stat_counter_slot_plus1;
+int stat_counter_slot_init(void);
+
+static inline void stat_counter_add(struct stat_counter *c, s64 delta)
+{
+	int s = stat_counter_slot_plus1 ? stat_counter_slot_plus1 - 1 : stat_counter_slot_init();
+
+	atomic_fetch_add_explicit(&c->slot[s].v, (u64)delta, memory_order_relaxed);
+}
+
+static inline void stat_counter_inc(struct stat_counter *c)
+{
+	stat_counter_add(c, 1);
+}
+
+static inline u64 stat_counter_read(const struct stat_counter *c)
+{
+	u64 sum = 0;
+
+	for (int i = 0; i < STAT_COUNTER_SLOTS; i++)
+		sum += atomic_load_explicit((atomic_ullong *)&c->slot[i].v, memory_order_relaxed);
+	return sum;
+}
+
 #endif /* TDPMMU_BASE_H */

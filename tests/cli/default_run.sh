@@ -16,7 +16,8 @@ cmp -s "$src/tools/default_scenario.tdp" "$src/examples/td-lifecycle.tdp" ||
 t0=$(date +%s)
 "$bin" run >"$tmp/human" 2>"$tmp/human.err" || fail "tdpmmu run: exit $?: $(cat "$tmp/human.err")"
 t1=$(date +%s)
-[ $((t1 - t0)) -le 5 ] || fail "tdpmmu run took $((t1 - t0)) s"
+# Well under 0.1 s in a plain build; the bound leaves room for sanitizers.
+[ $((t1 - t0)) -le 20 ] || fail "tdpmmu run took $((t1 - t0)) s"
 [ -s "$tmp/human.err" ] && fail "tdpmmu run wrote to stderr: $(cat "$tmp/human.err")"
 for s in "tdpmmu: <built-in>: PASS" "TD: 4 GiB, 4 vCPUs, max_level 2M" "Mappings over time" \
 	"accept_memory gpa=0x1400000 size=4076M parallel" "At the end of the run" \
@@ -60,7 +61,7 @@ cost = doc["modelled_host_cost"]
 need(cost["total_us"] > 0 and any(i["name"] == "TDH.MEM.PAGE.DEMOTE" for i in cost["items"]),
      "modelled cost")
 need(abs(sum(i["us_total"] for i in cost["items"]) - cost["total_us"]) < 1e-6, "cost sums")
-need(0 < doc["wall_time_ns"] < 5e9, "wall time under 5 s")
+need(0 < doc["wall_time_ns"] < 20e9, "wall time under 20 s")
 need(doc["teardown"]["leaked_bytes"] == 0, "teardown frees everything")
 tl = doc["timeline"]
 need(tl and tl[0]["command"].startswith("add ") and tl[0]["4K"] == 768, "timeline starts at add")

@@ -7,6 +7,7 @@
 #ifndef TEST_CHECKER_HARNESS_H
 #define TEST_CHECKER_HARNESS_H
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +56,18 @@ static inline int reported(const char *rule)
 		if (!strncmp(check_log.msgs[i], tag, strlen(tag)))
 			n++;
 	return n;
+}
+
+/* The first message of the last run_check() for "[rule]", or "". */
+static inline const char *first_msg(const char *rule)
+{
+	char tag[64];
+
+	snprintf(tag, sizeof(tag), "[%s]", rule);
+	for (int i = 0; i < check_log.n; i++)
+		if (!strncmp(check_log.msgs[i], tag, strlen(tag)))
+			return check_log.msgs[i];
+	return "";
 }
 
 static inline void dump_check_log(void)

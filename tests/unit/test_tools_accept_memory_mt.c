@@ -82,27 +82,26 @@ static void test_parallel_all_vcpus(void **state)
 /* Failures: the status is what went wrong, not a generic error. */
 static void test_failure_status(void **state)
 {
-	static const char text[] =
-		"vm mem=64M vcpus=2 max_level=2M seed=3\n"
-		"finalize\n"
-		/* Shared memory inside the range: the exit to userspace. */
-		"convert gpa=0x2000000 size=2M to=shared\n"
-		"accept_memory gpa=0x1e00000 size=4M parallel\n"
-		"expect status=EXIT_MEMORY_FAULT\n"
-		/* A failing 4K accept: its status is the last status. */
-		"inject TDG.MEM.PAGE.ACCEPT status=TDX_OPERAND_INVALID|RCX\n"
-		"accept_memory gpa=0x1000 size=4K vcpu=1\n"
-		"expect status=TDX_OPERAND_INVALID|RCX\n"
-		/* A failing 2M accept falls back to 4K and succeeds there. */
-		"inject TDG.MEM.PAGE.ACCEPT status=TDX_OPERAND_BUSY|RCX\n"
-		"accept_memory gpa=0x400000 size=2M vcpu=0\n"
-		"expect status=TDX_SUCCESS\n"
-		"expect mirror gpa=0x400000 level=4K\n"
-		"expect mirror gpa=0x5ff000 level=4K\n"
-		/* Already accepted 4K pages are not a failure. */
-		"accept_memory gpa=0x400000 size=8K vcpu=1\n"
-		"expect status=TDX_SUCCESS\n"
-		"check\n";
+	static const char text[] = "vm mem=64M vcpus=2 max_level=2M seed=3\n"
+				   "finalize\n"
+				   /* Shared memory inside the range: the exit to userspace. */
+				   "convert gpa=0x2000000 size=2M to=shared\n"
+				   "accept_memory gpa=0x1e00000 size=4M parallel\n"
+				   "expect status=EXIT_MEMORY_FAULT\n"
+				   /* A failing 4K accept: its status is the last status. */
+				   "inject TDG.MEM.PAGE.ACCEPT status=TDX_OPERAND_INVALID|RCX\n"
+				   "accept_memory gpa=0x1000 size=4K vcpu=1\n"
+				   "expect status=TDX_OPERAND_INVALID|RCX\n"
+				   /* A failing 2M accept falls back to 4K and succeeds there. */
+				   "inject TDG.MEM.PAGE.ACCEPT status=TDX_OPERAND_BUSY|RCX\n"
+				   "accept_memory gpa=0x400000 size=2M vcpu=0\n"
+				   "expect status=TDX_SUCCESS\n"
+				   "expect mirror gpa=0x400000 level=4K\n"
+				   "expect mirror gpa=0x5ff000 level=4K\n"
+				   /* Already accepted 4K pages are not a failure. */
+				   "accept_memory gpa=0x400000 size=8K vcpu=1\n"
+				   "expect status=TDX_SUCCESS\n"
+				   "check\n";
 	struct scn_result res;
 
 	(void)state;

@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# bench --json: a tiny subset runs and prints one valid JSON object whose
+# ratios are there and sane; usage errors exit 2.  Named bench_* so the
+# sanitizer builds can leave it out (it measures, it does not assert speed).
+bin=$1
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tmp=${TMPDIR:-/tmp}/tdpmmu-cli-bench.$$
+mkdir -p "$tmp" || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+"$bin" bench --help >"$tmp/help" || fail "--help"
+grep -q "fault" "$tmp/help" || fail "--help lists the benchmarks"
+"$bin" bench no-such-bench >/dev/null 2>&1
+[ $? = 2 ] || fail "unknown benchmark must exit 2"
+
+"$bin" bench --quick --json --repeats 1 fault split convert >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 0 ] || { cat "$tmp/err" >&2; fail "bench exit $rc"; }
+[ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "--json: stdout is not one line"
+python3 - "$tmp/out" <<'PY' || fail "json schema"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+def need(c, what):
+    if not c:
+        print("schema: " + what, file=sys.stderr)
+        sys.exit(1)
+def stat(v, what):
+    need(isinstance(v, dict) and all(isinstance(v.get(k), float) for k in ("min", "median", "max")),
+         what + " is a min/median/max stat")
+    need(0 < v["min"] <= v["median"] <= v["max"], what + " ordered and positive")
+need(doc.get("version") == 1 and doc.get("quick") is True, "version/quick")
+need(doc["machine"]["cpus"] >= 1, "machine.cpus")
+b = doc["benchmarks"]
+need(set(b) == {"fault", "split", "convert"}, "only the named benchmarks ran")
+for lv in ("4K", "2M"):
+    f = b["fault"][lv]
+    stat(f["mirror_vs_lower_bound"], "fault.%s.mirror_vs_lower_bound" % lv)
+    stat(f["mirror_vs_direct"], "fault.%s.mirror_vs_direct" % lv)
+    for k in ("mirror", "direct", "lower_bound"):
+        stat(f["faults_per_s"][k], "fault.%s.faults_per_s.%s" % (lv, k))
+    # The lower bound does strictly less work than the mirror path.
+    need(f["mirror_vs_lower_bound"]["median"] > 1, "mirror slower than its lower bound")
+for g in b["fault"]["goals"] + b["split"]["goals"]:
+    need(isinstance(g["met"], bool) and g["cmp"] in ("<=", ">="), "goal record")
+stat(b["split"]["split_vs_lower_bound"], "split.split_vs_lower_bound")
+stat(b["split"]["hold_us_p99"], "split.hold_us_p99")
+# A 4K conversion inside a 2M leaf splits it once and removes one page.
+sc = b["convert"]["scattered_4K"]
+need(sc["splits_per_unit"] == 1.0, "one split per scattered page")
+need(sc["seamcalls_per_unit"].get("TDH.MEM.PAGE.DEMOTE") == 1.0, "one DEMOTE per page")
+need(sc["seamcalls_per_unit"].get("TDH.MEM.PAGE.REMOVE") == 1.0, "one REMOVE per page")
+PY
+echo ok
