@@ -53,6 +53,15 @@ struct kvm_tdx {
 
 	atomic_ullong last_status;
 
+	/*
+	 * S-EPT pages whose SEPT.REMOVE failed: the MMU gave them up, the
+	 * module may still hold them.  Freed once the TD is torn down (the
+	 * reclaim KVM does after releasing the HKID).  Changed only by the
+	 * free hook, under the exclusive mmu_lock.
+	 */
+	hpa_t *stuck_spt;
+	size_t nr_stuck_spt, cap_stuck_spt;
+
 	/* struct tdx_stats, updated concurrently. */
 	atomic_ullong track_rounds;
 	atomic_ullong kicks;

@@ -8,6 +8,7 @@
  * the exclusive lock and retry once after forcing the vCPUs out.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "tdx_internal.h"
 
@@ -110,7 +111,7 @@ int tdx_sept_remove_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t p
 	return 0;
 }
 
-int tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt)
+static int __tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt)
 {
 	struct kvm_tdx *kvm_tdx = opaque;
 	gfn_t base = gfn_round_for_level(gfn, level);
@@ -133,4 +134,25 @@ int tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external
 
 	tdx_pamt_put(kvm_tdx, external_spt);
 	return 0;
+}
+
+/* Any failure leaves the page to the glue: the MMU forgets it (leaks it). */
+int tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt)
+{
+	struct kvm_tdx *kvm_tdx = opaque;
+	int r = __tdx_sept_free_private_spt(opaque, gfn, level, external_spt);
+
+	if (r) {
+		if (kvm_tdx->nr_stuck_spt == kvm_tdx->cap_stuck_spt) {
+			size_t cap = kvm_tdx->cap_stuck_spt ? 2 * kvm_tdx->cap_stuck_spt : 16;
+			hpa_t *p = realloc(kvm_tdx->stuck_spt, cap * sizeof(*p));
+
+			if (!p)
+				return r;	/* truly leaked */
+			kvm_tdx->stuck_spt = p;
+			kvm_tdx->cap_stuck_spt = cap;
+		}
+		kvm_tdx->stuck_spt[kvm_tdx->nr_stuck_spt++] = external_spt;
+	}
+	return r;
 }

@@ -78,6 +78,10 @@ void tdx_vm_destroy(struct kvm_tdx *kvm_tdx)
 		return;
 	tdxmod_td_destroy(kvm_tdx->td, tdx_reclaim_page, kvm_tdx);
 	tdxmod_destroy(kvm_tdx->mod);
+	/* The module let go of every page: the S-EPT pages it kept are ours again. */
+	for (size_t i = 0; i < kvm_tdx->nr_stuck_spt; i++)
+		frame_free(kvm_tdx->fa, kvm_tdx->stuck_spt[i], PAGE_SIZE);
+	free(kvm_tdx->stuck_spt);
 	frame_free(kvm_tdx->fa, kvm_tdx->root_hpa, PAGE_SIZE);
 	frame_free(kvm_tdx->fa, kvm_tdx->tdr_hpa, PAGE_SIZE);
 	tdx_pamt_teardown(kvm_tdx);

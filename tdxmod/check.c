@@ -188,7 +188,7 @@ static void check_regions(struct check_ctx *c)
 		check_owned_entry(c, &pr->e1g, base, 2);
 		for (int i = 0; i < PTRS_PER_PTE; i++) {
 			hpa_t b2m = base + ((u64)i << 21);
-			struct pamt_entry *a = atomic_load(&pr->e4k[i]);
+			struct pamt_entry *a = pamt_region_4k(pr, i);
 			u32 used = 0;
 
 			check_owned_entry(c, &pr->e2m[i], b2m, 1);
@@ -200,11 +200,11 @@ static void check_regions(struct check_ctx *c)
 			if (!tdx_dpamt(mod) || c->collect)
 				continue;
 			if (pamt_pt(&pr->e2m[i]) == PT_PAMT) {
-				if (atomic_load(&pr->node[i].page_count) != used)
+				if (pamt_region_page_count(pr, i) != used)
 					violation(c,
 						  "tdxmod: hpa 0x%" PRIx64 ": DPAMT page count %u,"
 						  " %u pages in use",
-						  b2m, atomic_load(&pr->node[i].page_count), used);
+						  b2m, pamt_region_page_count(pr, i), used);
 			} else if (used) {
 				violation(c,
 					  "tdxmod: hpa 0x%" PRIx64 ": %u 4K pages in use"

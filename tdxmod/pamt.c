@@ -28,21 +28,81 @@ struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc)
 	return r;
 }
 
+static _Atomic(struct pamt_entry *) *pamt_4k_index(struct pamt_region *r, bool alloc)
+{
+	_Atomic(struct pamt_entry *) *idx = atomic_load_explicit(&r->e4k, memory_order_acquire);
+	_Atomic(struct pamt_entry *) *expected = NULL;
+
+	if (idx || !alloc)
+		return idx;
+	idx = calloc(PTRS_PER_PTE, sizeof(*idx));
+	BASE_ASSERT(idx);
+	if (!atomic_compare_exchange_strong_explicit(&r->e4k, &expected, idx, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		free((void *)idx);
+		return expected;
+	}
+	return idx;
+}
+
 static struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc)
 {
-	struct pamt_entry *a = atomic_load_explicit(&r->e4k[i2m], memory_order_acquire);
-	struct pamt_entry *expected = NULL;
+	_Atomic(struct pamt_entry *) *idx = pamt_4k_index(r, alloc);
+	struct pamt_entry *a, *expected = NULL;
 
+	if (!idx)
+		return NULL;
+	a = atomic_load_explicit(&idx[i2m], memory_order_acquire);
 	if (a || !alloc)
 		return a;
 	a = calloc(PTRS_PER_PTE, sizeof(*a));
 	BASE_ASSERT(a);
-	if (!atomic_compare_exchange_strong_explicit(&r->e4k[i2m], &expected, a,
+	if (!atomic_compare_exchange_strong_explicit(&idx[i2m], &expected, a,
 						     memory_order_acq_rel, memory_order_acquire)) {
 		free(a);
 		return expected;
 	}
 	return a;
+}
+
+static struct dpamt_node *pamt_nodes(struct pamt_region *r, bool alloc)
+{
+	struct dpamt_node *n = atomic_load_explicit(&r->node, memory_order_acquire);
+	struct dpamt_node *expected = NULL;
+
+	if (n || !alloc)
+		return n;
+	n = calloc(PTRS_PER_PTE, sizeof(*n));
+	BASE_ASSERT(n);
+	if (!atomic_compare_exchange_strong_explicit(&r->node, &expected, n, memory_order_acq_rel,
+						     memory_order_acquire)) {
+		free(n);
+		return expected;
+	}
+	return n;
+}
+
+struct pamt_entry *pamt_region_4k(struct pamt_region *r, int i2m)
+{
+	return pamt_4k_array(r, i2m, false);
+}
+
+u32 pamt_region_page_count(struct pamt_region *r, int i2m)
+{
+	struct dpamt_node *n = pamt_nodes(r, false);
+
+	return n ? atomic_load(&n[i2m].page_count) : 0;
+}
+
+void pamt_region_free(struct pamt_region *r)
+{
+	_Atomic(struct pamt_entry *) *idx = pamt_4k_index(r, false);
+
+	for (int j = 0; idx && j < PTRS_PER_PTE; j++)
+		free(atomic_load(&idx[j]));
+	free((void *)idx);
+	free(pamt_nodes(r, false));
+	free(r);
 }
 
 /* The entry of @hpa at @level; with !alloc, NULL means "all NDA". */
@@ -66,7 +126,7 @@ struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, true);
 
-	return r ? &r->node[(hpa >> 21) & 511] : NULL;
+	return r ? &pamt_nodes(r, true)[(hpa >> 21) & 511] : NULL;
 }
 
 void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner)
@@ -235,7 +295,7 @@ int tdxmod_pamt_lookup(struct tdx_module *mod, hpa_t hpa, struct tdx_pamt_info *
 	info->bepoch = e ? atomic_load(&e->bepoch) : 0;
 	info->locked = e ? atomic_load(&e->lock) != 0 : false;
 	info->dpamt_pair = r && pamt_pt(&r->e2m[(hpa >> 21) & 511]) == PT_PAMT;
-	info->dpamt_page_count = r ? atomic_load(&r->node[(hpa >> 21) & 511].page_count) : 0;
+	info->dpamt_page_count = r ? pamt_region_page_count(r, (int)((hpa >> 21) & 511)) : 0;
 	return 0;
 }
 

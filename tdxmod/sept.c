@@ -14,14 +14,7 @@ struct sept_page *sept_page_alloc(hpa_t hpa, int level)
 
 	if (!sp)
 		return NULL;
-	/* Pages of 4K entries never point to children: no pointer array. */
-	if (level > 0) {
-		sp->child = calloc(PTRS_PER_PTE, sizeof(*sp->child));
-		if (!sp->child) {
-			free(sp);
-			return NULL;
-		}
-	}
+	/* The child pointers are made when the first child is linked. */
 	sp->hpa = hpa;
 	sp->level = level;
 	for (int i = 0; i < PTRS_PER_PTE; i++)
@@ -31,8 +24,27 @@ struct sept_page *sept_page_alloc(hpa_t hpa, int level)
 
 void sept_page_free(struct sept_page *sp)
 {
-	free((void *)sp->child);
+	free((void *)atomic_load(&sp->child));
 	free(sp);
+}
+
+_Atomic(struct sept_page *) *sept_child_slot(struct sept_page *sp, int idx)
+{
+	_Atomic(struct sept_page *) *c = atomic_load_explicit(&sp->child, memory_order_acquire);
+	_Atomic(struct sept_page *) *expected = NULL;
+
+	BASE_ASSERT(sp->level > 0);
+	if (!c) {
+		c = calloc(PTRS_PER_PTE, sizeof(*c));
+		BASE_ASSERT(c);
+		if (!atomic_compare_exchange_strong_explicit(&sp->child, &expected, c,
+							     memory_order_acq_rel,
+							     memory_order_acquire)) {
+			free((void *)c);
+			c = expected;
+		}
+	}
+	return &c[idx];
 }
 
 /*

@@ -106,6 +106,7 @@ u64 tdxmod_vp_enter(struct tdx_td *td, int vcpu)
 	struct tdx_vcpu *v;
 	u64 injected, epoch;
 
+	yield_point(YIELD_SEAMCALL, "TDH.VP.ENTER");
 	stat_counter_inc(&td->calls[TDH_VP_ENTER]);
 	if (fault_inject_should_fail(&td->inject[TDH_VP_ENTER], &injected))
 		return injected;

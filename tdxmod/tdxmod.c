@@ -96,11 +96,8 @@ void tdxmod_destroy(struct tdx_module *mod)
 	for (u64 i = 0; i < PAMT_NR_REGIONS; i++) {
 		struct pamt_region *r = atomic_load(&mod->regions[i]);
 
-		if (!r)
-			continue;
-		for (int j = 0; j < PTRS_PER_PTE; j++)
-			free(atomic_load(&r->e4k[j]));
-		free(r);
+		if (r)
+			pamt_region_free(r);
 	}
 	free((void *)mod->regions);
 	pthread_mutex_destroy(&mod->prng_lock);

@@ -155,8 +155,12 @@ static inline enum tdx_sept_state sept_state_blocked(enum tdx_sept_state s)
 /* One 4K S-EPT page: 512 entries at @level. */
 struct sept_page {
 	_Atomic u64 e[PTRS_PER_PTE];
-	/* The model's way from a non-leaf entry to its child page (NULL at level 0). */
-	_Atomic(struct sept_page *) *child;
+	/*
+	 * The model's way from a non-leaf entry to its child page: 512
+	 * pointers, made when the first child is linked (never at level 0, and
+	 * not for a page of 2M leaves that were never demoted).
+	 */
+	_Atomic(_Atomic(struct sept_page *) *) child;
 	hpa_t hpa;
 	int level;
 	struct sept_page *retired_next;
@@ -182,12 +186,16 @@ struct dpamt_node {
 	atomic_uint page_count;
 };
 
-/* One 1G region, allocated on first use. */
+/*
+ * One 1G region, allocated on first use.  Its DPAMT nodes and the index of
+ * its 4K entries are made on first use too: most regions of a large TD
+ * hold only 2M pages, and the model's memory should follow what is used.
+ */
 struct pamt_region {
 	struct pamt_entry e1g;
 	struct pamt_entry e2m[PTRS_PER_PTE];
-	struct dpamt_node node[PTRS_PER_PTE];
-	_Atomic(struct pamt_entry *) e4k[PTRS_PER_PTE]; /* 512 entries per 2M, lazily */
+	_Atomic(struct dpamt_node *) node;		/* [512], Dynamic PAMT only */
+	_Atomic(_Atomic(struct pamt_entry *) *) e4k;	/* [512]: 512 entries per 2M, lazily */
 };
 
 #define PAMT_NR_REGIONS (1ULL << (TDX_MAX_PA_BITS - 30))
@@ -254,8 +262,12 @@ void sept_page_retire(struct tdx_td *td, struct sept_page *sp);
 void sept_page_free(struct sept_page *sp);
 static inline struct sept_page *sept_child(struct sept_page *sp, int idx)
 {
-	return sp->child ? atomic_load_explicit(&sp->child[idx], memory_order_acquire) : NULL;
+	_Atomic(struct sept_page *) *c = atomic_load_explicit(&sp->child, memory_order_acquire);
+
+	return c ? atomic_load_explicit(&c[idx], memory_order_acquire) : NULL;
 }
+/* The slot that links entry @idx of @sp (level > 0) to its child page. */
+_Atomic(struct sept_page *) *sept_child_slot(struct sept_page *sp, int idx);
 
 static inline int sept_index(gpa_t gpa, int level)
 {
@@ -336,6 +348,10 @@ bool tdx_host_interrupt_pending(struct tdx_module *mod);
 struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc);
 struct pamt_entry *pamt_entry_at(struct tdx_module *mod, hpa_t hpa, int level, bool alloc);
 struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa);
+/* Read-only views of a region: NULL / 0 where nothing was ever made. */
+struct pamt_entry *pamt_region_4k(struct pamt_region *r, int i2m);
+u32 pamt_region_page_count(struct pamt_region *r, int i2m);
+void pamt_region_free(struct pamt_region *r);
 static inline enum tdx_pamt_pt pamt_pt(struct pamt_entry *e)
 {
 	return (enum tdx_pamt_pt)(atomic_load(&e->word) & PAMT_PT_MASK);

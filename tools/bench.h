@@ -21,6 +21,13 @@ struct bench_opts {
 
 /* ---- bench_util.c ---- */
 u64 bench_now_ns(void);
+/*
+ * CPU time of the process / of the calling thread: what single-threaded
+ * figures are measured in, so that time the shared machine gives to other
+ * work does not count.
+ */
+u64 bench_cpu_ns(void);
+u64 bench_thread_cpu_ns(void);
 /* Current resident set of this process in bytes (/proc/self/statm). */
 u64 bench_rss_bytes(void);
 /* Progress on stderr when it is a terminal ("\r" line, cleared at the end). */

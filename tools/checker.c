@@ -33,7 +33,7 @@ struct mirror_ent {
 	gfn_t gfn;
 	int level;
 	bool leaf;
-	bool private;	/* mirror root (else direct) */
+	bool private; /* mirror root (else direct) */
 	kvm_pfn_t pfn;
 };
 
@@ -52,9 +52,9 @@ struct check_ctx {
 	struct ent_vec mirror, direct;
 	bool private_walk;
 	/* what the walks counted */
-	u64 nonleaf[2];			/* [0] direct, [1] mirror: tables below the root */
+	u64 nonleaf[2]; /* [0] direct, [1] mirror: tables below the root */
 	u64 leaves[2][PG_LEVEL_512G + 1];
-	u64 sept_nonleaf;		/* S-EPT pages below the root */
+	u64 sept_nonleaf; /* S-EPT pages below the root */
 	bool oom;
 };
 
@@ -195,8 +195,7 @@ static int sept_visit(void *arg, gpa_t gpa, int tdx_level, const struct tdx_sept
 			  "mirror has no entry at this level",
 			  ull(gpa), lvl(key.level), state_name(info->state), ull(info->pa));
 	else if (m->leaf != info->leaf)
-		violation(c,
-			  "[sept-orphan] gpa 0x%llx level %s: S-EPT %s (%s), mirror %s",
+		violation(c, "[sept-orphan] gpa 0x%llx level %s: S-EPT %s (%s), mirror %s",
 			  ull(gpa), lvl(key.level), state_name(info->state),
 			  info->leaf ? "leaf" : "non-leaf", m->leaf ? "leaf" : "non-leaf");
 	return 0;
@@ -219,9 +218,8 @@ static void check_leaf_pamt(struct check_ctx *c, const struct mirror_ent *e)
 		violation(c,
 			  "[pamt] gpa 0x%llx level %s: mirror pfn 0x%llx, PAMT pt %d owner "
 			  "0x%llx level %s (want PT_REG owner 0x%llx level %s)",
-			  ull(gfn_to_gpa(e->gfn)), lvl(e->level), ull(e->pfn), pi.pt,
-			  ull(pi.owner), lvl(tdx_sept_level_to_pg_level(pi.tdx_level)),
-			  ull(owner), lvl(e->level));
+			  ull(gfn_to_gpa(e->gfn)), lvl(e->level), ull(e->pfn), pi.pt, ull(pi.owner),
+			  lvl(tdx_sept_level_to_pg_level(pi.tdx_level)), ull(owner), lvl(e->level));
 	if (pi.locked)
 		violation(c, "[lock] gpa 0x%llx level %s: PAMT entry of pfn 0x%llx left locked",
 			  ull(gfn_to_gpa(e->gfn)), lvl(e->level), ull(e->pfn));
@@ -341,8 +339,9 @@ static int tlb_visit(void *arg, int vcpu, gpa_t gpa, hpa_t hpa, int tdx_level)
 		violation(c,
 			  "[stale-translation] gpa 0x%llx level %s: vCPU %d (%s the TD) caches "
 			  "hpa 0x%llx, S-EPT entry %s hpa 0x%llx (want MAPPED, same hpa)",
-			  ull(gpa), lvl(level), vcpu, tdxmod_vcpu_in_td(c->td, vcpu) ? "in" : "outside",
-			  ull(hpa), r ? "(leaf above)" : state_name(info.state), ull(info.pa));
+			  ull(gpa), lvl(level), vcpu,
+			  tdxmod_vcpu_in_td(c->td, vcpu) ? "in" : "outside", ull(hpa),
+			  r ? "(leaf above)" : state_name(info.state), ull(info.pa));
 	return 0;
 }
 
@@ -382,7 +381,8 @@ static void check_pt_accounting(struct check_ctx *c)
 				violation(c,
 					  "[pt-accounting] %s level %s: %llu leaves accounted, "
 					  "%llu present",
-					  root_name[k], lvl(l), ull(have[k][l]), ull(c->leaves[k][l]));
+					  root_name[k], lvl(l), ull(have[k][l]),
+					  ull(c->leaves[k][l]));
 	}
 }
 
@@ -436,7 +436,10 @@ static void check_frames(struct check_ctx *c)
 
 int tdpmmu_check(struct kvm *kvm, void (*report)(void *, const char *), void *arg)
 {
-	struct check_ctx c = {.report = report, .arg = arg, .kvm = kvm, .td = kvm_tdx_td(kvm),
+	struct check_ctx c = {.report = report,
+			      .arg = arg,
+			      .kvm = kvm,
+			      .td = kvm_tdx_td(kvm),
 			      .mod = kvm_tdx_module(kvm)};
 	struct kvm_mmu *mmu = kvm_get_mmu(kvm);
 	struct rwlock *lock = kvm_mmu_lock(mmu);

@@ -129,7 +129,7 @@ static void xs_wait(struct xs_thr *t)
 /* Give the token to @next (the controller if -1) and, if @me >= 0, wait for it back. */
 static void xs_pass(struct xs_sched *s, int me, int next)
 {
-	if (next == me)
+	if (me >= 0 && next == me)
 		return;
 	if (next < 0)
 		sem_post(&s->ctl);

@@ -90,8 +90,9 @@ struct scn_cmd {
 	bool absent; /* expect mirror ... absent */
 	/*
 	 * Extension for `tdpmmu explore`: `thread=N` on accept, access,
-	 * convert, punch, split marks a command of logical thread N (0..3);
-	 * `tdpmmu run` runs such commands in file order like any other.
+	 * convert, punch, split (and on expect status=/rc=, which then see
+	 * that thread's last result) marks a command of logical thread N
+	 * (0..3); `tdpmmu run` runs such commands in file order like any other.
 	 */
 	bool threaded;
 	int thread;
@@ -216,8 +217,8 @@ void scn_runner_cmd(struct scn_runner *sr, const struct scn_cmd *cmd);
 struct kvm *scn_runner_kvm(struct scn_runner *sr);
 /* @dst's last status, exit and rc become @src's. */
 void scn_runner_take_last(struct scn_runner *dst, const struct scn_runner *src);
-/* What the runner's last command left: "status=TDX_SUCCESS", "rc=0", ... */
-const char *scn_runner_last(const struct scn_runner *sr, char *buf, size_t len);
+/* The runner's last rc ("rc=0") if @rc, else its last status ("status=VE"). */
+const char *scn_runner_last(const struct scn_runner *sr, bool rc, char *buf, size_t len);
 void scn_runner_free(struct scn_runner *sr);
 
 #endif /* TDPMMU_TOOLS_SCENARIO_H */

@@ -990,7 +990,8 @@ static void parse_noargs(struct parser *p, const char *name, int n)
 }
 
 /*
- * `thread=N` (for tdpmmu explore) on the MMU-level guest and host commands:
+ * `thread=N` (for tdpmmu explore) on the MMU-level guest and host commands
+ * and on `expect status=` / `expect rc=`:
  * taken out of toks before the command's own keys are parsed.  Returns the
  * new token count.
  */
@@ -1002,6 +1003,9 @@ static int take_thread_key(struct parser *p, struct scn_cmd *c, char **toks, int
 
 	for (i = 0; cmds[i]; i++)
 		allowed |= !strcmp(toks[0], cmds[i]);
+	/* ... and on `expect status=`/`expect rc=`: that thread's last result. */
+	for (i = 1; !strcmp(toks[0], "expect") && i < n; i++)
+		allowed |= !strncmp(toks[i], "status=", 7) || !strncmp(toks[i], "rc=", 3);
 	if (!allowed)
 		return n;
 	for (i = 1, j = 1; i < n; i++) {

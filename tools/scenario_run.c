@@ -475,12 +475,11 @@ void scn_runner_take_last(struct scn_runner *dst, const struct scn_runner *src)
 	dst->r.last_rc = src->r.last_rc;
 }
 
-const char *scn_runner_last(const struct scn_runner *sr, char *buf, size_t len)
+const char *scn_runner_last(const struct scn_runner *sr, bool rc, char *buf, size_t len)
 {
 	char sb[96];
 
-	if (sr->r.cmd && (sr->r.cmd->kind == SCN_CONVERT || sr->r.cmd->kind == SCN_PUNCH ||
-			  sr->r.cmd->kind == SCN_SPLIT) && sr->r.have_rc)
+	if (rc && sr->r.have_rc)
 		snprintf(buf, len, "rc=%s", scn_rc_name(sr->r.last_rc));
 	else
 		snprintf(buf, len, "status=%s", scn_status_format(&sr->r.last, sb, sizeof(sb)));

@@ -72,7 +72,7 @@ static u64 gmem_recount(struct guest_memfd *gmem)
 
 void kvm_get_frame_usage(struct kvm *kvm, struct kvm_frame_usage *u)
 {
-	struct guest_memfd *g[2] = { &kvm->gmem, &kvm->shared_mem };
+	struct guest_memfd *g[2] = {&kvm->gmem, &kvm->shared_mem};
 
 	for (int i = 0; i < 2; i++) {
 		pthread_mutex_lock(&g[i]->lock);

@@ -24,10 +24,11 @@ static void run(bool bug, enum flow flow)
 	kvm_raw_vcpu_exit(kvm, 0);
 	assert_clean(kvm);
 
-	rc = flow == FLOW_SPLIT ? kvm_split_range(kvm, 0, PAGE_SIZE, PG_LEVEL_4K) :
-				  kvm_gmem_punch_hole(kvm, 0, PAGE_SIZE);
-	assert_int_equal(tdxmod_sept_lookup(kvm_tdx_td(kvm), 0,
-					    pg_level_to_tdx_sept_level(level), &info), 0);
+	rc = flow == FLOW_SPLIT ? kvm_split_range(kvm, 0, PAGE_SIZE, PG_LEVEL_4K)
+				: kvm_gmem_punch_hole(kvm, 0, PAGE_SIZE);
+	assert_int_equal(
+		tdxmod_sept_lookup(kvm_tdx_td(kvm), 0, pg_level_to_tdx_sept_level(level), &info),
+		0);
 	if (bug) {
 		assert_int_equal(rc, -EIO);
 		assert_true(kvm_is_bugged(kvm));
@@ -37,7 +38,8 @@ static void run(bool bug, enum flow flow)
 		assert_int_equal(rc, 0);
 		assert_false(kvm_is_bugged(kvm));
 		assert_true(leaf_calls(kvm, TDH_MEM_TRACK) >= 1);
-		assert_int_equal(info.state, flow == FLOW_SPLIT ? TDX_SEPT_NL_MAPPED : TDX_SEPT_FREE);
+		assert_int_equal(info.state,
+				 flow == FLOW_SPLIT ? TDX_SEPT_NL_MAPPED : TDX_SEPT_FREE);
 		assert_clean(kvm);
 	}
 	tdpmmu_bugs = 0;

@@ -19,8 +19,8 @@ static void run(bool bug, bool punch)
 	tdpmmu_bugs = bug ? 1u << TDPMMU_BUG_ZAP_WITHOUT_SPLIT : 0;
 	accept_ok(kvm, 0, 2 * MiB, PG_LEVEL_2M);
 	assert_clean(kvm);
-	rc = punch ? kvm_gmem_punch_hole(kvm, 2 * MiB + 0x3000, 0x2000) :
-		     kvm_set_memory_attributes(kvm, 2 * MiB + 0x3000, 0x2000, false);
+	rc = punch ? kvm_gmem_punch_hole(kvm, 2 * MiB + 0x3000, 0x2000)
+		   : kvm_set_memory_attributes(kvm, 2 * MiB + 0x3000, 0x2000, false);
 	assert_int_equal(tdxmod_sept_lookup(kvm_tdx_td(kvm), 2 * MiB, 1, &info), 0);
 	if (bug) {
 		assert_int_equal(rc, -EIO);

@@ -150,8 +150,12 @@ static inline int mmu_map(struct kvm *kvm, gfn_t gfn, bool private, kvm_pfn_t pf
 			  u64 seq)
 {
 	struct kvm_page_fault f = {
-		.gfn = gfn, .is_private = private, .write = true, .pfn = pfn,
-		.max_level = max_level, .mmu_seq = seq,
+		.gfn = gfn,
+		.is_private = private,
+		.write = true,
+		.pfn = pfn,
+		.max_level = max_level,
+		.mmu_seq = seq,
 	};
 
 	return kvm_tdp_mmu_page_fault(kvm_get_mmu(kvm), &f);

@@ -144,9 +144,9 @@ static void test_gmem_pfn_foreign_frame(void **state)
 	kvm_pfn_t pfn = fresh_pfn(kvm, PG_LEVEL_4K);
 
 	(void)state;
-	assert_int_equal(mmu_map(kvm, 7, true, pfn, PG_LEVEL_4K,
-				 kvm_mmu_invalidate_seq(kvm_get_mmu(kvm))),
-			 RET_PF_FIXED);
+	assert_int_equal(
+		mmu_map(kvm, 7, true, pfn, PG_LEVEL_4K, kvm_mmu_invalidate_seq(kvm_get_mmu(kvm))),
+		RET_PF_FIXED);
 	assert_reported(kvm, "gmem-pfn");
 	assert_int_equal(reported("mirror-sept-pfn"), 0); /* the module agrees with the mirror */
 	assert_int_equal(reported("sept-orphan"), 0);

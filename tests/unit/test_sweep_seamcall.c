@@ -34,18 +34,18 @@
 #define BUSY (TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX)
 #define BUSY_SEPT (TDX_OPERAND_BUSY | TDX_OPERAND_ID_SEPT)
 
-enum outcome { RECOVERED, BUGGED };
+enum outcome { RECOVERED, BUGGED, TORN_DOWN };
 
 /* The scenario that exercises a site: set-up, then the operation under test. */
 enum action {
 	ACT_FAULT,		/* accept 4K at 0: SEPT.ADD x2, AUG */
 	ACT_PAGE_ADD,		/* before finalize: INIT_MEM_REGION of 4K at 0 */
 	ACT_REMOVE,		/* max_level 4K, page mapped: convert it to shared */
-	ACT_FREE,		/* 4K table under a 2M range: convert the whole 2M to shared */
+	ACT_FREE,		/* teardown of a TD with a 4K page: the tables are freed */
 	ACT_SPLIT,		/* 2M mapped: split to 4K */
 	ACT_FINALIZE,		/* TDH.MR.FINALIZE */
 	ACT_PAMT_ADD,		/* DPAMT: accept 4K (pairs for S-EPT pages and the page) */
-	ACT_PAMT_REMOVE,	/* DPAMT: remove the last 4K page of a region */
+	ACT_PAMT_REMOVE,	/* DPAMT: teardown drops the last reference of each region */
 };
 
 struct site {
@@ -66,8 +66,9 @@ static const struct site sites[] = {
 	{"remove: BLOCK", ACT_REMOVE, TDH_MEM_RANGE_BLOCK, 0, false, BUSY_RETRY_ONCE},
 	{"remove: TRACK", ACT_REMOVE, TDH_MEM_TRACK, 0, false, BUSY_RETRY_ONCE},
 	{"remove: PAGE.REMOVE", ACT_REMOVE, TDH_MEM_PAGE_REMOVE, 0, false, BUSY_RETRY_ONCE},
-	{"free: BLOCK", ACT_FREE, TDH_MEM_RANGE_BLOCK, 0, false, BUSY_RETRY_ONCE},
-	{"free: TRACK", ACT_FREE, TDH_MEM_TRACK, 0, false, BUSY_RETRY_ONCE},
+	/* Tables are freed only at teardown; its first BLOCK/TRACK are the 4K leaf's. */
+	{"free: BLOCK", ACT_FREE, TDH_MEM_RANGE_BLOCK, 1, false, BUSY_RETRY_ONCE},
+	{"free: TRACK", ACT_FREE, TDH_MEM_TRACK, 1, false, BUSY_RETRY_ONCE},
 	{"free: SEPT.REMOVE", ACT_FREE, TDH_MEM_SEPT_REMOVE, 0, false, BUSY_RETRY_ONCE},
 	{"split: BLOCK", ACT_SPLIT, TDH_MEM_RANGE_BLOCK, 0, false, BUSY_RETRY_ONCE},
 	{"split: TRACK", ACT_SPLIT, TDH_MEM_TRACK, 0, false, BUSY_RETRY_ONCE},
@@ -124,8 +125,10 @@ static enum outcome expected_upstream(const struct site *site, const struct st *
 {
 	u64 s = tdx_status(st->status);
 
-	if (site->act == ACT_FINALIZE || site->act == ACT_PAMT_REMOVE)
-		return RECOVERED;	/* status returned / pair kept until teardown */
+	if (site->act == ACT_FREE || site->act == ACT_PAMT_REMOVE)
+		return TORN_DOWN;	/* only the teardown's leak check applies */
+	if (site->act == ACT_FINALIZE)
+		return RECOVERED;	/* the status is returned, the TD stays INITIALIZED */
 	if (s == TDX_OPERAND_BUSY) {
 		if (site->busy == BUSY_FAIL_OP)
 			return RECOVERED;
@@ -230,7 +233,6 @@ static struct kvm *setup(enum action act, enum tdx_error_policy policy, bool dpa
 		accept_setup(kvm, 0, PG_LEVEL_4K);
 		break;
 	case ACT_FREE:
-		/* A 4K table under [2M, 4M): its last page zapped frees it. */
 		accept_setup(kvm, 2 * M, PG_LEVEL_4K);
 		break;
 	case ACT_SPLIT:
@@ -258,14 +260,12 @@ static void act(struct kvm *kvm, enum action a, char *res, size_t len)
 		snprintf(res, len, "init_mem_region: rc=%s", rc_name(rc));
 		return;
 	case ACT_REMOVE:
-	case ACT_PAMT_REMOVE:
 		rc = kvm_set_memory_attributes(kvm, 0, PAGE_SIZE, false);
 		snprintf(res, len, "convert: rc=%s", rc_name(rc));
 		return;
 	case ACT_FREE:
-		rc = kvm_set_memory_attributes(kvm, 2 * M, 2 * M, false);
-		snprintf(res, len, "convert: rc=%s", rc_name(rc));
-		return;
+	case ACT_PAMT_REMOVE:
+		return;	/* the teardown is the operation */
 	case ACT_SPLIT:
 		rc = kvm_split_range(kvm, 0, 2 * M, PG_LEVEL_4K);
 		snprintf(res, len, "split: rc=%s", rc_name(rc));
@@ -287,6 +287,15 @@ static void run_row(const struct site *site, const struct st *st, enum tdx_error
 	before = leaf_calls(kvm, site->leaf);
 	assert_int_equal(kvm_inject_leaf(kvm, site->leaf, st->status, st->count, site->after), 0);
 	act(kvm, site->act, rr->result, sizeof(rr->result));
+	if (site->act == ACT_FREE || site->act == ACT_PAMT_REMOVE) {
+		kvm_destroy(kvm);
+		rr->leaked = kvm_destroy_leaked_bytes();
+		rr->outcome = TORN_DOWN;
+		rr->fired = true;	/* not countable after teardown */
+		snprintf(rr->result, sizeof(rr->result), "teardown: leaked %llu bytes",
+			 (unsigned long long)rr->leaked);
+		return;
+	}
 	/* The site must really have run past the injection point. */
 	rr->fired = leaf_calls(kvm, site->leaf) > before + site->after;
 
@@ -310,7 +319,7 @@ static void run_row(const struct site *site, const struct st *st, enum tdx_error
 
 static const char *outcome_name(enum outcome o)
 {
-	return o == RECOVERED ? "recovered" : "bugged";
+	return o == RECOVERED ? "recovered" : o == BUGGED ? "bugged" : "teardown";
 }
 
 static bool st_applies(const struct st *st, const struct site *site)
@@ -386,7 +395,7 @@ static void test_sweep_alloc(void **state)
 {
 	const char *table = getenv("SWEEP_ALLOC_TABLE");
 	FILE *f = table ? fopen(table, "w") : NULL;
-	int op, dp, failures = 0;
+	int op, dp, failures = 0, enomem = 0;
 
 	(void)state;
 	if (f)
@@ -427,6 +436,7 @@ static void test_sweep_alloc(void **state)
 					break;
 				}
 				bugged = kvm_is_bugged(kvm);
+				enomem += rc == -ENOMEM;
 				v = tdpmmu_check(kvm, quiet_report, NULL);
 				/* After the failure the operation must work when retried. */
 				if (!bugged && rc == -ENOMEM) {
@@ -462,6 +472,8 @@ static void test_sweep_alloc(void **state)
 	if (f)
 		fclose(f);
 	assert_int_equal(failures, 0);
+	/* Each host op of each mode failed at least once (table page, external page). */
+	assert_true(enomem >= 6);
 }
 
 int main(void)
