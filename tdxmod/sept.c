@@ -191,6 +191,22 @@ bool tdx_is_tlb_tracked(struct tdx_td *td, u64 bepoch)
 	return bepoch + 1 < epoch;
 }
 
+u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *args, u64 entry,
+				  int level, _Atomic u64 *bepoch)
+{
+	enum tdx_sept_state s = septe_state(entry);
+
+	if (!tdx_tracking_required(td) || !sept_state_tlb_tracking_required(s))
+		return TDX_SUCCESS;
+	if (!sept_state_any_blocked(s)) {
+		sept_set_details(td, args, entry, level);
+		return TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
+	}
+	if (!tdx_is_tlb_tracked(td, atomic_load(bepoch)))
+		return TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
+	return TDX_SUCCESS;
+}
+
 u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask)
 {
 	if (!sharex_try_sh(&td->op_state_lock))

@@ -103,18 +103,10 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 		goto out_unlock;
 	}
 	page = septe_pa(w.entry);
-	if (tdx_tracking_required(td) && sept_state_tlb_tracking_required(s)) {
-		if (!sept_state_any_blocked(s)) {
-			sept_set_details(td, args, w.entry & ~SEPTE_ACCEPT_MASK, w.level);
-			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
-			goto out_unlock;
-		}
-		if (!tdx_is_tlb_tracked(
-			    td, atomic_load(&sept_bepoch_entry(mod, w.entry, w.level)->bepoch))) {
-			err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
-			goto out_unlock;
-		}
-	}
+	err = tdx_check_blocked_and_tracked(td, args, w.entry & ~SEPTE_ACCEPT_MASK, w.level,
+					    &sept_bepoch_entry(mod, w.entry, w.level)->bepoch);
+	if (err)
+		goto out_unlock;
 	err = pamt_check_and_lock_free(mod, new_page, 0, TDX_OPERAND_ID_R8, &sept_ref);
 	if (err)
 		goto out_unlock;

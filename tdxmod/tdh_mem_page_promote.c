@@ -102,17 +102,9 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 		err |= TDX_OPERAND_ID_RCX;
 		goto out_unlock;
 	}
-	if (tdx_tracking_required(td)) {
-		if (s != TDX_SEPT_NL_BLOCKED) {
-			sept_set_details(td, args, w.entry, w.level);
-			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
-			goto out_pamt;
-		}
-		if (!tdx_is_tlb_tracked(td, atomic_load(&ref.e->bepoch))) {
-			err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
-			goto out_pamt;
-		}
-	}
+	err = tdx_check_blocked_and_tracked(td, args, w.entry, w.level, &ref.e->bepoch);
+	if (err)
+		goto out_pamt;
 	child = sept_child(w.sp, w.idx);
 	err = promote_scan(child, w.level, !tree_ex, &nr_locked);
 	if (err) {

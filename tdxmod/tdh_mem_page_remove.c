@@ -8,7 +8,6 @@
 u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 {
 	struct tdx_module *mod = td->mod;
-	enum tdx_sept_state s;
 	struct pamt_ref ref;
 	struct sept_walk w;
 	hpa_t page;
@@ -18,7 +17,6 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, 2, false, &w);
 	if (err)
 		return err;
-	s = septe_state(w.entry);
 	if (!septe_leaf(w.entry)) {
 		sept_set_details(td, args, w.entry, w.level);
 		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
@@ -30,17 +28,9 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 		err |= TDX_OPERAND_ID_RCX;
 		goto out_unlock;
 	}
-	if (tdx_tracking_required(td) && sept_state_tlb_tracking_required(s)) {
-		if (!sept_state_any_blocked(s)) {
-			sept_set_details(td, args, w.entry, w.level);
-			err = TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
-			goto out_pamt;
-		}
-		if (!tdx_is_tlb_tracked(td, atomic_load(&ref.e->bepoch))) {
-			err = TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
-			goto out_pamt;
-		}
-	}
+	err = tdx_check_blocked_and_tracked(td, args, w.entry, w.level, &ref.e->bepoch);
+	if (err)
+		goto out_pamt;
 	pamt_set(ref.e, PT_NDA, 0);
 	if (w.level == 0)
 		hint = pamt_dec_page_count(mod, page);

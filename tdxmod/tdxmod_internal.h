@@ -324,6 +324,14 @@ static inline int page_info_level(u64 rcx)
 }
 
 bool tdx_is_tlb_tracked(struct tdx_td *td, u64 bepoch);
+/*
+ * The gate of DEMOTE, PROMOTE, REMOVE and SEPT.REMOVE, applied only when
+ * both the op state and the entry's state require TLB tracking: the entry
+ * must be blocked (else GPA_RANGE_NOT_BLOCKED with @entry's details) and
+ * its BEPOCH tracked (else TLB_TRACKING_NOT_DONE, no details).
+ */
+u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *args, u64 entry,
+				  int level, _Atomic u64 *bepoch);
 /* Shared part of the TDH.MEM prefix: op-state lock (SH) and allowed op state. */
 u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask);
 void tdx_op_state_exit(struct tdx_td *td);
