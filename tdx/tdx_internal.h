@@ -93,6 +93,8 @@ u64 tdh_do_no_vcpus(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, const struct td
 int tdx_track(struct kvm_tdx *kvm_tdx);
 /* TDH.MEM.RANGE.BLOCK of the entry at @level covering @gfn.  0 or policy. */
 int tdx_block(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level);
+/* The head of every removal and split: BLOCK, then TRACK + kick. */
+int tdx_block_and_track(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level);
 
 /* ---- tdx_pamt.c ---- */
 /* Take one pair from the cache (or allocate).  0 or -ENOMEM. */

@@ -90,10 +90,7 @@ int tdx_sept_remove_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t p
 	u64 err;
 	int r;
 
-	r = tdx_block(kvm_tdx, base, level);
-	if (r)
-		return r;
-	r = tdx_track(kvm_tdx);
+	r = tdx_block_and_track(kvm_tdx, base, level);
 	if (r)
 		return r;
 	op.blocked = true;
@@ -120,10 +117,7 @@ static int __tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t
 	u64 err;
 	int r;
 
-	r = tdx_block(kvm_tdx, base, level);
-	if (r)
-		return r;
-	r = tdx_track(kvm_tdx);
+	r = tdx_block_and_track(kvm_tdx, base, level);
 	if (r)
 		return r;
 	op.blocked = true;

@@ -48,10 +48,7 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, hpa_t externa
 			info.pa = 0;
 	}
 
-	r = tdx_block(kvm_tdx, base, level);
-	if (r)
-		goto out_put_pair;
-	r = tdx_track(kvm_tdx);
+	r = tdx_block_and_track(kvm_tdx, base, level);
 	if (r)
 		goto out_put_pair;
 	op.blocked = true;

@@ -57,6 +57,13 @@ int tdx_block(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level)
 	return 0;
 }
 
+int tdx_block_and_track(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level)
+{
+	int r = tdx_block(kvm_tdx, gfn, level);
+
+	return r ? r : tdx_track(kvm_tdx);
+}
+
 int tdx_track(struct kvm_tdx *kvm_tdx)
 {
 	struct tdx_module_args in = {}, out;
