@@ -20,12 +20,12 @@ static const struct {
 	json_t *(*fn)(const struct bench_opts *o);
 	const char *help;
 } benches[] = {
-	{ "fault", bench_fault, "private 4K/2M faults/s vs direct root and a lower-bound loop" },
-	{ "scale2", bench_scale2, "2 threads on disjoint ranges vs 1 thread" },
-	{ "split", bench_split, "2M->4K split vs a lower bound; write-lock hold per split" },
-	{ "convert", bench_convert, "N scattered 4K conversions inside 2M mappings" },
-	{ "size", bench_size, "map 1G..1T TDs: time, RSS vs page-table bytes, checker, zap" },
-	{ "boot", bench_boot, "default TD lifecycle at 4K-only vs 2M: SEAMCALLs, host cost" },
+	{"fault", bench_fault, "private 4K/2M faults/s vs direct root and a lower-bound loop"},
+	{"scale2", bench_scale2, "2 threads on disjoint ranges vs 1 thread"},
+	{"split", bench_split, "2M->4K split vs a lower bound; write-lock hold per split"},
+	{"convert", bench_convert, "N scattered 4K conversions inside 2M mappings"},
+	{"size", bench_size, "map 1G..1T TDs: time, RSS vs page-table bytes, checker, zap"},
+	{"boot", bench_boot, "default TD lifecycle at 4K-only vs 2M: SEAMCALLs, host cost"},
 };
 
 static void usage(FILE *f)
@@ -63,14 +63,14 @@ static void print_value(const char *prefix, const char *key, json_t *v, int dept
 		const char *k;
 		json_t *c;
 
-		json_object_foreach (v, k, c)
-			print_value(name, k, c, depth + 1);
+		json_object_foreach(v, k, c) print_value(name, k, c, depth + 1);
 	} else if (json_is_array(v) && depth < 4) {
 		char idx[24];
 		size_t i;
 		json_t *c;
 
-		json_array_foreach (v, i, c) {
+		json_array_foreach(v, i, c)
+		{
 			snprintf(idx, sizeof(idx), "%zu", i);
 			print_value(name, idx, c, depth + 1);
 		}
@@ -92,13 +92,15 @@ static void print_bench(const char *name, json_t *b)
 	size_t i;
 
 	printf("== %s ==\n", name);
-	json_object_foreach (b, k, v) {
+	json_object_foreach(b, k, v)
+	{
 		if (!strcmp(k, "goals"))
 			continue;
 		print_value("", k, v, 0);
 	}
 	goals = json_object_get(b, "goals");
-	json_array_foreach (goals, i, v) {
+	json_array_foreach(goals, i, v)
+	{
 		const char *why = json_string_value(json_object_get(v, "why"));
 
 		printf("  goal: %-46s %s (%.3g %s %.3g)%s%s\n",
@@ -124,7 +126,7 @@ static json_t *machine_info(void)
 
 int cmd_bench(int argc, char **argv)
 {
-	struct bench_opts o = { .self = "/proc/self/exe" };
+	struct bench_opts o = {.self = "/proc/self/exe"};
 	bool json = false, want[ARRAY_SIZE(benches)] = {}, any = false;
 	json_t *doc, *results;
 	int i, rc = 0;

@@ -16,7 +16,7 @@
 struct bench_opts {
 	bool quick;
 	int repeats;
-	const char *self;	/* path of the tdpmmu binary (size runs children) */
+	const char *self; /* path of the tdpmmu binary (size runs children) */
 };
 
 /* ---- bench_util.c ---- */

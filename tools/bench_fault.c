@@ -29,7 +29,7 @@ struct fault_env {
 	struct frame_allocator *fa;
 	struct kvm_tdx *tdx;
 	struct kvm_mmu *mmu;
-	hpa_t *folios;		/* 2M guest frames, one per 2M of the range */
+	hpa_t *folios; /* 2M guest frames, one per 2M of the range */
 	u64 nr_folios;
 	gfn_t nr_gfns;
 };
@@ -52,7 +52,7 @@ static void env_destroy(struct fault_env *e)
 static int env_create(struct fault_env *e, bool tdx, u64 bytes)
 {
 	struct kvm_tdx_config cfg = {
-		.module = { .version = TDX_MODULE_1_5, .nr_vcpus = 1, .max_vcpus = 1 },
+		.module = {.version = TDX_MODULE_1_5, .nr_vcpus = 1, .max_vcpus = 1},
 		.policy = TDX_POLICY_UPSTREAM,
 	};
 
@@ -152,7 +152,7 @@ static void lb_destroy(struct lb_tables *t)
 }
 
 /* The entry writes of one private fault, as the model does them. */
-static inline void lb_one(struct lb_tables *t, u64 i, u64 pa, u64 pages)
+static inline void lb_one(struct lb_tables *t, u64 i, u64 pa)
 {
 	u64 old = atomic_load_explicit(&t->mirror[i], memory_order_acquire);
 	u64 e, w;
@@ -163,8 +163,8 @@ static inline void lb_one(struct lb_tables *t, u64 i, u64 pa, u64 pages)
 						memory_order_acq_rel, memory_order_acquire);
 	/* S-EPT: entry lock */
 	e = atomic_load_explicit(&t->sept[i], memory_order_relaxed);
-	atomic_compare_exchange_strong_explicit(&t->sept[i], &e, e | LB_LOCK,
-						memory_order_acquire, memory_order_relaxed);
+	atomic_compare_exchange_strong_explicit(&t->sept[i], &e, e | LB_LOCK, memory_order_acquire,
+						memory_order_relaxed);
 	/* PAMT: lock, type/owner, BEPOCH */
 	atomic_compare_exchange_strong_explicit(&t->pamt[i].lock, &z, -1, memory_order_acquire,
 						memory_order_relaxed);
@@ -178,30 +178,29 @@ static inline void lb_one(struct lb_tables *t, u64 i, u64 pa, u64 pages)
 	atomic_store_explicit(&t->pamt[i].lock, 0, memory_order_release);
 	/* mirror: publish, account */
 	atomic_store_explicit(&t->mirror[i], pa | 0x7, memory_order_release);
-	(void)pages;
 }
 
-static void lb_range(struct lb_tables *t, u64 start, u64 end, u64 pages)
+static void lb_range(struct lb_tables *t, u64 start, u64 end)
 {
 	for (u64 i = start; i < end; i++)
-		lb_one(t, i, i << 21, pages);
+		lb_one(t, i, i << 21);
 }
 
 /* ---- fault ---- */
 
 enum { KIND_MIRROR, KIND_DIRECT, KIND_LB, NR_KINDS };
-static const char *const kind_names[NR_KINDS] = { "mirror", "direct", "lower_bound" };
+static const char *const kind_names[NR_KINDS] = {"mirror", "direct", "lower_bound"};
 
 /* Seconds for one pass of @kind over @bytes at @level with @threads threads. */
 struct run_arg {
 	struct fault_env *env;
 	struct lb_tables *lb;
 	int kind, level;
-	u64 start, end;	/* gfns, or lb indices */
+	u64 start, end; /* gfns, or lb indices */
 	pthread_barrier_t *barrier;
 	u64 bad;
-	u64 t0, t1;	/* this thread's own start and end (wall) */
-	u64 cpu;	/* this thread's CPU time over the pass */
+	u64 t0, t1; /* this thread's own start and end (wall) */
+	u64 cpu; /* this thread's CPU time over the pass */
 };
 
 static void *run_thread(void *p)
@@ -213,7 +212,7 @@ static void *run_thread(void *p)
 	a->t0 = bench_now_ns();
 	a->cpu = bench_thread_cpu_ns();
 	if (a->kind == KIND_LB)
-		lb_range(a->lb, a->start, a->end, KVM_PAGES_PER_HPAGE(a->level));
+		lb_range(a->lb, a->start, a->end);
 	else
 		a->bad = env_fault_range(a->env, a->start, a->end, a->level);
 	a->cpu = bench_thread_cpu_ns() - a->cpu;
@@ -251,10 +250,14 @@ static double run_pass(int kind, int level, u64 bytes, int threads, bool cpu)
 	for (i = 0; i < threads; i++) {
 		u64 per = n_leaves / (u64)threads;
 
-		args[i] = (struct run_arg){ .env = &env, .lb = &lb, .kind = kind, .level = level,
-					    .start = per * (u64)i * unit,
-					    .end = (i == threads - 1 ? n_leaves : per * (u64)(i + 1)) * unit,
-					    .barrier = &barrier };
+		args[i] = (struct run_arg){
+			.env = &env,
+			.lb = &lb,
+			.kind = kind,
+			.level = level,
+			.start = per * (u64)i * unit,
+			.end = (i == threads - 1 ? n_leaves : per * (u64)(i + 1)) * unit,
+			.barrier = &barrier};
 		pthread_create(&tid[i], NULL, run_thread, &args[i]);
 	}
 	pthread_barrier_wait(&barrier);
@@ -280,8 +283,7 @@ static double run_pass(int kind, int level, u64 bytes, int threads, bool cpu)
 
 static json_t *fault_level(const struct bench_opts *o, int level, u64 bytes, json_t *goals)
 {
-	double secs[NR_KINDS][MAX_REPEATS], rate[MAX_REPEATS], r_lb[MAX_REPEATS],
-		r_direct[MAX_REPEATS];
+	double secs[NR_KINDS][MAX_REPEATS], r_lb[MAX_REPEATS], r_direct[MAX_REPEATS];
 	u64 n = bytes / level_size(level);
 	const char *lv = level == PG_LEVEL_4K ? "4K" : "2M";
 	json_t *obj, *rates;
@@ -296,7 +298,6 @@ static json_t *fault_level(const struct bench_opts *o, int level, u64 bytes, jso
 			if (secs[k][rep] <= 0)
 				return NULL;
 		}
-		rate[rep] = (double)n / secs[KIND_MIRROR][rep];
 		r_lb[rep] = secs[KIND_MIRROR][rep] / secs[KIND_LB][rep];
 		r_direct[rep] = secs[KIND_MIRROR][rep] / secs[KIND_DIRECT][rep];
 	}
@@ -317,10 +318,10 @@ static json_t *fault_level(const struct bench_opts *o, int level, u64 bytes, jso
 
 		json_array_append_new(goals, bench_goal("private 4K fault <= 10x lower bound", 10,
 							true, med, NULL));
-		json_array_append_new(goals, bench_goal("private 4K fault <= 5x lower bound (stretch)",
-							5, true, med, NULL));
+		json_array_append_new(goals,
+				      bench_goal("private 4K fault <= 5x lower bound (stretch)", 5,
+						 true, med, NULL));
 	}
-	(void)rate;
 	return obj;
 }
 
@@ -357,7 +358,8 @@ json_t *bench_scale2(const struct bench_opts *o)
 		for (k = 0; k < NR_KINDS; k++) {
 			double t1, t2;
 
-			bench_progress("scale2 %s repeat %d/%d", kind_names[k], rep + 1, o->repeats);
+			bench_progress("scale2 %s repeat %d/%d", kind_names[k], rep + 1,
+				       o->repeats);
 			t1 = run_pass(k, PG_LEVEL_4K, bytes, 1, false);
 			t2 = run_pass(k, PG_LEVEL_4K, bytes, 2, false);
 			if (t1 <= 0 || t2 <= 0) {
@@ -371,14 +373,14 @@ json_t *bench_scale2(const struct bench_opts *o)
 	}
 	for (k = 0; k < NR_KINDS; k++)
 		json_object_set_new(speedup, kind_names[k], bench_stat(sp[k], o->repeats));
-	json_array_append_new(goals, bench_goal("2 threads >= 1.6x one (private 4K faults)", 1.6,
-						false, bench_median(sp[KIND_MIRROR], o->repeats),
-						NULL));
+	json_array_append_new(goals,
+			      bench_goal("2 threads >= 1.6x one (private 4K faults)", 1.6, false,
+					 bench_median(sp[KIND_MIRROR], o->repeats), NULL));
 	return json_pack("{s:s,s:I,s:o,s:o,s:o}", "path",
 			 "wall time; as fault (4K, MMU directly); 2 threads on disjoint halves "
 			 "vs 1 thread on the whole range; speedup = time(1) / time(2); the lower "
 			 "bound's speedup is what the shared machine gave in that repeat",
 			 "bytes", (json_int_t)bytes, "speedup_2_vs_1", speedup,
-			 "mirror_speedup_vs_lower_bound_speedup", bench_stat(eff, o->repeats), "goals",
-			 goals);
+			 "mirror_speedup_vs_lower_bound_speedup", bench_stat(eff, o->repeats),
+			 "goals", goals);
 }

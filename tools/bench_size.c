@@ -66,7 +66,7 @@ static int child_map(u64 mem, int level)
 	rss1 = bench_rss_bytes();
 	kvm_count_pt_pages(kvm, &mirror, &external);
 	kvm_count_mappings(kvm, maps);
-	violations = tdpmmu_check(kvm, count_report, &violations) ? violations : violations;
+	tdpmmu_check(kvm, count_report, &violations);
 	t2 = bench_cpu_ns();
 	o = json_pack("{s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "map_s", (double)(t1 - t0) / 1e9,
 		      "check_s", (double)(t2 - t1) / 1e9, "rss_before", (json_int_t)rss0,
@@ -134,7 +134,7 @@ static int child_zap(u64 mem, u64 k, bool spread)
 static int child_mmu(u64 mem)
 {
 	struct kvm_tdx_config cfg = {
-		.module = { .version = TDX_MODULE_1_5, .nr_vcpus = 1, .max_vcpus = 1 },
+		.module = {.version = TDX_MODULE_1_5, .nr_vcpus = 1, .max_vcpus = 1},
 		.policy = TDX_POLICY_UPSTREAM,
 	};
 	u64 rss0, rss1, t0, t1;
@@ -155,8 +155,8 @@ static int child_mmu(u64 mem)
 		return 1;
 	t0 = bench_cpu_ns();
 	for (gfn_t gfn = 0; gfn < gpa_to_gfn(mem); gfn += 512) {
-		struct kvm_page_fault f = { .gfn = gfn, .is_private = true, .write = true,
-					    .max_level = PG_LEVEL_2M };
+		struct kvm_page_fault f = {
+			.gfn = gfn, .is_private = true, .write = true, .max_level = PG_LEVEL_2M};
 		hpa_t hpa;
 		int r;
 
@@ -174,8 +174,8 @@ static int child_mmu(u64 mem)
 	rss1 = bench_rss_bytes();
 	kvm_mmu_get_stats(mmu, &st);
 	o = json_pack("{s:f,s:I,s:I,s:I,s:I,s:I,s:I}", "map_s", (double)(t1 - t0) / 1e9,
-		      "rss_before", (json_int_t)rss0, "rss_after", (json_int_t)rss1,
-		      "mirror_pages", (json_int_t)st.mirror_pt_pages, "external_pages",
+		      "rss_before", (json_int_t)rss0, "rss_after", (json_int_t)rss1, "mirror_pages",
+		      (json_int_t)st.mirror_pt_pages, "external_pages",
 		      (json_int_t)st.external_pages, "leaves_4K",
 		      (json_int_t)st.mirror_mappings[PG_LEVEL_4K], "leaves_2M",
 		      (json_int_t)st.mirror_mappings[PG_LEVEL_2M]);
@@ -208,7 +208,7 @@ static json_t *run_child(const struct bench_opts *o, char *const args[], u64 *ma
 	size_t len = 0;
 	ssize_t n;
 	pid_t pid;
-	char *argv[10] = { "tdpmmu", "bench", "--size-child" };
+	char *argv[10] = {"tdpmmu", "bench", "--size-child"};
 	int i;
 
 	for (i = 0; args[i] && i < 6; i++)
@@ -240,7 +240,7 @@ static json_t *run_child(const struct bench_opts *o, char *const args[], u64 *ma
 static json_t *size_one(const struct bench_opts *o, u64 mem, int level, bool vm)
 {
 	char memstr[32], lvstr[8];
-	char *args[] = { vm ? "map" : "mmu", memstr, lvstr, NULL };
+	char *args[] = {vm ? "map" : "mmu", memstr, lvstr, NULL};
 	u64 maxrss = 0, mirror, external, l4, l2, theo, rss;
 	json_t *c;
 
@@ -263,16 +263,16 @@ static json_t *size_one(const struct bench_opts *o, u64 mem, int level, bool vm)
 	json_object_set_new(c, "theoretical_bytes", json_integer((json_int_t)theo));
 	json_object_set_new(c, "rss_growth_vs_theoretical", json_real((double)rss / (double)theo));
 	json_object_set_new(c, "peak_rss_vs_theoretical", json_real((double)maxrss / (double)theo));
-	json_object_set_new(c, "map_ns_per_leaf",
-			    json_real(json_real_value(json_object_get(c, "map_s")) * 1e9 /
-				      (double)(l4 + l2)));
+	json_object_set_new(
+		c, "map_ns_per_leaf",
+		json_real(json_real_value(json_object_get(c, "map_s")) * 1e9 / (double)(l4 + l2)));
 	return c;
 }
 
 static json_t *zap_one(const struct bench_opts *o, u64 mem, u64 k, bool spread)
 {
 	char memstr[32], kstr[32];
-	char *args[] = { "zap", memstr, kstr, spread ? "spread" : "dense", NULL };
+	char *args[] = {"zap", memstr, kstr, spread ? "spread" : "dense", NULL};
 	u64 maxrss;
 	json_t *c;
 
@@ -281,9 +281,10 @@ static json_t *zap_one(const struct bench_opts *o, u64 mem, u64 k, bool spread)
 	c = run_child(o, args, &maxrss);
 	if (!c)
 		return NULL;
-	json_object_set_new(c, "ns_per_present_leaf",
-			    json_real(json_real_value(json_object_get(c, "zap_s")) * 1e9 /
-				      (double)json_integer_value(json_object_get(c, "present_leaves"))));
+	json_object_set_new(
+		c, "ns_per_present_leaf",
+		json_real(json_real_value(json_object_get(c, "zap_s")) * 1e9 /
+			  (double)json_integer_value(json_object_get(c, "present_leaves"))));
 	return c;
 }
 
@@ -294,9 +295,9 @@ json_t *bench_size(const struct bench_opts *o)
 		int level;
 		bool quick;
 	} runs[] = {
-		{ 1ULL << 30, PG_LEVEL_2M, true },  { 64ULL << 30, PG_LEVEL_2M, true },
-		{ 1ULL << 40, PG_LEVEL_2M, true },  { 4ULL << 30, PG_LEVEL_4K, true },
-		{ 64ULL << 30, PG_LEVEL_4K, false },
+		{1ULL << 30, PG_LEVEL_2M, true},   {64ULL << 30, PG_LEVEL_2M, true},
+		{1ULL << 40, PG_LEVEL_2M, true},   {4ULL << 30, PG_LEVEL_4K, true},
+		{64ULL << 30, PG_LEVEL_4K, false},
 	};
 	json_t *maps = json_array(), *zaps = json_array(), *goals = json_array(), *t1t = NULL;
 	json_t *mmu1t;
@@ -329,14 +330,15 @@ json_t *bench_size(const struct bench_opts *o)
 	 * fixed range the cost must follow K, not the range.
 	 */
 	{
-		static const u64 ks[] = { 16, 128, 1024 };
+		static const u64 ks[] = {16, 128, 1024};
 		double spread_ns[ARRAY_SIZE(ks)] = {};
 
 		for (size_t i = 0; i < ARRAY_SIZE(ks); i++) {
 			for (int spread = 0; spread < 2; spread++) {
 				json_t *z;
 
-				bench_progress("size: zap %llu leaves %s", (unsigned long long)ks[i],
+				bench_progress("size: zap %llu leaves %s",
+					       (unsigned long long)ks[i],
 					       spread ? "spread" : "dense");
 				z = zap_one(o, 1ULL << 40, ks[i], spread);
 				if (!z)
@@ -354,23 +356,34 @@ json_t *bench_size(const struct bench_opts *o)
 		}
 	}
 	if (t1t) {
-		json_array_append_new(goals, bench_goal("1 TiB TD mapped at 2M in < 2 s", 2, true,
-			json_real_value(json_object_get(t1t, "map_s")), NULL));
-		json_array_append_new(goals, bench_goal("1 TiB TD: RSS growth <= 1.1x page-table bytes", 1.1, true,
-			json_real_value(json_object_get(t1t, "rss_growth_vs_theoretical")),
-			"whole VM (guest_memfd index, vCPU TLB model, attributes included)"));
-		json_array_append_new(goals, bench_goal("1 TiB page tables alone: RSS growth <= 1.1x", 1.1, true,
-			json_real_value(json_object_get(mmu1t, "rss_growth_vs_theoretical")),
-			"MMU + module model only"));
+		json_array_append_new(
+			goals, bench_goal("1 TiB TD mapped at 2M in < 2 s", 2, true,
+					  json_real_value(json_object_get(t1t, "map_s")), NULL));
+		json_array_append_new(
+			goals,
+			bench_goal(
+				"1 TiB TD: RSS growth <= 1.1x page-table bytes", 1.1, true,
+				json_real_value(json_object_get(t1t, "rss_growth_vs_theoretical")),
+				"whole VM (guest_memfd index, vCPU TLB model, attributes "
+				"included)"));
+		json_array_append_new(
+			goals, bench_goal("1 TiB page tables alone: RSS growth <= 1.1x", 1.1, true,
+					  json_real_value(json_object_get(
+						  mmu1t, "rss_growth_vs_theoretical")),
+					  "MMU + module model only"));
 	}
-	json_array_append_new(goals, bench_goal(
-		"zap of 1 TiB: ns per present leaf, max/min over K=16..1024 <= 1.5", 1.5, true,
-		zmax / zmin, "cost follows present leaves (and their tables), not the range"));
-	return json_pack("{s:s,s:o,s:o,s:o}", "path",
-			 "CPU time; VM API in a child process per run: kvm_guest_accept_memory (ACCEPT -> "
-			 "EPT violation -> fault -> AUG -> ACCEPT) over all memory, 1 vCPU in "
-			 "single-thread mode; tdpmmu_check; zap = kvm_tdp_mmu_unmap_gfn_range of [0, 1 TiB) under write_lock, then the punch of the backing",
-			 "maps", maps, "zaps", zaps, "goals", goals);
+	json_array_append_new(
+		goals,
+		bench_goal("zap of 1 TiB: ns per present leaf, max/min over K=16..1024 <= 1.5", 1.5,
+			   true, zmax / zmin,
+			   "cost follows present leaves (and their tables), not the range"));
+	return json_pack(
+		"{s:s,s:o,s:o,s:o}", "path",
+		"CPU time; VM API in a child process per run: kvm_guest_accept_memory (ACCEPT -> "
+		"EPT violation -> fault -> AUG -> ACCEPT) over all memory, 1 vCPU in "
+		"single-thread mode; tdpmmu_check; zap = kvm_tdp_mmu_unmap_gfn_range of [0, 1 TiB) "
+		"under write_lock, then the punch of the backing",
+		"maps", maps, "zaps", zaps, "goals", goals);
 fail:
 	json_decref(maps);
 	json_decref(zaps);

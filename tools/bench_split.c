@@ -47,7 +47,7 @@ static void split_env_destroy(struct split_env *e)
 static int split_env_create(struct split_env *e, u64 n)
 {
 	struct kvm_tdx_config cfg = {
-		.module = { .version = TDX_MODULE_1_5, .nr_vcpus = 1, .max_vcpus = 1 },
+		.module = {.version = TDX_MODULE_1_5, .nr_vcpus = 1, .max_vcpus = 1},
 		.policy = TDX_POLICY_UPSTREAM,
 	};
 
@@ -64,8 +64,10 @@ static int split_env_create(struct split_env *e, u64 n)
 		return -ENOMEM;
 	e->n = n;
 	for (u64 i = 0; i < n; i++) {
-		struct kvm_page_fault f = { .gfn = i * 512, .is_private = true, .write = true,
-					    .max_level = PG_LEVEL_2M };
+		struct kvm_page_fault f = {.gfn = i * 512,
+					   .is_private = true,
+					   .write = true,
+					   .max_level = PG_LEVEL_2M};
 		int r;
 
 		if (frame_alloc_guest(e->fa, PG_LEVEL_2M, &e->folios[i]))
@@ -178,21 +180,21 @@ json_t *bench_split(const struct bench_opts *o)
 	goals = json_array();
 	json_array_append_new(goals, bench_goal("split <= 2x its lower bound", 2, true,
 						bench_median(ratio, o->repeats), NULL));
-	return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "path",
-			 "thread CPU time (hold times: wall, as the lock measures them); "
-			 "kvm_tdp_mmu_split_huge_pages on the MMU directly, one 2M leaf per "
-			 "call under write_lock (TDX hooks: BLOCK, TRACK, kick, DEMOTE); no vCPUs",
-			 "splits", (json_int_t)n, "split_vs_lower_bound", bench_stat(ratio, o->repeats),
-			 "us_per_split", bench_stat(per_split_us, o->repeats), "hold_us_median",
-			 bench_stat(hold_med, o->repeats), "hold_us_p99",
-			 bench_stat(hold_p99, o->repeats), "hold_median_vs_lower_bound",
-			 bench_stat(hold_vs_lb, o->repeats), "goals", goals);
+	return json_pack(
+		"{s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o}", "path",
+		"thread CPU time (hold times: wall, as the lock measures them); "
+		"kvm_tdp_mmu_split_huge_pages on the MMU directly, one 2M leaf per "
+		"call under write_lock (TDX hooks: BLOCK, TRACK, kick, DEMOTE); no vCPUs",
+		"splits", (json_int_t)n, "split_vs_lower_bound", bench_stat(ratio, o->repeats),
+		"us_per_split", bench_stat(per_split_us, o->repeats), "hold_us_median",
+		bench_stat(hold_med, o->repeats), "hold_us_p99", bench_stat(hold_p99, o->repeats),
+		"hold_median_vs_lower_bound", bench_stat(hold_vs_lb, o->repeats), "goals", goals);
 }
 
 /* ---- convert ---- */
 
-static json_t *counter_delta(const struct kvm_counters *a, const struct kvm_counters *b,
-			     double per, u64 wall_ns)
+static json_t *counter_delta(const struct kvm_counters *a, const struct kvm_counters *b, double per,
+			     u64 wall_ns)
 {
 	json_t *leaves = json_object();
 
@@ -201,16 +203,15 @@ static json_t *counter_delta(const struct kvm_counters *a, const struct kvm_coun
 			json_object_set_new(
 				leaves, tdx_leaf_name(l),
 				json_real((double)(b->leaf_calls[l] - a->leaf_calls[l]) / per));
-	return json_pack(
-		"{s:o,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "seamcalls_per_unit", leaves,
-		"track_rounds_per_unit", (double)(b->track_rounds - a->track_rounds) / per,
-		"kicks_per_unit", (double)(b->kicks - a->kicks) / per, "splits_per_unit",
-		(double)(b->splits - a->splits) / per, "write_lock_acquisitions_per_unit",
-		(double)(b->write_lock_acquisitions - a->write_lock_acquisitions) / per,
-		"write_lock_hold_us_per_unit",
-		(double)(b->write_lock_hold_ns - a->write_lock_hold_ns) / per / 1e3,
-		"write_lock_hold_max_us", (double)b->write_lock_hold_max_ns / 1e3, "wall_us_per_unit",
-		(double)wall_ns / per / 1e3);
+	return json_pack("{s:o,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "seamcalls_per_unit", leaves,
+			 "track_rounds_per_unit", (double)(b->track_rounds - a->track_rounds) / per,
+			 "kicks_per_unit", (double)(b->kicks - a->kicks) / per, "splits_per_unit",
+			 (double)(b->splits - a->splits) / per, "write_lock_acquisitions_per_unit",
+			 (double)(b->write_lock_acquisitions - a->write_lock_acquisitions) / per,
+			 "write_lock_hold_us_per_unit",
+			 (double)(b->write_lock_hold_ns - a->write_lock_hold_ns) / per / 1e3,
+			 "write_lock_hold_max_us", (double)b->write_lock_hold_max_ns / 1e3,
+			 "wall_us_per_unit", (double)wall_ns / per / 1e3);
 }
 
 static int convert_td(u64 mem, struct kvm **kvmp)

@@ -112,6 +112,7 @@ json_t *bench_goal(const char *goal, double target, bool le, double value, const
 {
 	bool met = le ? value <= target : value >= target;
 
-	return json_pack("{s:s,s:s,s:f,s:f,s:b,s:s}", "goal", goal, "cmp", le ? "<=" : ">=",
-			 "target", target, "value", value, "met", met, "why", why ? why : "");
+	return json_pack("{s:s,s:s,s:f,s:f,s:b,s:s}", "goal", goal, "cmp",
+			 le ? "<=" : ">=", "target", target, "value", value, "met", met, "why",
+			 why ? why : "");
 }

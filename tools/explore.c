@@ -29,7 +29,6 @@
 #include "scenario.h"
 #include "tdpmmu/vm.h"
 
-#define XP_SCHED_STR 8192
 #define XP_MAX_STATES 256
 
 struct xp_opts {
@@ -247,8 +246,8 @@ static int xp_split(struct xp *x)
  * background, several at once so that their barriers overlap, while the
  * next schedules run.
  */
-#define XP_REAPERS 8
-#define XP_REAP_QUEUE 64
+#define XP_REAPERS 32
+#define XP_REAP_QUEUE 256
 
 static struct {
 	pthread_mutex_t lock;
@@ -388,14 +387,16 @@ static void xp_signature(struct xp *x, struct kvm *kvm, char *buf, size_t len)
 
 static void xp_violation(struct xp *x, struct xs_sched *s, const char *kind)
 {
-	char *sched = malloc(XP_SCHED_STR);
+	/* One digit and a comma per choice point. */
+	size_t len = 2 * xs_choice_points(s) + 16;
+	char *sched = malloc(len);
 
 	x->violations++;
 	if (x->first_violation_kind || !sched) {
 		free(sched);
 		return;
 	}
-	xs_schedule_string(s, sched, XP_SCHED_STR);
+	xs_schedule_string(s, sched, len);
 	x->first_violation_kind = kind;
 	x->first_violation_sched = sched;
 	x->first_violation_msg = strdup(x->msg ? x->msg : "");

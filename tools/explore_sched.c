@@ -33,7 +33,15 @@ struct xs_thr {
 	int id;
 	pthread_t thread;
 	sem_t go;
-	bool done, blocked;
+	bool done;
+	/*
+	 * After a YIELD_BLOCKED: the threads that must run before this one
+	 * may run again (the others that could run then).  A spinning thread
+	 * thus lets everyone else go first, which keeps retry loops (a fault
+	 * retrying while an invalidation is in progress) from alternating
+	 * among themselves forever.
+	 */
+	unsigned wait;
 };
 
 struct xs_sched {
@@ -160,12 +168,24 @@ static void add_cand(struct xs_choice *c, int id, int cost)
 	c->ncand++;
 }
 
-/* Candidates other than @me that are not done; blocked ones only if @blocked_ok. */
-static void add_others(struct xs_sched *s, struct xs_choice *c, int me, int cost, bool blocked_ok)
+static bool xs_enabled(struct xs_sched *s, int i)
+{
+	return !s->thr[i].done && !s->thr[i].wait;
+}
+
+/* Candidates other than @me that may run. */
+static void add_others(struct xs_sched *s, struct xs_choice *c, int me, int cost)
 {
 	for (int i = 0; i < s->nr; i++)
-		if (i != me && !s->thr[i].done && (blocked_ok || !s->thr[i].blocked))
+		if (i != me && xs_enabled(s, i))
 			add_cand(c, i, cost);
+}
+
+/* @id runs (or ran to its end): nobody waits for it any more. */
+static void xs_scheduled(struct xs_sched *s, int id)
+{
+	for (int i = 0; i < s->nr; i++)
+		s->thr[i].wait &= ~(1u << id);
 }
 
 static int xs_choose(struct xs_sched *s, int me, enum xs_reason why)
@@ -178,19 +198,21 @@ static int xs_choose(struct xs_sched *s, int me, enum xs_reason why)
 	case XS_YIELD:
 		add_cand(&c, me, 0);
 		if (s->bound < 0 || s->preemptions < s->bound)
-			add_others(s, &c, me, 1, false);
+			add_others(s, &c, me, 1);
 		break;
 	case XS_BLOCKED:
-		add_others(s, &c, me, 0, false);
-		if (!c.ncand)
-			add_others(s, &c, me, 0, true);
+		add_others(s, &c, me, 0);
 		if (!c.ncand)
 			add_cand(&c, me, 0);
 		break;
 	case XS_SWITCH: /* start, or @me ended */
-		add_others(s, &c, me, 0, false);
-		if (!c.ncand)
-			add_others(s, &c, me, 0, true);
+		add_others(s, &c, me, 0);
+		if (!c.ncand) {
+			/* Only waiting threads are left: let them all try again. */
+			for (int i = 0; i < s->nr; i++)
+				s->thr[i].wait = 0;
+			add_others(s, &c, me, 0);
+		}
 		break;
 	}
 	if (!c.ncand)
@@ -263,15 +285,17 @@ static void xs_hook(enum yield_kind kind, const char *where)
 		xs_abort(s, me, XS_LIVELOCK, "thread %d still running at %s after the step limit",
 			 where);
 	if (kind == YIELD_BLOCKED) {
-		s->thr[me].blocked = true;
+		unsigned others = 0;
+
+		for (int i = 0; i < s->nr; i++)
+			if (i != me && xs_enabled(s, i))
+				others |= 1u << i;
+		s->thr[me].wait = others;
 		if (++s->spins > XS_DEADLOCK_SPINS)
 			xs_abort(s, me, XS_DEADLOCK, "no thread can progress (thread %d at %s)",
 				 where);
 	} else {
-		/* Whatever @me did since its last yield may unblock the others. */
 		s->spins = 0;
-		for (int i = 0; i < s->nr; i++)
-			s->thr[i].blocked = false;
 	}
 	before = s->nr_choices;
 	next = xs_choose(s, me, kind == YIELD_BLOCKED ? XS_BLOCKED : XS_YIELD);
@@ -279,11 +303,8 @@ static void xs_hook(enum yield_kind kind, const char *where)
 		fprintf(s->trace, "  %6llu  T%d  %-8s %s%s%d\n", s->steps, me,
 			kind_names[kind], where, s->nr_choices > before ? "  choice -> T" : "  -> T",
 			next);
-	if (next != me)
-		s->thr[me].blocked = kind == YIELD_BLOCKED;
+	xs_scheduled(s, next);
 	xs_pass(s, me, next);
-	/* Running again: whoever ran in between may have changed what blocked us. */
-	s->thr[me].blocked = false;
 }
 
 static void *xs_thread_main(void *p)
@@ -297,11 +318,12 @@ static void *xs_thread_main(void *p)
 	s->fn(s->arg, t->id);
 	t->done = true;
 	s->spins = 0;
-	for (int i = 0; i < s->nr; i++)
-		s->thr[i].blocked = false;
+	xs_scheduled(s, t->id);
 	if (s->trace)
 		fprintf(s->trace, "  %6llu  T%d  end\n", s->steps, t->id);
 	next = xs_choose(s, t->id, XS_SWITCH);
+	if (next >= 0)
+		xs_scheduled(s, next);
 	xs_pass(s, -1, next);
 	return NULL;
 }
@@ -335,6 +357,7 @@ enum xs_outcome xs_run(struct xs_sched *s, int nr, void (*fn)(void *arg, int id)
 	}
 	first = xs_choose(s, -1, XS_SWITCH);
 	if (first >= 0) {
+		xs_scheduled(s, first);
 		xs_pass(s, -1, first);
 		while (sem_wait(&s->ctl) && errno == EINTR)
 			;

@@ -386,12 +386,25 @@ static void record(struct worker *w, enum stress_op op, enum stress_res res, u64
 
 /* ---- injection ---- */
 
-static const enum tdx_leaf busy_leaves[] = {
-	TDH_MEM_SEPT_ADD, TDH_MEM_PAGE_AUG,   TDH_MEM_RANGE_BLOCK, TDH_MEM_TRACK,
-	TDH_MEM_PAGE_REMOVE, TDH_MEM_SEPT_REMOVE, TDH_MEM_PAGE_DEMOTE,
+/*
+ * Recoverable under every policy: BUSY on the map path (the fault is
+ * retried), DEMOTE's INTERRUPTED_RESTARTABLE (restarted), allocation
+ * failures (the operation fails with ENOMEM).
+ */
+static const enum tdx_leaf busy_map_leaves[] = { TDH_MEM_SEPT_ADD, TDH_MEM_PAGE_AUG };
+
+/*
+ * BUSY once on a leaf the glue retries once after kicking: recovered on its
+ * own, but a genuine BUSY (a vCPU holding the entry) on the first call makes
+ * the injected one hit the retry, which UPSTREAM treats as fatal.  Under
+ * RECOVER a failed retry of BLOCK/REMOVE/DEMOTE is -EAGAIN, so these are in
+ * the default set there; TRACK and SEPT.REMOVE failures stay fatal.
+ */
+static const enum tdx_leaf busy_retry_recover_leaves[] = {
+	TDH_MEM_RANGE_BLOCK, TDH_MEM_PAGE_REMOVE, TDH_MEM_PAGE_DEMOTE,
 };
 
-/* Fatal under UPSTREAM: a status no caller expects, or BUSY twice in a row. */
+/* --inject-fatal: may bug the VM (see docs/STRESS.md). */
 static const enum tdx_leaf fatal_leaves[] = {
 	TDH_MEM_SEPT_ADD,    TDH_MEM_PAGE_AUG,	  TDH_MEM_RANGE_BLOCK, TDH_MEM_TRACK,
 	TDH_MEM_PAGE_REMOVE, TDH_MEM_SEPT_REMOVE, TDH_MEM_PAGE_DEMOTE, TDH_PHYMEM_PAMT_ADD,
@@ -436,17 +449,23 @@ static void do_inject(struct worker *w, u64 seq)
 	}
 
 	if (fatal) {
+		/* BUSY once or twice on a retried leaf, or a status nobody expects. */
 		leaf = fatal_leaves[rnd(w, ARRAY_LEN(fatal_leaves))];
-		status = chance(w, 50) ? TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX : TDX_OPERAND_INVALID;
+		status = chance(w, 60) ? TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX : TDX_OPERAND_INVALID;
 		if (status != TDX_OPERAND_INVALID)
-			count = 2;
+			count = 1 + rnd(w, 2);
 	} else if (pick == 1) {
 		leaf = TDH_MEM_PAGE_DEMOTE;
 		status = TDX_INTERRUPTED_RESTARTABLE;
 		count = 1 + rnd(w, 3);
-	} else {
-		leaf = busy_leaves[rnd(w, ARRAY_LEN(busy_leaves))];
+	} else if (s->o.policy == TDX_POLICY_RECOVER && chance(w, 50)) {
+		leaf = busy_retry_recover_leaves[rnd(w, ARRAY_LEN(busy_retry_recover_leaves))];
 		status = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+		count = 1 + rnd(w, 2);
+	} else {
+		leaf = busy_map_leaves[rnd(w, ARRAY_LEN(busy_map_leaves))];
+		status = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
+		count = 1 + rnd(w, 2);
 	}
 
 	pthread_mutex_lock(&s->inj_lock);
@@ -704,7 +723,13 @@ static void check_report(void *arg, const char *msg)
 static void quiescent_check(struct stress *s)
 {
 	struct check_msgs m = { .s = s };
-	int v = tdpmmu_check(s->kvm, check_report, &m);
+	int v;
+
+	/* A VM bugged on purpose promises only the module's own invariants. */
+	if (kvm_is_bugged(s->kvm) && s->fatal_armed)
+		v = tdxmod_check(kvm_tdx_td(s->kvm), check_report, &m);
+	else
+		v = tdpmmu_check(s->kvm, check_report, &m);
 
 	if (v) {
 		s->checks_failed++;
@@ -792,7 +817,11 @@ static int stress_vm_retire(struct stress *s, bool restart)
 		stress_violation(s, "teardown leaked %llu bytes", (unsigned long long)leaked);
 	if (!restart || s->violations)
 		return 0;
-	return stress_vm_create(s);
+	if (stress_vm_create(s)) {
+		stress_violation(s, "cannot create a new TD after a bugged one");
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- replay ---- */
@@ -1051,9 +1080,10 @@ static void stress_usage(FILE *f)
 		"  --dpamt             Dynamic PAMT (implies --module 2.0)\n"
 		"  --demote-interruptible  DEMOTE may return INTERRUPTED_RESTARTABLE\n"
 		"  --policy P          upstream|recover error policy (default upstream)\n"
-		"  --inject-rate R     probability per host op of arming one injection:\n"
-		"                      BUSY once (retried), DEMOTE INTERRUPTED_RESTARTABLE,\n"
-		"                      allocation failure (all recoverable)\n"
+		"  --inject-rate R     probability per host op of arming one injection,\n"
+		"                      recoverable ones only: BUSY on SEPT.ADD/AUG, DEMOTE\n"
+		"                      INTERRUPTED_RESTARTABLE, allocation failure (and,\n"
+		"                      with --policy recover, BUSY on BLOCK/REMOVE/DEMOTE)\n"
 		"  --inject-fatal      also inject fatal statuses; a VM bugged by them is\n"
 		"                      checked for containment and replaced (expected)\n"
 		"  --check-interval S  seconds between quiescent checks (default 0.25)\n"
@@ -1470,7 +1500,16 @@ int cmd_stress(int argc, char **argv)
 			break;
 		if (s->o.seconds > 0 && el >= s->o.seconds)
 			break;
-		if ((double)(now - last_check) / 1e9 >= s->o.check_interval) {
+		/* A fatal injection took the VM down: check containment, start afresh. */
+		if (s->fatal_armed && kvm_is_bugged(s->kvm)) {
+			pause_all(s);
+			quiescent_check(s);
+			if (!s->violations)
+				stress_vm_retire(s, true);
+			resume_all(s);
+			if (!s->kvm)
+				break;
+		} else if ((double)(now - last_check) / 1e9 >= s->o.check_interval) {
 			pause_all(s);
 			quiescent_check(s);
 			if (!s->violations && kvm_is_bugged(s->kvm) && s->fatal_armed)

@@ -109,6 +109,7 @@ static void test_bug_found_and_replayed(void **state)
 	(void)state;
 	tdpmmu_bugs = 1u << TDPMMU_BUG_NO_INVALIDATE_RETRY;
 	assert_int_equal(explore(out, sizeof(out), NULL, NULL), 1);
+	print_message("%s", out);
 	p = strstr(out, "--replay ");
 	assert_non_null(p);
 	assert_int_equal(sscanf(p + 9, "%4095s", sched), 1);
