@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "tdpmmu/tdx.h"
 #include "tdpmmu/tdxmod.h"
 #include "tdpmmu/types.h"
 
@@ -113,6 +114,7 @@ struct scn_cmd {
 	enum tdx_module_version module;
 	bool dpamt, demote_interruptible;
 	u64 seed;
+	enum tdx_error_policy policy;
 };
 
 struct scn_error {

@@ -53,6 +53,7 @@ struct kv {
 
 static const char *const on_off[] = {"off", "on", NULL};
 static const char *const modules[] = {"1.5", "2.0", NULL};
+static const char *const policies[] = {"upstream", "recover", NULL};
 static const char *const to_kind[] = {"shared", "private", NULL};
 static const char *const exit_kind[] = {"accept", NULL};
 
@@ -526,6 +527,8 @@ static const struct key_spec vm_keys[] = {
 	{"dpamt", V_CHOICE, false, 0, on_off, "on|off"},
 	{"demote_interruptible", V_CHOICE, false, 0, on_off, "on|off"},
 	{"seed", V_NUM, false, 0, NULL, NULL},
+	/* Extension: the glue's error policy (docs/SCENARIOS.md). */
+	{"policy", V_CHOICE, false, 0, policies, "upstream|recover"},
 	KEY_END,
 };
 
@@ -548,6 +551,7 @@ static void parse_vm(struct parser *p, struct scn_cmd *c, char **toks, int n)
 	c->dpamt = kv[4].ok && kv[4].ival;
 	c->demote_interruptible = kv[5].ok && kv[5].ival;
 	c->seed = kv[6].num;
+	c->policy = kv[7].ok && kv[7].ival ? TDX_POLICY_RECOVER : TDX_POLICY_UPSTREAM;
 
 	bool mem_ok = kv[0].ok;
 
