@@ -30,6 +30,12 @@ u64 bench_cpu_ns(void);
 u64 bench_thread_cpu_ns(void);
 /* Current resident set of this process in bytes (/proc/self/statm). */
 u64 bench_rss_bytes(void);
+/*
+ * Peak resident set of this process (VmHWM), in bytes.  Not wait4's
+ * ru_maxrss: posix_spawn's child runs on the parent's memory until exec,
+ * and that peak would count.
+ */
+u64 bench_hwm_bytes(void);
 /* Progress on stderr when it is a terminal ("\r" line, cleared at the end). */
 void bench_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void bench_progress_done(void);

@@ -35,6 +35,21 @@ u64 bench_thread_cpu_ns(void)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
+u64 bench_hwm_bytes(void)
+{
+	char line[256];
+	unsigned long kb = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (u64)kb * 1024;
+}
+
 u64 bench_rss_bytes(void)
 {
 	unsigned long size = 0, resident = 0;

@@ -42,12 +42,13 @@ enum stress_op {
 	OP_SPLIT,		/* host: range split */
 	OP_INJECT,		/* host: arm one leaf injection */
 	OP_INJECT_ALLOC,	/* host: arm one allocation failure */
+	OP_INJECT_SKIPPED,	/* host: an injection of that kind still pending */
 	NR_OPS,
 };
 
 static const char *const op_names[NR_OPS] = {
 	"accept", "accept_memory", "access", "guest_convert", "convert",
-	"punch",  "split",	   "inject", "inject_alloc",
+	"punch",  "split",	   "inject", "inject_alloc", "inject_skipped",
 };
 
 /* Outcome buckets per op (host rc or guest result). */
@@ -435,6 +436,7 @@ static void do_inject(struct worker *w, u64 seq)
 		pthread_mutex_lock(&s->inj_lock);
 		if (atomic_load(&afi->armed)) {
 			pthread_mutex_unlock(&s->inj_lock);
+			w->res[OP_INJECT_SKIPPED][RES_OK]++;
 			return;
 		}
 		e = log_add(w, seq, OP_INJECT_ALLOC);
@@ -471,6 +473,7 @@ static void do_inject(struct worker *w, u64 seq)
 	pthread_mutex_lock(&s->inj_lock);
 	if (s->inj[leaf].armed && tdxmod_leaf_calls(td, leaf) < s->inj[leaf].due) {
 		pthread_mutex_unlock(&s->inj_lock);
+		w->res[OP_INJECT_SKIPPED][RES_OK]++;
 		return;
 	}
 	e = log_add(w, seq, OP_INJECT);

@@ -476,11 +476,43 @@ static void test_sweep_alloc(void **state)
 	assert_true(enomem >= 6);
 }
 
+/*
+ * Regression (found by `tdpmmu stress`, replay reduced to 2 ops): a hole in
+ * a 1G folio leaves all of it backed at 4K, so a 2M mapping elsewhere in
+ * the same folio must be split before the folio is.
+ */
+static void test_punch_in_1g_folio(void **state)
+{
+	struct kvm_config cfg;
+	struct kvm *kvm = NULL;
+	int level = 0;
+
+	(void)state;
+	kvm_config_default(&cfg);
+	cfg.mem = 2048 * M;
+	cfg.nr_vcpus = 1;
+	cfg.max_level = PG_LEVEL_1G;
+	cfg.vcpu_threads = false;
+	assert_int_equal(kvm_create(&cfg, &kvm), 0);
+	assert_int_equal(kvm_tdx_finalize(kvm), 0);
+	accept_setup(kvm, 0x43e00000, PG_LEVEL_2M);
+	assert_true(kvm_mirror_lookup(kvm, 0x43e00000, &level, NULL));
+	assert_int_equal(level, PG_LEVEL_2M);
+	assert_int_equal(kvm_gmem_punch_hole(kvm, 0x7ed9a000, 2 * M), 0);
+	assert_true(kvm_mirror_lookup(kvm, 0x43e00000, &level, NULL));
+	assert_int_equal(level, PG_LEVEL_4K);
+	assert_int_equal(tdpmmu_check(kvm, quiet_report, NULL), 0);
+	assert_false(kvm_is_bugged(kvm));
+	kvm_destroy(kvm);
+	assert_int_equal(kvm_destroy_leaked_bytes(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sweep_seamcall),
 		cmocka_unit_test(test_sweep_alloc),
+		cmocka_unit_test(test_punch_in_1g_folio),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
