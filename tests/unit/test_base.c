@@ -54,6 +54,34 @@ static void test_frame_distinct_4k(void **state)
 	frame_allocator_destroy(fa);
 }
 
+static void test_frame_merge(void **state)
+{
+	struct frame_allocator *fa = frame_allocator_create();
+	hpa_t big, again, small[PTRS_PER_PTE];
+	int i;
+
+	(void)state;
+	/* A 2M block handed out, freed as 512 4K frames, comes back whole. */
+	assert_int_equal(frame_alloc(fa, PG_LEVEL_2M, &big), 0);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		frame_free(fa, big + (u64)i * PAGE_SIZE, PAGE_SIZE);
+	assert_int_equal(frame_alloc(fa, PG_LEVEL_2M, &again), 0);
+	assert_int_equal(again, big);
+	frame_free(fa, again, 2ULL << 20);
+	/* 512 4K frames from one 2M block, all freed: the 1G chunk is whole again. */
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		assert_int_equal(frame_alloc(fa, PG_LEVEL_4K, &small[i]), 0);
+	for (i = 0; i < PTRS_PER_PTE; i++)
+		assert_true((small[i] & ~((2ULL << 20) - 1)) == (small[0] & ~((2ULL << 20) - 1)));
+	for (i = PTRS_PER_PTE - 1; i >= 0; i--)
+		frame_free(fa, small[i], PAGE_SIZE);
+	assert_int_equal(frame_alloc(fa, PG_LEVEL_1G, &again), 0);
+	assert_int_equal(again, big & ~((1ULL << 30) - 1));
+	frame_free(fa, again, 1ULL << 30);
+	assert_int_equal(frame_allocator_in_use(fa), 0);
+	frame_allocator_destroy(fa);
+}
+
 static void test_alloc_fail_injection(void **state)
 {
 	struct frame_allocator *fa = frame_allocator_create();
@@ -135,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frame_alignment_and_accounting),
 		cmocka_unit_test(test_frame_distinct_4k),
+		cmocka_unit_test(test_frame_merge),
 		cmocka_unit_test(test_alloc_fail_injection),
 		cmocka_unit_test(test_inject_rule_order),
 		cmocka_unit_test(test_rwlock_assertions),
