@@ -181,6 +181,12 @@ int tdp_mmu_link_sp(struct kvm_mmu *mmu, struct kvm_mmu_page *root, struct tdp_i
 		    struct kvm_mmu_page *sp, bool shared);
 int tdp_mmu_split_huge_page(struct kvm_mmu *mmu, struct kvm_mmu_page *root, struct tdp_iter *iter,
 			    struct kvm_mmu_page *sp, bool shared);
+/*
+ * End of an operation that may have removed external leaves: let a
+ * batching external table finish them (ops->flush_external).  Exclusive
+ * mmu_lock.  0, or -EIO with the VM bugged.
+ */
+int tdp_mmu_flush_external(struct kvm_mmu *mmu);
 
 /* mmu.c: root references */
 bool kvm_tdp_mmu_get_root(struct kvm_mmu_page *root);

@@ -39,6 +39,19 @@ static int external_hook_result(struct kvm_mmu *mmu, int ret)
 static void handle_changed_spte(struct kvm_mmu *mmu, bool mirror, gfn_t gfn, u64 old_spte,
 				u64 new_spte, int level, bool shared);
 
+int tdp_mmu_flush_external(struct kvm_mmu *mmu)
+{
+	lockdep_assert_held_write(&mmu->mmu_lock);
+	if (!mmu->ops || !mmu->ops->flush_external)
+		return 0;
+	/* The mirror entries are gone already: a failure cannot be undone. */
+	if (mmu->ops->flush_external(mmu->opaque)) {
+		kvm_mmu_vm_bugged(mmu);
+		return -EIO;
+	}
+	return 0;
+}
+
 /*
  * The table @pt was unlinked: take every entry (freeze it), account the
  * change recursively, remove the leaves from the external table, then give

@@ -41,6 +41,9 @@ static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn
 			break;
 	}
 	kvm_mmu_rcu_read_unlock();
+	/* Also after a failure: the leaves zapped before it must go too. */
+	if (root->is_mirror && tdp_mmu_flush_external(mmu))
+		ret = -EIO;
 	return ret;
 }
 
@@ -79,6 +82,9 @@ void tdp_mmu_zap_root(struct kvm_mmu *mmu, struct kvm_mmu_page *root)
 	for (int level = PG_LEVEL_4K; level <= root->level; level++)
 		__tdp_mmu_zap_root(mmu, root, level);
 	kvm_mmu_rcu_read_unlock();
+	/* A failure bugs the VM; teardown goes on regardless. */
+	if (root->is_mirror)
+		tdp_mmu_flush_external(mmu);
 }
 
 int kvm_tdp_mmu_zap_all(struct kvm_mmu *mmu)

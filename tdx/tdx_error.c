@@ -50,3 +50,15 @@ int tdx_handle_sept_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op,
 		return -EIO;
 	}
 }
+
+int tdx_handle_batched_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err)
+{
+	counter_inc(&kvm_tdx->errors);
+	(void)op;
+	(void)err;
+	/*
+	 * Under either policy: the mirror no longer maps the leaf, so an
+	 * UNBLOCK would leave the S-EPT mapping what KVM forgot.  Bug the VM.
+	 */
+	return -EIO;
+}

@@ -32,6 +32,13 @@ struct tdx_pamt_cache {
 	size_t nr, cap;
 };
 
+/* One removal waiting for the batch's TRACK (cfg.track_batch). */
+struct tdx_batched_remove {
+	gfn_t gfn;		/* base of the leaf */
+	int level;
+	kvm_pfn_t pfn;
+};
+
 struct kvm_tdx {
 	struct kvm_tdx_config cfg;
 	struct frame_allocator *fa;
@@ -61,6 +68,14 @@ struct kvm_tdx {
 	 */
 	hpa_t *stuck_spt;
 	size_t nr_stuck_spt, cap_stuck_spt;
+
+	/*
+	 * cfg.track_batch: leaves BLOCKed by remove_external_spte whose
+	 * TRACK + PAGE.REMOVE wait for tdx_flush_batched().  Changed only
+	 * under the exclusive mmu_lock (removal hooks, the MMU's flush).
+	 */
+	struct tdx_batched_remove *batched;
+	size_t nr_batched, cap_batched;
 
 	/* struct tdx_stats, updated concurrently. */
 	atomic_ullong track_rounds;
@@ -123,6 +138,27 @@ struct tdx_sept_op {
  * -EAGAIN, or -EIO when it cannot.
  */
 int tdx_handle_sept_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err);
+/*
+ * A PAGE.REMOVE (or the TRACK) of a batch failed: the MMU already dropped
+ * the mirror entries, so nothing can be rolled back.  -EIO.
+ */
+int tdx_handle_batched_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err);
+
+/* ---- tdx_track_batch.c (cfg.track_batch) ---- */
+/*
+ * Make room for one more queued removal.  false: no memory, the caller
+ * removes the leaf at once instead.
+ */
+bool tdx_batch_reserve(struct kvm_tdx *kvm_tdx);
+/* Queue a leaf that was just BLOCKed (after tdx_batch_reserve()). */
+void tdx_batch_queue(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level, kvm_pfn_t pfn);
+/* flush_external: one TRACK + kick, then every queued PAGE.REMOVE.  0 or -EIO. */
+int tdx_flush_batched(void *opaque);
+/* Before a hook that needs the queued leaves gone.  0 or -EIO. */
+static inline int tdx_flush_pending(struct kvm_tdx *kvm_tdx)
+{
+	return kvm_tdx->nr_batched ? tdx_flush_batched(kvm_tdx) : 0;
+}
 
 /* ---- hooks (tdx_sept.c, tdx_split.c) ---- */
 int tdx_sept_link_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);

@@ -26,6 +26,11 @@ int tdx_sept_link_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external
 	u64 err;
 	int r;
 
+	/* track_batch: the MMU flushed at the end of its last removal; be sure. */
+	r = tdx_flush_pending(kvm_tdx);
+	if (r)
+		return r;
+
 	/* DPAMT: the new S-EPT page's 2M region needs its PAMT_4K pair first. */
 	r = tdx_pamt_get(kvm_tdx, external_spt);
 	if (r)
@@ -50,6 +55,10 @@ int tdx_sept_set_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
 	enum tdx_leaf leaf;
 	u64 err;
 	int r;
+
+	r = tdx_flush_pending(kvm_tdx);
+	if (r)
+		return r;
 
 	if (tdx_is_runnable(kvm_tdx)) {
 		leaf = TDH_MEM_PAGE_AUG;
@@ -90,6 +99,19 @@ int tdx_sept_remove_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t p
 	u64 err;
 	int r;
 
+	/*
+	 * track_batch: BLOCK now (the guest loses the page at once), TRACK
+	 * and REMOVE in the MMU's flush_external.  Without room in the queue,
+	 * remove it now as upstream does.
+	 */
+	if (kvm_tdx->cfg.track_batch && tdx_batch_reserve(kvm_tdx)) {
+		r = tdx_block(kvm_tdx, base, level);
+		if (r)
+			return r;
+		tdx_batch_queue(kvm_tdx, base, level, pfn);
+		return 0;
+	}
+
 	r = tdx_block_and_track(kvm_tdx, base, level);
 	if (r)
 		return r;
@@ -116,6 +138,11 @@ static int __tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t
 	struct tdx_sept_op op = { .leaf = TDH_MEM_SEPT_REMOVE, .gfn = base, .level = level };
 	u64 err;
 	int r;
+
+	/* SEPT.REMOVE needs every child FREE: finish the queued removals. */
+	r = tdx_flush_pending(kvm_tdx);
+	if (r)
+		return r;
 
 	r = tdx_block_and_track(kvm_tdx, base, level);
 	if (r)

@@ -32,6 +32,11 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, hpa_t externa
 	if (level != PG_LEVEL_2M && level != PG_LEVEL_1G)
 		return tdx_handle_sept_error(kvm_tdx, &op, TDX_OPERAND_INVALID);
 
+	/* track_batch: queued removals are finished before anything else. */
+	r = tdx_flush_pending(kvm_tdx);
+	if (r)
+		return r;
+
 	/* DPAMT: R8's own region needs a pair; the demoted 2M range gets one in R12/R13. */
 	r = tdx_pamt_get(kvm_tdx, external_spt);
 	if (r)

@@ -15,6 +15,7 @@ static const struct kvm_external_ops tdx_ops = {
 	.free_external_spt = tdx_sept_free_private_spt,
 	.split_external_spt = tdx_sept_split_private_spt,
 	.topup_external_cache = tdx_topup_external_cache,
+	.flush_external = tdx_flush_batched,
 };
 
 const struct kvm_external_ops *tdx_external_ops(void)
@@ -82,6 +83,7 @@ void tdx_vm_destroy(struct kvm_tdx *kvm_tdx)
 	for (size_t i = 0; i < kvm_tdx->nr_stuck_spt; i++)
 		frame_free(kvm_tdx->fa, kvm_tdx->stuck_spt[i], PAGE_SIZE);
 	free(kvm_tdx->stuck_spt);
+	free(kvm_tdx->batched);
 	frame_free(kvm_tdx->fa, kvm_tdx->root_hpa, PAGE_SIZE);
 	frame_free(kvm_tdx->fa, kvm_tdx->tdr_hpa, PAGE_SIZE);
 	tdx_pamt_teardown(kvm_tdx);

@@ -129,6 +129,31 @@ struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa)
 	return r ? &pamt_nodes(r, true)[(hpa >> 21) & 511] : NULL;
 }
 
+void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1,
+			u32 page_count)
+{
+	struct dpamt_node *n = pamt_node(mod, hpa);
+
+	atomic_store(&n->hpa0, hpa0);
+	atomic_store(&n->hpa1, hpa1);
+	atomic_store(&n->page_count, page_count);
+	pamt_set_pamt_page(mod, hpa0, true);
+	pamt_set_pamt_page(mod, hpa1, true);
+}
+
+void pamt_node_take_pair(struct tdx_module *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1)
+{
+	struct dpamt_node *n = pamt_node(mod, hpa);
+
+	*hpa0 = atomic_load(&n->hpa0);
+	*hpa1 = atomic_load(&n->hpa1);
+	pamt_set_pamt_page(mod, *hpa0, false);
+	pamt_set_pamt_page(mod, *hpa1, false);
+	atomic_store(&n->hpa0, 0);
+	atomic_store(&n->hpa1, 0);
+	atomic_store(&n->page_count, 0);
+}
+
 void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner)
 {
 	u64 old = atomic_load(&e->word);

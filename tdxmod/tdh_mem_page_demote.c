@@ -62,13 +62,7 @@ static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_en
 		atomic_store_explicit(&first[i].bepoch, 0, memory_order_relaxed);
 	}
 	if (level == 1 && tdx_dpamt(mod)) {
-		struct dpamt_node *n = pamt_node(mod, page);
-
-		atomic_store(&n->hpa0, hpa0);
-		atomic_store(&n->hpa1, hpa1);
-		atomic_store(&n->page_count, PTRS_PER_PTE);
-		pamt_set_pamt_page(mod, hpa0, true);
-		pamt_set_pamt_page(mod, hpa1, true);
+		pamt_node_set_pair(mod, page, hpa0, hpa1, PTRS_PER_PTE);
 		pamt_set(pe, PT_PAMT, 0);
 	} else {
 		pamt_set(pe, PT_NDA, 0);

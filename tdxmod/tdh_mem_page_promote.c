@@ -20,17 +20,8 @@ static void pamt_promote(struct tdx_td *td, hpa_t page, int level, struct tdx_mo
 		BASE_ASSERT(pamt_pt(c) == PT_REG && pamt_owner(c) == owner);
 		pamt_set(c, PT_NDA, 0);
 	}
-	if (level == 1 && tdx_dpamt(mod) && pamt_pt(pe) == PT_PAMT) {
-		struct dpamt_node *n = pamt_node(mod, page);
-
-		args->r12 = atomic_load(&n->hpa0);
-		args->r13 = atomic_load(&n->hpa1);
-		pamt_set_pamt_page(mod, args->r12, false);
-		pamt_set_pamt_page(mod, args->r13, false);
-		atomic_store(&n->hpa0, 0);
-		atomic_store(&n->hpa1, 0);
-		atomic_store(&n->page_count, 0);
-	}
+	if (level == 1 && tdx_dpamt(mod) && pamt_pt(pe) == PT_PAMT)
+		pamt_node_take_pair(mod, page, &args->r12, &args->r13);
 	pamt_set(pe, PT_REG, owner);
 }
 
@@ -79,7 +70,6 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	bool tree_ex = mod->cfg.version == TDX_MODULE_2_0;
 	u64 orig_rcx = args->rcx, orig_rdx = args->rdx;
 	int nr_locked = 0;
-	enum tdx_sept_state s;
 	struct sept_page *child;
 	struct pamt_ref ref;
 	struct sept_walk w;
@@ -90,21 +80,10 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, tree_ex, &w);
 	if (err)
 		return err;
-	s = septe_state(w.entry);
-	if (s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_NL_BLOCKED) {
-		sept_set_details(td, args, w.entry, w.level);
-		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
-		goto out_unlock;
-	}
-	sept_pa = septe_pa(w.entry);
-	err = pamt_walk_lock(mod, sept_pa, 0, true, &ref);
-	if (err) {
-		err |= TDX_OPERAND_ID_RCX;
-		goto out_unlock;
-	}
-	err = tdx_check_blocked_and_tracked(td, args, w.entry, w.level, &ref.e->bepoch);
+	err = tdx_sept_lock_mapped_pamt(td, args, &w, false, &ref);
 	if (err)
-		goto out_pamt;
+		goto out_unlock;
+	sept_pa = septe_pa(w.entry);
 	child = sept_child(w.sp, w.idx);
 	err = promote_scan(child, w.level, !tree_ex, &nr_locked);
 	if (err) {
@@ -139,7 +118,6 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 out_children:
 	for (int i = 0; i < nr_locked; i++)
 		sept_lock_release(&child->e[i]);
-out_pamt:
 	pamt_unlock(&ref);
 out_unlock:
 	sept_lock_release(sept_walk_ptr(&w));

@@ -17,20 +17,10 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, 2, false, &w);
 	if (err)
 		return err;
-	if (!septe_leaf(w.entry)) {
-		sept_set_details(td, args, w.entry, w.level);
-		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
-		goto out_unlock;
-	}
-	page = septe_pa(w.entry);
-	err = pamt_walk_lock(mod, page, w.level, true, &ref);
-	if (err) {
-		err |= TDX_OPERAND_ID_RCX;
-		goto out_unlock;
-	}
-	err = tdx_check_blocked_and_tracked(td, args, w.entry, w.level, &ref.e->bepoch);
+	err = tdx_sept_lock_mapped_pamt(td, args, &w, true, &ref);
 	if (err)
-		goto out_pamt;
+		goto out_unlock;
+	page = septe_pa(w.entry);
 	pamt_set(ref.e, PT_NDA, 0);
 	if (w.level == 0)
 		hint = pamt_dec_page_count(mod, page);
@@ -40,8 +30,6 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 	args->rcx = page | (hint ? TDX_PAMT_REMOVAL_HINT : 0);
 	goto out;
 
-out_pamt:
-	pamt_unlock(&ref);
 out_unlock:
 	sept_lock_release(sept_walk_ptr(&w));
 out:

@@ -8,7 +8,6 @@
 u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 {
 	struct tdx_module *mod = td->mod;
-	enum tdx_sept_state s;
 	struct sept_page *child;
 	struct pamt_ref ref;
 	struct sept_walk w;
@@ -19,21 +18,10 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, TDX_SEPT_MAX_LEVEL, true, &w);
 	if (err)
 		return err;
-	s = septe_state(w.entry);
-	if (s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_NL_BLOCKED) {
-		sept_set_details(td, args, w.entry, w.level);
-		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
-		goto out_unlock;
-	}
-	page = septe_pa(w.entry);
-	err = pamt_walk_lock(mod, page, 0, true, &ref);
-	if (err) {
-		err |= TDX_OPERAND_ID_RCX;
-		goto out_unlock;
-	}
-	err = tdx_check_blocked_and_tracked(td, args, w.entry, w.level, &ref.e->bepoch);
+	err = tdx_sept_lock_mapped_pamt(td, args, &w, false, &ref);
 	if (err)
-		goto out_pamt;
+		goto out_unlock;
+	page = septe_pa(w.entry);
 	child = sept_child(w.sp, w.idx);
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
 		if (septe_state(atomic_load(&child->e[i])) != TDX_SEPT_FREE) {

@@ -27,7 +27,6 @@ u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args)
 	struct tdx_module *mod = td->mod;
 	hpa_t hpa = args->rcx & ~0xFFFULL, hpa0 = args->rdx, hpa1 = args->r8;
 	struct pamt_entry *e1g, *e2m;
-	struct dpamt_node *n;
 	u64 err = TDX_SUCCESS;
 
 	if (!tdx_dpamt(mod))
@@ -54,12 +53,7 @@ u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args)
 		err = TDX_PAGE_NOT_FREE | TDX_OPERAND_ID_R8;
 		goto out;
 	}
-	n = pamt_node(mod, hpa);
-	atomic_store(&n->hpa0, hpa0);
-	atomic_store(&n->hpa1, hpa1);
-	atomic_store(&n->page_count, 0);
-	pamt_set_pamt_page(mod, hpa0, true);
-	pamt_set_pamt_page(mod, hpa1, true);
+	pamt_node_set_pair(mod, hpa, hpa0, hpa1, 0);
 	pamt_set(e2m, PT_PAMT, 0);
 out:
 	sharex_release(&e2m->lock, true);
@@ -71,7 +65,6 @@ u64 tdh_phymem_pamt_remove(struct tdx_td *td, struct tdx_module_args *args)
 	struct tdx_module *mod = td->mod;
 	hpa_t hpa = args->rcx & ~0xFFFULL;
 	struct pamt_entry *e2m;
-	struct dpamt_node *n;
 	u64 err = TDX_SUCCESS;
 
 	if (!tdx_dpamt(mod))
@@ -93,13 +86,7 @@ u64 tdh_phymem_pamt_remove(struct tdx_td *td, struct tdx_module_args *args)
 			goto out;
 		}
 	}
-	n = pamt_node(mod, hpa);
-	args->rdx = atomic_load(&n->hpa0);
-	args->r8 = atomic_load(&n->hpa1);
-	pamt_set_pamt_page(mod, args->rdx, false);
-	pamt_set_pamt_page(mod, args->r8, false);
-	atomic_store(&n->hpa0, 0);
-	atomic_store(&n->hpa1, 0);
+	pamt_node_take_pair(mod, hpa, &args->rdx, &args->r8);
 	pamt_set(e2m, PT_NDA, 0);
 out:
 	sharex_release(&e2m->lock, true);

@@ -332,6 +332,15 @@ bool tdx_is_tlb_tracked(struct tdx_td *td, u64 bepoch);
  */
 u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *args, u64 entry,
 				  int level, _Atomic u64 *bepoch);
+/*
+ * The step after the leaf prefix shared by PAGE.REMOVE (@leaf), SEPT.REMOVE
+ * and PROMOTE (non-leaf): check the entry's kind, lock exclusively the PAMT
+ * entry of what it maps (the page at its size, or the child S-EPT page),
+ * then apply the blocked-and-tracked gate.  On failure only the S-EPT entry
+ * lock is still held.
+ */
+u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args,
+			      struct sept_walk *w, bool leaf, struct pamt_ref *ref);
 /* Shared part of the TDH.MEM prefix: op-state lock (SH) and allowed op state. */
 u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask);
 void tdx_op_state_exit(struct tdx_td *td);
@@ -370,6 +379,14 @@ static inline u64 pamt_owner(struct pamt_entry *e)
 	return atomic_load(&e->word) >> PAMT_OWNER_SHIFT;
 }
 
+/*
+ * Dynamic PAMT: give the 2M region at @hpa its PAMT page pair (DEMOTE or
+ * PAMT.ADD), or take it back into hpa0, hpa1 (PROMOTE or PAMT.REMOVE).
+ * The caller holds the region's 2M PAMT entry and sets its PT.
+ */
+void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1,
+			u32 page_count);
+void pamt_node_take_pair(struct tdx_module *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1);
 void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner);
 bool pamt_is_pamt_page(struct tdx_module *mod, hpa_t hpa);
 void pamt_set_pamt_page(struct tdx_module *mod, hpa_t hpa, bool on);

@@ -170,7 +170,7 @@ int cmd_bench(int argc, char **argv)
 
 	kvm_mmu_register_thread();
 	results = json_object();
-	t0 = bench_now_ns();
+	t0 = now_ns();
 	for (size_t b = 0; b < ARRAY_SIZE(benches); b++) {
 		json_t *r;
 
@@ -190,7 +190,7 @@ int cmd_bench(int argc, char **argv)
 	}
 	doc = json_pack("{s:i,s:b,s:i,s:o,s:f,s:o}", "version", 1, "quick", o.quick, "repeats",
 			o.repeats, "machine", machine_info(), "wall_s",
-			(double)(bench_now_ns() - t0) / 1e9, "benchmarks", results);
+			(double)(now_ns() - t0) / 1e9, "benchmarks", results);
 	if (json) {
 		json_dumpf(doc, stdout, JSON_COMPACT);
 		putchar('\n');

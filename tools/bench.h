@@ -19,8 +19,7 @@ struct bench_opts {
 	const char *self; /* path of the tdpmmu binary (size runs children) */
 };
 
-/* ---- bench_util.c ---- */
-u64 bench_now_ns(void);
+/* ---- bench_util.c (wall time: now_ns() of base.h) ---- */
 /*
  * CPU time of the process / of the calling thread: what single-threaded
  * figures are measured in, so that time the shared machine gives to other

@@ -209,14 +209,14 @@ static void *run_thread(void *p)
 
 	kvm_mmu_register_thread();
 	pthread_barrier_wait(a->barrier);
-	a->t0 = bench_now_ns();
+	a->t0 = now_ns();
 	a->cpu = bench_thread_cpu_ns();
 	if (a->kind == KIND_LB)
 		lb_range(a->lb, a->start, a->end);
 	else
 		a->bad = env_fault_range(a->env, a->start, a->end, a->level);
 	a->cpu = bench_thread_cpu_ns() - a->cpu;
-	a->t1 = bench_now_ns();
+	a->t1 = now_ns();
 	kvm_mmu_unregister_thread();
 	return NULL;
 }

@@ -255,13 +255,13 @@ json_t *bench_convert(const struct bench_opts *o)
 		gpa_t base = (n2m / 2) << 21;
 
 		kvm_get_counters(kvm, &c0);
-		t0 = bench_now_ns();
+		t0 = now_ns();
 		if (kvm_set_memory_attributes(kvm, base + PAGE_SIZE, (16ULL << 21) - 2 * PAGE_SIZE,
 					      false)) {
 			kvm_destroy(kvm);
 			return NULL;
 		}
-		t1 = bench_now_ns();
+		t1 = now_ns();
 		kvm_get_counters(kvm, &c1);
 		range = counter_delta(&c0, &c1, 1, t1 - t0);
 	}
@@ -269,7 +269,7 @@ json_t *bench_convert(const struct bench_opts *o)
 	/* Then n scattered pages, one in each of n other 2M leaves. */
 	prng_seed(&p, 1);
 	kvm_get_counters(kvm, &c0);
-	t0 = bench_now_ns();
+	t0 = now_ns();
 	for (int i = 0; i < n; i++) {
 		u64 region = (u64)i * (n2m / 2 / (u64)n);
 		gpa_t gpa = (region << 21) + (prng_below(&p, 512) << 12);
@@ -281,7 +281,7 @@ json_t *bench_convert(const struct bench_opts *o)
 			return NULL;
 		}
 	}
-	t1 = bench_now_ns();
+	t1 = now_ns();
 	kvm_get_counters(kvm, &c1);
 	scattered = counter_delta(&c0, &c1, n, t1 - t0);
 	json_object_set_new(scattered, "pages", json_integer(n));

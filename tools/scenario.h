@@ -115,6 +115,7 @@ struct scn_cmd {
 	bool dpamt, demote_interruptible;
 	u64 seed;
 	enum tdx_error_policy policy;
+	bool track_batch;
 };
 
 struct scn_error {

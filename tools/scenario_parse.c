@@ -15,7 +15,7 @@
 #include "tdpmmu/tdxmod.h"
 
 #define MAX_TOKENS 64
-#define MAX_KEYS 8
+#define MAX_KEYS 9
 #define SCN_MAX_VCPUS 1024
 
 #define LV(l) (1u << (l))
@@ -529,6 +529,8 @@ static const struct key_spec vm_keys[] = {
 	{"seed", V_NUM, false, 0, NULL, NULL},
 	/* Extension: the glue's error policy (docs/SCENARIOS.md). */
 	{"policy", V_CHOICE, false, 0, policies, "upstream|recover"},
+	/* Extension: TRACK rounds batched per MMU operation (docs/SCENARIOS.md). */
+	{"track_batch", V_CHOICE, false, 0, on_off, "on|off"},
 	KEY_END,
 };
 
@@ -552,6 +554,7 @@ static void parse_vm(struct parser *p, struct scn_cmd *c, char **toks, int n)
 	c->demote_interruptible = kv[5].ok && kv[5].ival;
 	c->seed = kv[6].num;
 	c->policy = kv[7].ok && kv[7].ival ? TDX_POLICY_RECOVER : TDX_POLICY_UPSTREAM;
+	c->track_batch = kv[8].ok && kv[8].ival;
 
 	bool mem_ok = kv[0].ok;
 

@@ -201,6 +201,7 @@ static void run_vm(struct runner *r, const struct scn_cmd *c)
 	cfg.demote_interruptible = c->demote_interruptible;
 	cfg.seed = c->seed;
 	cfg.policy = c->policy;
+	cfg.track_batch = c->track_batch;
 	cfg.vcpu_threads = !r->opts->no_vcpu_threads;
 	err = kvm_create(&cfg, &r->kvm);
 	if (err) {

@@ -169,11 +169,6 @@ struct stress {
 	struct kvm_counters counters_total;
 };
 
-static const char *level_name(int level)
-{
-	return level == PG_LEVEL_1G ? "1G" : level == PG_LEVEL_2M ? "2M" : "4K";
-}
-
 /* ---- violations ---- */
 
 __attribute__((format(printf, 3, 4))) static void stress_violation_at(struct stress *s, u64 seq,
@@ -520,7 +515,7 @@ static void vcpu_op(struct worker *w, u64 seq)
 		if (r == KVM_GUEST_STATUS)
 			w->accept_status[accept_bucket(status)]++;
 		snprintf(what, sizeof(what), "accept gpa=0x%llx level=%s status=0x%llx",
-			 (unsigned long long)gpa, level_name(level), (unsigned long long)status);
+			 (unsigned long long)gpa, scn_level_name(level), (unsigned long long)status);
 		record(w, OP_ACCEPT, res, seq, what);
 	} else if (pick < 45) {
 		enum kvm_guest_result r;
@@ -843,7 +838,7 @@ static void write_ent(FILE *f, const struct log_ent *e)
 	switch (e->op) {
 	case OP_ACCEPT:
 		fprintf(f, "accept gpa=0x%llx level=%s vcpu=%d\n", (unsigned long long)e->gpa,
-			level_name(e->level), e->vcpu);
+			scn_level_name(e->level), e->vcpu);
 		break;
 	case OP_ACCEPT_MEMORY:
 		fprintf(f, "accept_memory gpa=0x%llx size=0x%llx vcpu=%d\n",
@@ -866,7 +861,7 @@ static void write_ent(FILE *f, const struct log_ent *e)
 		break;
 	case OP_SPLIT:
 		fprintf(f, "split gpa=0x%llx size=0x%llx level=%s\n", (unsigned long long)e->gpa,
-			(unsigned long long)e->size, level_name(e->level));
+			(unsigned long long)e->size, scn_level_name(e->level));
 		break;
 	case OP_INJECT:
 		fprintf(f, "inject %s status=%s count=%u after=%u\n", tdx_leaf_name(e->leaf),
@@ -885,7 +880,7 @@ static void write_header(FILE *f, const struct stress *s)
 		s->o.policy == TDX_POLICY_RECOVER ? "recover" : "upstream");
 	fprintf(f, "# first violation: %s\n", s->first_violation);
 	fprintf(f, "vm mem=0x%llx vcpus=%d max_level=%s module=%s%s%s seed=%llu\n",
-		(unsigned long long)s->o.mem, s->o.vcpus, level_name(s->o.max_level),
+		(unsigned long long)s->o.mem, s->o.vcpus, scn_level_name(s->o.max_level),
 		s->o.module == TDX_MODULE_2_0 ? "2.0" : "1.5", s->o.dpamt ? " dpamt=on" : "",
 		s->o.demote_interruptible ? " demote_interruptible=on" : "",
 		(unsigned long long)s->o.seed);

@@ -58,9 +58,7 @@ int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size)
 	lock = kvm_mmu_lock(kvm->mmu);
 	write_lock(lock);
 	kvm_mmu_invalidate_begin(kvm->mmu, start, end);
-	r = tdpmmu_bug(TDPMMU_BUG_ZAP_WITHOUT_SPLIT) ?
-		    0 :
-		    kvm_tdp_mmu_split_cross_boundary_leafs(kvm->mmu, start, end, true);
+	r = kvm_split_cross_boundary_leafs(kvm, start, end);
 	if (!r)
 		r = punch_split_1g_folios(kvm, start, end);
 	if (!r)

@@ -99,6 +99,7 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 		.max_vcpus = cfg->nr_vcpus,
 	};
 	tcfg.policy = cfg->policy;
+	tcfg.track_batch = cfg->track_batch;
 	r = -ENOMEM;
 	kvm->kvm_tdx = tdx_vm_create(&tcfg, kvm->fa, &kvm_tdx_kick_ops, kvm);
 	if (!kvm->kvm_tdx)

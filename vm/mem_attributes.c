@@ -120,9 +120,7 @@ int kvm_set_memory_attributes(struct kvm *kvm, gpa_t gpa, u64 size, bool to_priv
 		r = kvm_tdp_mmu_unmap_gfn_range(kvm->mmu, start, end, false);
 	} else {
 		/* Split first so only [start, end) is zapped, never a whole huge page. */
-		r = tdpmmu_bug(TDPMMU_BUG_ZAP_WITHOUT_SPLIT) ?
-			    0 :
-			    kvm_tdp_mmu_split_cross_boundary_leafs(kvm->mmu, start, end, true);
+		r = kvm_split_cross_boundary_leafs(kvm, start, end);
 		if (!r)
 			r = kvm_tdp_mmu_unmap_gfn_range(kvm->mmu, start, end, true);
 	}

@@ -2,7 +2,7 @@
 /*
  * Host-initiated split of the private mappings in a range, attributes
  * unchanged (KVM's range split: a huge leaf only partly inside is split
- * too).
+ * too), and the split at a range's ends that precedes a partial zap.
  */
 #include <errno.h>
 
@@ -25,4 +25,12 @@ int kvm_split_range(struct kvm *kvm, gpa_t gpa, u64 size, int level)
 					 true);
 	write_unlock(lock);
 	return r;
+}
+
+int kvm_split_cross_boundary_leafs(struct kvm *kvm, gfn_t start, gfn_t end)
+{
+	/* The injected bug: the zap that follows then takes whole huge pages. */
+	if (tdpmmu_bug(TDPMMU_BUG_ZAP_WITHOUT_SPLIT))
+		return 0;
+	return kvm_tdp_mmu_split_cross_boundary_leafs(kvm->mmu, start, end, true);
 }

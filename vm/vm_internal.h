@@ -130,6 +130,13 @@ extern const struct tdx_kick_ops kvm_tdx_kick_ops;
 /* liburcu registration of the calling thread, once, undone at thread exit. */
 void kvm_thread_ensure_registered(void);
 
+/*
+ * split_range.c: split the private huge leaves that cross @start or @end so
+ * that a zap of [start, end) (punch, conversion to shared) takes no GFN
+ * outside it.  mmu_lock held for write, inside an invalidation.
+ */
+int kvm_split_cross_boundary_leafs(struct kvm *kvm, gfn_t start, gfn_t end);
+
 /* raw.c: frames handed to the module by raw SEAMCALLs, freed at teardown. */
 void kvm_raw_pages_free(struct kvm *kvm);
 

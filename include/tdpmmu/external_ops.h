@@ -55,6 +55,17 @@ struct kvm_external_ops {
 	 * Called without mmu_lock.  -ENOMEM on failure.
 	 */
 	int (*topup_external_cache)(void *opaque, int nr_ops);
+	/*
+	 * Optional (NULL: the implementer does not batch).  A batching
+	 * remove_external_spte may only BLOCK the leaf and queue its removal;
+	 * this completes every queued removal (TDX: one TRACK + kick, then
+	 * the PAGE.REMOVEs).  The MMU calls it at the end of each operation
+	 * that may have removed leaves, still holding mmu_lock for write and
+	 * before guest pages can be freed.  The implementer flushes itself
+	 * before any other hook that needs the queued entries gone.  0, or
+	 * -EIO: the mirror entries are already gone, so the VM is bugged.
+	 */
+	int (*flush_external)(void *opaque);
 };
 
 #endif /* TDPMMU_EXTERNAL_OPS_H */

@@ -38,6 +38,11 @@ struct tdx_kick_ops {
 struct kvm_tdx_config {
 	struct tdx_module_config module;
 	enum tdx_error_policy policy;
+	/*
+	 * Beyond upstream: removals BLOCK and queue; flush_external does one
+	 * TRACK + kick for the whole MMU operation, then the PAGE.REMOVEs.
+	 */
+	bool track_batch;
 };
 
 struct kvm_tdx;

@@ -24,6 +24,7 @@ struct kvm_config {
 	bool demote_interruptible;
 	u64 seed;
 	enum tdx_error_policy policy;
+	bool track_batch;	/* batch TRACK rounds per MMU operation (off) */
 	bool vcpu_threads;	/* run each vCPU as a thread (default true) */
 };
 void kvm_config_default(struct kvm_config *cfg);

@@ -3,11 +3,7 @@
 # bench --json: a tiny subset runs and prints one valid JSON object whose
 # ratios are there and sane; usage errors exit 2.  Named bench_* so the
 # sanitizer builds can leave it out (it measures, it does not assert speed).
-bin=$1
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=${TMPDIR:-/tmp}/tdpmmu-cli-bench.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 "$bin" bench --help >"$tmp/help" || fail "--help"
 grep -q "fault" "$tmp/help" || fail "--help lists the benchmarks"

@@ -3,12 +3,7 @@
 # `tdpmmu run` with no file: the built-in TD lifecycle passes, in seconds,
 # its human report has every section, and `--json` carries the numbers the
 # lifecycle must produce.  examples/td-lifecycle.tdp is the same scenario.
-bin=$1
-src=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=${TMPDIR:-/tmp}/tdpmmu-cli-default.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 cmp -s "$src/tools/default_scenario.tdp" "$src/examples/td-lifecycle.tdp" ||
 	fail "examples/td-lifecycle.tdp differs from tools/default_scenario.tdp"

@@ -2,12 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # A failed expectation: FILE:LINE: expect failed: WANT, got GOT; the run
 # continues (later expectations are evaluated) and exits 1.
-bin=$1
-src=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=${TMPDIR:-/tmp}/tdpmmu-cli-expect.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 f=$src/tests/scenarios/fail/expect-count-wrong.tdp
 "$bin" run "$f" >"$tmp/out" 2>"$tmp/err"

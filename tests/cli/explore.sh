@@ -4,12 +4,7 @@
 # completely, with more than one schedule and no violation, and still run
 # under `tdpmmu run`; an expectation that holds only in some interleavings
 # is found, with a schedule that --replay reproduces; usage errors exit 2.
-bin=$1
-src=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=${TMPDIR:-/tmp}/tdpmmu-cli-explore.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 n=0
 for f in "$src"/examples/explore/*.tdp; do

@@ -2,12 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # run --json: one JSON object on stdout with the contract's schema;
 # result matches the exit status.
-bin=$1
-src=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=${TMPDIR:-/tmp}/tdpmmu-cli-json.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 validate() { # validate JSONFILE WANT_RESULT
 	python3 - "$1" "$2" <<'PY'

@@ -2,12 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # A bad file: every error as FILE:LINE: error: MESSAGE on stderr, in order,
 # exit 2, nothing run (no report on stdout).  Same through stdin.
-bin=$1
-src=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=${TMPDIR:-/tmp}/tdpmmu-cli-parse.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 f=$src/tests/scenarios/bad/shared-bad-input.tdp
 "$bin" run "$f" >"$tmp/out" 2>"$tmp/err"

@@ -5,11 +5,7 @@
 # alone matching any operand, full hex statuses, tdcall exits, the guest's
 # outcomes, `expect sept` on a path that ends at a leaf above the level,
 # alloc-failure rc, and `stats`.
-bin=$1
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=${TMPDIR:-/tmp}/tdpmmu-cli-runner.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 cat >"$tmp/pass.tdp" <<'END'
 vm mem=16M

@@ -5,11 +5,7 @@
 # injections, then the fatal-injection mode (bugged VMs replaced).  It must
 # pass, print a JSON summary with operations done and checks passed, and
 # refuse bad options with exit 2.
-bin=$1
-fail() { echo "FAIL: $*" >&2; exit 1; }
-tmp=${TMPDIR:-/tmp}/tdpmmu-stress-smoke.$$
-mkdir -p "$tmp" || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 "$bin" stress --seed 7 --seconds 2 --vcpus 4 --host-threads 2 --mem 32M \
 	--inject-rate 0.02 --check-interval 0.2 --json --replay "$tmp/r.tdp" >"$tmp/out.json" ||

@@ -1,29 +1,27 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Usage errors exit 2 with a message; --help and --version exit 0.
-bin=$1
-fail() { echo "FAIL: $*" >&2; exit 1; }
-status() { "$@" >/tmp/tdpmmu-cli-out.$$ 2>/tmp/tdpmmu-cli-err.$$; echo $?; }
-trap 'rm -f /tmp/tdpmmu-cli-out.$$ /tmp/tdpmmu-cli-err.$$' EXIT
+. "$(dirname "$0")/lib.sh"
+status() { "$@" >"$tmp/out" 2>"$tmp/err"; echo $?; }
 
 [ "$(status "$bin")" = 2 ] || fail "no arguments must exit 2"
-grep -q usage /tmp/tdpmmu-cli-err.$$ || fail "no arguments: no usage on stderr"
+grep -q usage "$tmp/err" || fail "no arguments: no usage on stderr"
 [ "$(status "$bin" frobnicate)" = 2 ] || fail "unknown command must exit 2"
-grep -q "unknown command 'frobnicate'" /tmp/tdpmmu-cli-err.$$ || fail "unknown command: message"
+grep -q "unknown command 'frobnicate'" "$tmp/err" || fail "unknown command: message"
 [ "$(status "$bin" run --bogus)" = 2 ] || fail "unknown run option must exit 2"
-grep -q "unknown option '--bogus'" /tmp/tdpmmu-cli-err.$$ || fail "unknown option: message"
+grep -q "unknown option '--bogus'" "$tmp/err" || fail "unknown option: message"
 [ "$(status "$bin" run a.tdp b.tdp)" = 2 ] || fail "two files must exit 2"
 [ "$(status "$bin" run /nonexistent/x.tdp)" = 2 ] || fail "unreadable file must exit 2"
-grep -q "cannot read /nonexistent/x.tdp" /tmp/tdpmmu-cli-err.$$ || fail "unreadable: message"
-[ -s /tmp/tdpmmu-cli-out.$$ ] && fail "usage error wrote to stdout"
+grep -q "cannot read /nonexistent/x.tdp" "$tmp/err" || fail "unreadable: message"
+[ -s "$tmp/out" ] && fail "usage error wrote to stdout"
 
 [ "$(status "$bin" --help)" = 0 ] || fail "--help must exit 0"
-grep -q "tdpmmu run" /tmp/tdpmmu-cli-out.$$ || fail "--help does not document run"
+grep -q "tdpmmu run" "$tmp/out" || fail "--help does not document run"
 for c in stress bench explore; do
-	grep -q "$c" /tmp/tdpmmu-cli-out.$$ || fail "--help does not list $c"
+	grep -q "$c" "$tmp/out" || fail "--help does not list $c"
 done
 [ "$(status "$bin" run --help)" = 0 ] || fail "run --help must exit 0"
-grep -q -- "--json" /tmp/tdpmmu-cli-out.$$ || fail "run --help does not document --json"
+grep -q -- "--json" "$tmp/out" || fail "run --help does not document --json"
 [ "$(status "$bin" --version)" = 0 ] || fail "--version must exit 0"
-grep -Eq '^tdpmmu [0-9]+\.[0-9]+\.[0-9]+$' /tmp/tdpmmu-cli-out.$$ || fail "--version format"
+grep -Eq '^tdpmmu [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" || fail "--version format"
 echo ok
