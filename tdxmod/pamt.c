@@ -129,8 +129,7 @@ struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa)
 	return r ? &pamt_nodes(r, true)[(hpa >> 21) & 511] : NULL;
 }
 
-void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1,
-			u32 page_count)
+void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1, u32 page_count)
 {
 	struct dpamt_node *n = pamt_node(mod, hpa);
 
@@ -293,6 +292,14 @@ struct pamt_entry *pamt_leaf(struct tdx_module *mod, hpa_t hpa, int *level)
 		return e;
 	}
 	return pamt_entry_at(mod, hpa, 0, false);
+}
+
+bool pamt_page_nda(struct tdx_module *mod, hpa_t hpa)
+{
+	int level;
+	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
+
+	return !e || pamt_pt(e) == PT_NDA;
 }
 
 void pamt_inc_page_count(struct tdx_module *mod, hpa_t hpa)

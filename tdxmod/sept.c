@@ -207,8 +207,8 @@ u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *arg
 	return TDX_SUCCESS;
 }
 
-u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args,
-			      struct sept_walk *w, bool leaf, struct pamt_ref *ref)
+u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args, struct sept_walk *w,
+			      bool leaf, struct pamt_ref *ref)
 {
 	enum tdx_sept_state s = septe_state(w->entry);
 	bool ok = leaf ? septe_leaf(w->entry) : s == TDX_SEPT_NL_MAPPED || s == TDX_SEPT_NL_BLOCKED;

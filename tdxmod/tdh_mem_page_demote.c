@@ -8,15 +8,6 @@
 
 #define DEMOTE_L2_SEPT_ADD_MODE BIT_ULL(0)
 
-/* PAMT metadata of a 4K page as the pair check walks it: NDA, ignoring the PAMT-page bitmap. */
-static bool pamt_page_nda(struct tdx_module *mod, hpa_t hpa)
-{
-	int level;
-	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
-
-	return !e || pamt_pt(e) == PT_NDA;
-}
-
 /*
  * DPAMT pair checks of pamt_demote, in its order: R12 then R13 address,
  * R12 then R13 metadata NDA, then the bitmap test-and-set of R12 then R13

@@ -16,10 +16,7 @@ static bool pamt_rcx_valid(u64 rcx)
 
 static bool pamt_page_free(struct tdx_module *mod, hpa_t hpa)
 {
-	int level;
-	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
-
-	return (!e || pamt_pt(e) == PT_NDA) && !pamt_is_pamt_page(mod, hpa);
+	return pamt_page_nda(mod, hpa) && !pamt_is_pamt_page(mod, hpa);
 }
 
 u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args)

@@ -336,11 +336,11 @@ u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *arg
  * The step after the leaf prefix shared by PAGE.REMOVE (@leaf), SEPT.REMOVE
  * and PROMOTE (non-leaf): check the entry's kind, lock exclusively the PAMT
  * entry of what it maps (the page at its size, or the child S-EPT page),
- * then apply the blocked-and-tracked gate.  On failure only the S-EPT entry
- * lock is still held.
+ * then apply the blocked-and-tracked gate.  On failure the PAMT entry is
+ * left unlocked; the prefix's locks stay with the caller.
  */
-u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args,
-			      struct sept_walk *w, bool leaf, struct pamt_ref *ref);
+u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args, struct sept_walk *w,
+			      bool leaf, struct pamt_ref *ref);
 /* Shared part of the TDH.MEM prefix: op-state lock (SH) and allowed op state. */
 u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask);
 void tdx_op_state_exit(struct tdx_td *td);
@@ -384,8 +384,7 @@ static inline u64 pamt_owner(struct pamt_entry *e)
  * PAMT.ADD), or take it back into hpa0, hpa1 (PROMOTE or PAMT.REMOVE).
  * The caller holds the region's 2M PAMT entry and sets its PT.
  */
-void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1,
-			u32 page_count);
+void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1, u32 page_count);
 void pamt_node_take_pair(struct tdx_module *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1);
 void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner);
 bool pamt_is_pamt_page(struct tdx_module *mod, hpa_t hpa);
@@ -399,6 +398,8 @@ u64 pamt_check_and_lock_free(struct tdx_module *mod, hpa_t hpa, int level, u32 o
 			     struct pamt_ref *ref);
 /* Largest non-NDA level (leaf rule), without locking. */
 struct pamt_entry *pamt_leaf(struct tdx_module *mod, hpa_t hpa, int *level);
+/* The 4K page's PAMT leaf is NDA (the PAMT-page bitmap bit not considered). */
+bool pamt_page_nda(struct tdx_module *mod, hpa_t hpa);
 void pamt_inc_page_count(struct tdx_module *mod, hpa_t hpa);
 /* Returns true when the count dropped to zero (the removal hint). */
 bool pamt_dec_page_count(struct tdx_module *mod, hpa_t hpa);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "tdpmmu/types.h"
 
 #ifndef TDPMMU_VERSION
 #define TDPMMU_VERSION "unknown"
@@ -32,7 +33,7 @@ static void usage(FILE *f)
 		   "driven against a model of the TDX module.\n"
 		   "\n"
 		   "commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n"
 		   "  tdpmmu run [--json] [FILE|-]\n"
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
 		printf("tdpmmu %s\n", TDPMMU_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "tdpmmu: unknown command '%s' (try tdpmmu --help)\n", argv[1]);

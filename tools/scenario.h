@@ -148,6 +148,8 @@ void scenario_free(struct scenario *scn);
 
 /* Names for messages and reports. */
 const char *scn_level_name(int pg_level);
+/* The inverse of scn_level_name: a PG_LEVEL_*, or 0 for an unknown name. */
+int scn_level_from_name(const char *s);
 const char *scn_rc_name(int rc);
 /* Formats a status for `got ...`: "TDX_SUCCESS", "TDX_OPERAND_BUSY|RCX", "VE", ... */
 const char *scn_status_format(const struct scn_status *st, char *buf, size_t len);

@@ -126,7 +126,7 @@ const char *scn_level_name(int pg_level)
 	}
 }
 
-static int level_from_name(const char *s)
+int scn_level_from_name(const char *s)
 {
 	for (int l = PG_LEVEL_4K; l <= PG_LEVEL_512G; l++)
 		if (!strcmp(s, scn_level_name(l)))
@@ -339,7 +339,7 @@ static void parse_value(struct parser *p, const struct key_spec *k, const char *
 		}
 		break;
 	case V_LEVEL:
-		kv->ival = level_from_name(val);
+		kv->ival = scn_level_from_name(val);
 		if (!kv->ival || !(k->levels & LV(kv->ival))) {
 			perr(p, "bad level '%s' for '%s' (want %s)", val, k->name, k->want);
 			return;

@@ -515,7 +515,8 @@ static void vcpu_op(struct worker *w, u64 seq)
 		if (r == KVM_GUEST_STATUS)
 			w->accept_status[accept_bucket(status)]++;
 		snprintf(what, sizeof(what), "accept gpa=0x%llx level=%s status=0x%llx",
-			 (unsigned long long)gpa, scn_level_name(level), (unsigned long long)status);
+			 (unsigned long long)gpa, scn_level_name(level),
+			 (unsigned long long)status);
 		record(w, OP_ACCEPT, res, seq, what);
 	} else if (pick < 45) {
 		enum kvm_guest_result r;
@@ -1200,13 +1201,8 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 				goto bad;
 			break;
 		case O_MAXLVL:
-			if (!strcmp(optarg, "4K"))
-				o->max_level = PG_LEVEL_4K;
-			else if (!strcmp(optarg, "2M"))
-				o->max_level = PG_LEVEL_2M;
-			else if (!strcmp(optarg, "1G"))
-				o->max_level = PG_LEVEL_1G;
-			else
+			o->max_level = scn_level_from_name(optarg);
+			if (!o->max_level || o->max_level > PG_LEVEL_1G)
 				goto bad;
 			break;
 		case O_MODULE:

@@ -13,13 +13,11 @@
 #include "vm_internal.h"
 
 /*
- * tdx_gmem_max_mapping_level + the folio: private memory is 4K while the TD
- * is built (PAGE.ADD is 4K only) and at most 2M after (AUG stops at 2M).
+ * tdx_gmem_max_mapping_level: private memory is 4K while the TD is built
+ * (PAGE.ADD is 4K only) and at most 2M after (AUG stops at 2M).
  */
-static int kvm_max_private_mapping_level(struct kvm *kvm, int folio_level)
+static int kvm_max_private_mapping_level(struct kvm *kvm, int level)
 {
-	int level = folio_level < kvm->cfg.max_level ? folio_level : kvm->cfg.max_level;
-
 	if (!tdx_td_is_runnable(kvm->kvm_tdx))
 		return PG_LEVEL_4K;
 	return level < PG_LEVEL_2M ? level : PG_LEVEL_2M;
@@ -51,15 +49,12 @@ int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int
 			*res = KVM_FAULT_MEMORY_FAULT;
 			return 0;
 		}
-		if (private) {
-			r = gmem_get_pfn(&kvm->gmem, gfn, &pfn, &folio_level);
-			level = kvm_max_private_mapping_level(kvm, folio_level);
-		} else {
-			r = gmem_get_pfn(&kvm->shared_mem, gfn, &pfn, &folio_level);
-			level = folio_level < kvm->cfg.max_level ? folio_level : kvm->cfg.max_level;
-		}
+		r = gmem_get_pfn(private ? &kvm->gmem : &kvm->shared_mem, gfn, &pfn, &folio_level);
 		if (r)
 			return r;
+		level = folio_level < kvm->cfg.max_level ? folio_level : kvm->cfg.max_level;
+		if (private)
+			level = kvm_max_private_mapping_level(kvm, level);
 		fault.pfn = pfn;
 		fault.max_level = level < max_level ? level : max_level;
 

@@ -16,7 +16,7 @@
  */
 static int punch_split_1g_folios(struct kvm *kvm, gfn_t start, gfn_t end)
 {
-	const gfn_t gfns_1g = 512ULL * 512ULL;
+	const gfn_t gfns_1g = KVM_PAGES_PER_HPAGE(PG_LEVEL_1G);
 	gfn_t ends[2] = { start, end - 1 };
 	int i, r;
 
@@ -25,16 +25,12 @@ static int punch_split_1g_folios(struct kvm *kvm, gfn_t start, gfn_t end)
 	for (i = 0; i < 2; i++) {
 		gfn_t base = gfn_round_for_level(ends[i], PG_LEVEL_1G);
 		gfn_t top = base + gfns_1g < kvm->nr_gfns ? base + gfns_1g : kvm->nr_gfns;
-		hpa_t folio;
 
 		if (start <= base && end >= top)
 			continue;	/* the whole folio goes */
 		if (i == 1 && base == gfn_round_for_level(start, PG_LEVEL_1G))
 			break;
-		pthread_mutex_lock(&kvm->gmem.lock);
-		folio = kvm->gmem.idx[base / gfns_1g].folio;
-		pthread_mutex_unlock(&kvm->gmem.lock);
-		if (!folio)
+		if (!gmem_has_1g_folio(&kvm->gmem, base))
 			continue;
 		r = kvm_tdp_mmu_split_huge_pages(kvm->mmu, base, top, PG_LEVEL_4K, true);
 		if (r)
@@ -49,11 +45,9 @@ int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size)
 	struct rwlock *lock;
 	int r;
 
-	kvm_thread_ensure_registered();
-	if (!kvm_range_valid(kvm, gpa, size))
-		return -EINVAL;
-	if (kvm_mmu_is_bugged(kvm->mmu))
-		return -EIO;
+	r = kvm_host_range_begin(kvm, gpa, size);
+	if (r)
+		return r;
 
 	lock = kvm_mmu_lock(kvm->mmu);
 	write_lock(lock);

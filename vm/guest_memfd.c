@@ -168,6 +168,16 @@ static void punch_slot(struct guest_memfd *gmem, struct gmem_1g *g1, struct gmem
 		slot_release(g1, s);
 }
 
+bool gmem_has_1g_folio(struct guest_memfd *gmem, gfn_t gfn)
+{
+	bool r;
+
+	pthread_mutex_lock(&gmem->lock);
+	r = gmem->idx[gfn / GFNS_1G].folio != 0;
+	pthread_mutex_unlock(&gmem->lock);
+	return r;
+}
+
 void gmem_punch(struct guest_memfd *gmem, gfn_t start, gfn_t end)
 {
 	gfn_t gfn = start;

@@ -93,11 +93,9 @@ int kvm_set_memory_attributes(struct kvm *kvm, gpa_t gpa, u64 size, bool to_priv
 	u64 shared;
 	int r;
 
-	kvm_thread_ensure_registered();
-	if (!kvm_range_valid(kvm, gpa, size))
-		return -EINVAL;
-	if (kvm_mmu_is_bugged(kvm->mmu))
-		return -EIO;
+	r = kvm_host_range_begin(kvm, gpa, size);
+	if (r)
+		return r;
 
 	shared = count_shared(kvm, start, end);
 	if (to_private ? !shared : shared == end - start)

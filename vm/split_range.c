@@ -13,11 +13,11 @@ int kvm_split_range(struct kvm *kvm, gpa_t gpa, u64 size, int level)
 	struct rwlock *lock;
 	int r;
 
-	kvm_thread_ensure_registered();
-	if (!kvm_range_valid(kvm, gpa, size) || level < PG_LEVEL_4K || level >= PG_LEVEL_1G)
+	if (level < PG_LEVEL_4K || level >= PG_LEVEL_1G)
 		return -EINVAL;
-	if (kvm_mmu_is_bugged(kvm->mmu))
-		return -EIO;
+	r = kvm_host_range_begin(kvm, gpa, size);
+	if (r)
+		return r;
 
 	lock = kvm_mmu_lock(kvm->mmu);
 	write_lock(lock);

@@ -6,6 +6,7 @@
 #ifndef TDPMMU_VM_INTERNAL_H
 #define TDPMMU_VM_INTERNAL_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -52,6 +53,8 @@ void gmem_destroy(struct guest_memfd *gmem);
  * is the level of the folio (the mapping limit).  0 or -ENOMEM.
  */
 int gmem_get_pfn(struct guest_memfd *gmem, gfn_t gfn, kvm_pfn_t *pfn, int *folio_level);
+/* Whether a 1G folio backs @gfn now. */
+bool gmem_has_1g_folio(struct guest_memfd *gmem, gfn_t gfn);
 /* Free the backing of [start, end), splitting folios the hole cuts. */
 void gmem_punch(struct guest_memfd *gmem, gfn_t start, gfn_t end);
 
@@ -160,6 +163,21 @@ static inline bool kvm_range_valid(struct kvm *kvm, gpa_t gpa, u64 size)
 {
 	return size && !(gpa & (PAGE_SIZE - 1)) && !(size & (PAGE_SIZE - 1)) &&
 	       gpa_to_gfn(gpa) < kvm->nr_gfns && gpa_to_gfn(size) <= kvm->nr_gfns - gpa_to_gfn(gpa);
+}
+
+/*
+ * Entry of a host operation on private mappings (punch, conversion,
+ * split): the caller may be any thread, so it registers with RCU before
+ * walking; a bugged VM refuses all such work.  0, -EINVAL or -EIO.
+ */
+static inline int kvm_host_range_begin(struct kvm *kvm, gpa_t gpa, u64 size)
+{
+	kvm_thread_ensure_registered();
+	if (!kvm_range_valid(kvm, gpa, size))
+		return -EINVAL;
+	if (kvm_mmu_is_bugged(kvm->mmu))
+		return -EIO;
+	return 0;
 }
 
 #endif /* TDPMMU_VM_INTERNAL_H */

@@ -19,14 +19,10 @@
 #include <cmocka.h>
 
 #include "../../tools/scenario_parse.c"
-
-#define VM "vm mem=64M vcpus=2 max_level=2M\n"
+#include "test_tools_parse_harness.h"
 
 /* One bad line after VM (so on line 2), with the one error it must give. */
-static const struct {
-	const char *line;
-	const char *msg;
-} bad_lines[] = {
+static const struct bad_line bad_lines[] = {
 	{"foo", "unknown command 'foo'"},
 	{"Accept gpa=0 level=4K", "unknown command 'Accept'"},
 	{"accept gpa=0x1000", "missing required key 'level' for 'accept'"},
@@ -191,22 +187,7 @@ static const struct {
 static void test_bad_lines(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(bad_lines); i++) {
-		char text[512];
-		struct scenario scn;
-		int n;
-
-		snprintf(text, sizeof(text), VM "%s\n", bad_lines[i].line);
-		n = scenario_parse("t.tdp", text, strlen(text), &scn);
-		if (n != 1 || scn.errors[0].line != 2 ||
-		    strcmp(scn.errors[0].msg, bad_lines[i].msg)) {
-			print_error("row %zu '%s': %d errors, first: %d: %s\n  want 2: %s\n", i,
-				    bad_lines[i].line, n, n ? scn.errors[0].line : 0,
-				    n ? scn.errors[0].msg : "-", bad_lines[i].msg);
-			fail();
-		}
-		scenario_free(&scn);
-	}
+	check_bad_lines(bad_lines, ARRAY_SIZE(bad_lines));
 }
 
 static void test_bad_files(void **state)

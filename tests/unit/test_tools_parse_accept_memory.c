@@ -2,8 +2,7 @@
 /*
  * The `accept_memory` extension of the scenario language (docs/SCENARIOS.md):
  * every malformed form with the exact message it must produce, and the
- * values the well-formed ones parse to.  The parser is compiled in, as in
- * test_tools_parse.c.
+ * values the well-formed ones parse to, through the parser's public API.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,14 +14,9 @@
 
 #include <cmocka.h>
 
-#include "../../tools/scenario_parse.c"
+#include "test_tools_parse_harness.h"
 
-#define VM "vm mem=64M vcpus=2 max_level=2M\n"
-
-static const struct {
-	const char *line;
-	const char *msg;
-} bad_lines[] = {
+static const struct bad_line bad_lines[] = {
 	{"accept_memory gpa=0", "missing required key 'size' for 'accept_memory'"},
 	{"accept_memory size=2M", "missing required key 'gpa' for 'accept_memory'"},
 	{"accept_memory gpa=0x1001 size=4K", "gpa 0x1001 is not 4K aligned"},
@@ -44,22 +38,7 @@ static const struct {
 static void test_bad_lines(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(bad_lines); i++) {
-		char text[512];
-		struct scenario scn;
-		int n;
-
-		snprintf(text, sizeof(text), VM "%s\n", bad_lines[i].line);
-		n = scenario_parse("t.tdp", text, strlen(text), &scn);
-		if (n != 1 || scn.errors[0].line != 2 ||
-		    strcmp(scn.errors[0].msg, bad_lines[i].msg)) {
-			print_error("row %zu '%s': %d errors, first: %d: %s\n  want 2: %s\n", i,
-				    bad_lines[i].line, n, n ? scn.errors[0].line : 0,
-				    n ? scn.errors[0].msg : "-", bad_lines[i].msg);
-			fail();
-		}
-		scenario_free(&scn);
-	}
+	check_bad_lines(bad_lines, ARRAY_SIZE(bad_lines));
 }
 
 static void parse_ok(const char *line, struct scn_cmd *out)
