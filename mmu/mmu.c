@@ -67,6 +67,17 @@ static void lpage_info_init(struct kvm_mmu *mmu, int i)
 		atomic_store(&mmu->lpage_info[i][mmu->nr_lpage[i] - 1], 1);
 }
 
+/* What creation set up besides the roots and caches. */
+static void kvm_mmu_free(struct kvm_mmu *mmu)
+{
+	free(mmu->lpage_info[0]);
+	free(mmu->lpage_info[1]);
+	pthread_mutex_destroy(&mmu->cache_lock);
+	pthread_mutex_destroy(&mmu->sp_hash_lock);
+	rwlock_destroy(&mmu->mmu_lock);
+	free(mmu);
+}
+
 struct kvm_mmu *kvm_mmu_create(struct frame_allocator *fa, const struct kvm_external_ops *ops,
 			       void *opaque, gfn_t nr_gfns)
 {
@@ -105,12 +116,7 @@ struct kvm_mmu *kvm_mmu_create(struct frame_allocator *fa, const struct kvm_exte
 fail:
 	if (mmu->mirror_root)
 		tdp_mmu_free_sp(mmu->mirror_root);
-	free(mmu->lpage_info[0]);
-	free(mmu->lpage_info[1]);
-	pthread_mutex_destroy(&mmu->cache_lock);
-	pthread_mutex_destroy(&mmu->sp_hash_lock);
-	rwlock_destroy(&mmu->mmu_lock);
-	free(mmu);
+	kvm_mmu_free(mmu);
 	return NULL;
 }
 
@@ -137,12 +143,7 @@ void kvm_mmu_destroy(struct kvm_mmu *mmu)
 	/* Every page queued by call_rcu is freed before the MMU goes. */
 	rcu_barrier();
 	kvm_mmu_free_caches(mmu);
-	free(mmu->lpage_info[0]);
-	free(mmu->lpage_info[1]);
-	pthread_mutex_destroy(&mmu->cache_lock);
-	pthread_mutex_destroy(&mmu->sp_hash_lock);
-	rwlock_destroy(&mmu->mmu_lock);
-	free(mmu);
+	kvm_mmu_free(mmu);
 }
 
 struct rwlock *kvm_mmu_lock(struct kvm_mmu *mmu)
