@@ -42,8 +42,7 @@ int fault_inject_add(struct fault_inject *fi, u64 value, u64 count, u64 after)
 		fi->cap = cap;
 	}
 	fi->rules[fi->nr_rules++] = (struct fault_inject_rule){
-		.value = value, .count = count, .after = after, .seen = 0
-	};
+		.value = value, .count = count, .after = after, .seen = 0};
 	atomic_store(&fi->armed, true);
 	pthread_mutex_unlock(&fi->lock);
 	return 0;

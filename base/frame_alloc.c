@@ -19,7 +19,7 @@
 #define FA_LIMIT (1ULL << 46)
 
 /* Sizes: 0 = 4K, 1 = 2M, 2 = 1G. */
-static const unsigned int fa_shift[3] = { 12, 21, 30 };
+static const unsigned int fa_shift[3] = {12, 21, 30};
 
 /*
  * A block of size idx+1 that is split into 512 blocks of size idx, some of
@@ -35,17 +35,17 @@ struct fa_parent {
 };
 
 struct fa_level {
-	struct fa_parent **hash;	/* keyed by parent base */
+	struct fa_parent **hash; /* keyed by parent base */
 	size_t hash_size, nr_parents;
-	struct fa_parent **partial;	/* parents with at least one free child */
+	struct fa_parent **partial; /* parents with at least one free child */
 	size_t nr_partial, partial_cap;
 };
 
 struct frame_allocator {
 	pthread_mutex_t lock;
-	hpa_t next_1g;			/* bump pointer */
-	struct fa_level level[2];	/* children of size 4K and 2M */
-	hpa_t *free_1g;			/* free 1G chunks */
+	hpa_t next_1g; /* bump pointer */
+	struct fa_level level[2]; /* children of size 4K and 2M */
+	hpa_t *free_1g; /* free 1G chunks */
 	size_t nr_free_1g, free_1g_cap;
 	u64 in_use;
 	atomic_ullong pt_pages;

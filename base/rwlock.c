@@ -86,9 +86,8 @@ void write_unlock(struct rwlock *l)
 	held = now_ns() - l->write_since_ns;
 	counter_add(&l->write_hold_ns, held);
 	max = counter_read(&l->write_hold_max_ns);
-	while (held > max &&
-	       !atomic_compare_exchange_weak(&l->write_hold_max_ns, (unsigned long long *)&max,
-					     held))
+	while (held > max && !atomic_compare_exchange_weak(&l->write_hold_max_ns,
+							   (unsigned long long *)&max, held))
 		;
 	atomic_store(&l->writer, 0);
 	pthread_rwlock_unlock(&l->lock);

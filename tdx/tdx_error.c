@@ -11,7 +11,7 @@
 
 static int tdx_recover(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op)
 {
-	struct tdx_module_args in = { .rcx = tdx_gpa_level(op->gfn, op->level) }, out;
+	struct tdx_module_args in = {.rcx = tdx_gpa_level(op->gfn, op->level)}, out;
 
 	switch (op->leaf) {
 	case TDH_MEM_RANGE_BLOCK:

@@ -20,7 +20,7 @@ enum tdx_td_state {
 struct tdx_pamt_ref {
 	hpa_t hpa2m;
 	u32 refcount;
-	hpa_t pair[2];		/* valid while refcount > 0 */
+	hpa_t pair[2]; /* valid while refcount > 0 */
 	struct tdx_pamt_ref *next;
 };
 
@@ -28,13 +28,13 @@ struct tdx_pamt_ref {
 
 struct tdx_pamt_cache {
 	pthread_mutex_t lock;
-	hpa_t *pages;		/* 4K frames, used two at a time */
+	hpa_t *pages; /* 4K frames, used two at a time */
 	size_t nr, cap;
 };
 
 /* One removal waiting for the batch's TRACK (cfg.track_batch). */
 struct tdx_batched_remove {
-	gfn_t gfn;		/* base of the leaf */
+	gfn_t gfn; /* base of the leaf */
 	int level;
 	kvm_pfn_t pfn;
 };
@@ -50,7 +50,7 @@ struct kvm_tdx {
 	const struct tdx_kick_ops *kick;
 	void *vm;
 
-	_Atomic int state;		/* enum tdx_td_state */
+	_Atomic int state; /* enum tdx_td_state */
 	bool dpamt;
 
 	/* Global pamt_lock's role: 0<->1 transitions of the per-2M refcounts. */
@@ -127,10 +127,10 @@ void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx);
 
 /* What the failed operation had done, so a recovering policy can undo it. */
 struct tdx_sept_op {
-	enum tdx_leaf leaf;	/* the SEAMCALL that failed */
+	enum tdx_leaf leaf; /* the SEAMCALL that failed */
 	gfn_t gfn;
-	int level;		/* PG level of the entry */
-	bool blocked;		/* the entry was BLOCKed (and tracked) by this op */
+	int level; /* PG level of the entry */
+	bool blocked; /* the entry was BLOCKed (and tracked) by this op */
 };
 /*
  * Decide what an unexpected status means.  UPSTREAM: -EIO (the MMU marks

@@ -133,7 +133,7 @@ int tdx_pamt_get(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 	hpa_t hpa2m = hpa & PAMT_2M_MASK;
 	struct tdx_module_args args;
 	struct tdx_pamt_ref *ref;
-	struct tdx_sept_op op = { .leaf = TDH_PHYMEM_PAMT_ADD };
+	struct tdx_sept_op op = {.leaf = TDH_PHYMEM_PAMT_ADD};
 	hpa_t pair[2];
 	u64 err;
 	int r;
@@ -156,7 +156,7 @@ int tdx_pamt_get(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 		ref->refcount = 0;
 		goto out;
 	}
-	args = (struct tdx_module_args){ .rcx = hpa2m | 1, .rdx = pair[0], .r8 = pair[1] };
+	args = (struct tdx_module_args){.rcx = hpa2m | 1, .rdx = pair[0], .r8 = pair[1]};
 	err = tdx_seamcall(kvm_tdx, TDH_PHYMEM_PAMT_ADD, &args);
 	if (unlikely(err)) {
 		ref->refcount = 0;
@@ -174,8 +174,8 @@ out:
 void tdx_pamt_put(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 {
 	hpa_t hpa2m = hpa & PAMT_2M_MASK;
-	struct tdx_module_args args = { .rcx = hpa2m | 1 };
-	struct tdx_sept_op op = { .leaf = TDH_PHYMEM_PAMT_REMOVE };
+	struct tdx_module_args args = {.rcx = hpa2m | 1};
+	struct tdx_sept_op op = {.leaf = TDH_PHYMEM_PAMT_REMOVE};
 	struct tdx_pamt_ref *ref;
 	u64 err;
 

@@ -21,8 +21,8 @@ int tdx_sept_link_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external
 {
 	struct kvm_tdx *kvm_tdx = opaque;
 	gfn_t base = gfn_round_for_level(gfn, level);
-	struct tdx_module_args args = { .rcx = tdx_gpa_level(base, level), .r8 = external_spt };
-	struct tdx_sept_op op = { .leaf = TDH_MEM_SEPT_ADD, .gfn = base, .level = level };
+	struct tdx_module_args args = {.rcx = tdx_gpa_level(base, level), .r8 = external_spt};
+	struct tdx_sept_op op = {.leaf = TDH_MEM_SEPT_ADD, .gfn = base, .level = level};
 	u64 err;
 	int r;
 
@@ -50,8 +50,8 @@ int tdx_sept_set_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
 	struct kvm_tdx *kvm_tdx = opaque;
 	gfn_t base = gfn_round_for_level(gfn, level);
 	hpa_t hpa = pfn_to_hpa(pfn);
-	struct tdx_module_args args = { .rcx = tdx_gpa_level(base, level), .r8 = hpa };
-	struct tdx_sept_op op = { .gfn = base, .level = level };
+	struct tdx_module_args args = {.rcx = tdx_gpa_level(base, level), .r8 = hpa};
+	struct tdx_sept_op op = {.gfn = base, .level = level};
 	enum tdx_leaf leaf;
 	u64 err;
 	int r;
@@ -65,7 +65,7 @@ int tdx_sept_set_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
 	} else {
 		/* KVM_TDX_INIT_MEM_REGION: PAGE.ADD, which is 4K only. */
 		leaf = TDH_MEM_PAGE_ADD;
-		args.r9 = hpa;	/* the source image; the model does not copy data */
+		args.r9 = hpa; /* the source image; the model does not copy data */
 		if (level != PG_LEVEL_4K) {
 			op.leaf = leaf;
 			return tdx_handle_sept_error(kvm_tdx, &op, TDX_OPERAND_INVALID);
@@ -94,8 +94,8 @@ int tdx_sept_remove_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t p
 {
 	struct kvm_tdx *kvm_tdx = opaque;
 	gfn_t base = gfn_round_for_level(gfn, level);
-	struct tdx_module_args in = { .rcx = tdx_gpa_level(base, level) }, out;
-	struct tdx_sept_op op = { .leaf = TDH_MEM_PAGE_REMOVE, .gfn = base, .level = level };
+	struct tdx_module_args in = {.rcx = tdx_gpa_level(base, level)}, out;
+	struct tdx_sept_op op = {.leaf = TDH_MEM_PAGE_REMOVE, .gfn = base, .level = level};
 	u64 err;
 	int r;
 
@@ -134,8 +134,8 @@ static int __tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t
 {
 	struct kvm_tdx *kvm_tdx = opaque;
 	gfn_t base = gfn_round_for_level(gfn, level);
-	struct tdx_module_args in = { .rcx = tdx_gpa_level(base, level) }, out;
-	struct tdx_sept_op op = { .leaf = TDH_MEM_SEPT_REMOVE, .gfn = base, .level = level };
+	struct tdx_module_args in = {.rcx = tdx_gpa_level(base, level)}, out;
+	struct tdx_sept_op op = {.leaf = TDH_MEM_SEPT_REMOVE, .gfn = base, .level = level};
 	u64 err;
 	int r;
 
@@ -169,7 +169,7 @@ int tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external
 			hpa_t *p = realloc(kvm_tdx->stuck_spt, cap * sizeof(*p));
 
 			if (!p)
-				return r;	/* truly leaked */
+				return r; /* truly leaked */
 			kvm_tdx->stuck_spt = p;
 			kvm_tdx->cap_stuck_spt = cap;
 		}

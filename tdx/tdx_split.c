@@ -20,8 +20,8 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, hpa_t externa
 {
 	struct kvm_tdx *kvm_tdx = opaque;
 	gfn_t base = gfn_round_for_level(gfn, level);
-	struct tdx_module_args in = { .rcx = tdx_gpa_level(base, level), .r8 = external_spt }, out;
-	struct tdx_sept_op op = { .leaf = TDH_MEM_PAGE_DEMOTE, .gfn = base, .level = level };
+	struct tdx_module_args in = {.rcx = tdx_gpa_level(base, level), .r8 = external_spt}, out;
+	struct tdx_sept_op op = {.leaf = TDH_MEM_PAGE_DEMOTE, .gfn = base, .level = level};
 	bool dpamt_pair = kvm_tdx->dpamt && level == PG_LEVEL_2M;
 	struct tdx_sept_entry_info info = {};
 	hpa_t pair[2] = {};

@@ -47,8 +47,8 @@ u64 tdh_do_no_vcpus(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, const struct td
 
 int tdx_block(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level)
 {
-	struct tdx_module_args in = { .rcx = tdx_gpa_level(gfn, level) }, out;
-	struct tdx_sept_op op = { .leaf = TDH_MEM_RANGE_BLOCK, .gfn = gfn, .level = level };
+	struct tdx_module_args in = {.rcx = tdx_gpa_level(gfn, level)}, out;
+	struct tdx_sept_op op = {.leaf = TDH_MEM_RANGE_BLOCK, .gfn = gfn, .level = level};
 	u64 err;
 
 	err = tdh_do_no_vcpus(kvm_tdx, TDH_MEM_RANGE_BLOCK, &in, &out);
@@ -67,7 +67,7 @@ int tdx_block_and_track(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level)
 int tdx_track(struct kvm_tdx *kvm_tdx)
 {
 	struct tdx_module_args in = {}, out;
-	struct tdx_sept_op op = { .leaf = TDH_MEM_TRACK };
+	struct tdx_sept_op op = {.leaf = TDH_MEM_TRACK};
 	u64 err;
 
 	/* Before TDH.MR.FINALIZE the module requires no TLB tracking. */

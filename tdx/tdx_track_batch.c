@@ -56,9 +56,11 @@ int tdx_flush_batched(void *opaque)
 
 	for (size_t i = 0; i < nr; i++) {
 		const struct tdx_batched_remove *b = &kvm_tdx->batched[i];
-		struct tdx_module_args in = { .rcx = tdx_gpa_level(b->gfn, b->level) }, out;
-		struct tdx_sept_op op = { .leaf = TDH_MEM_PAGE_REMOVE, .gfn = b->gfn,
-					  .level = b->level, .blocked = true };
+		struct tdx_module_args in = {.rcx = tdx_gpa_level(b->gfn, b->level)}, out;
+		struct tdx_sept_op op = {.leaf = TDH_MEM_PAGE_REMOVE,
+					 .gfn = b->gfn,
+					 .level = b->level,
+					 .blocked = true};
 		u64 err = tdh_do_no_vcpus(kvm_tdx, TDH_MEM_PAGE_REMOVE, &in, &out);
 
 		if (unlikely(err)) {

@@ -57,8 +57,8 @@ static struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool all
 		return a;
 	a = calloc(PTRS_PER_PTE, sizeof(*a));
 	BASE_ASSERT(a);
-	if (!atomic_compare_exchange_strong_explicit(&idx[i2m], &expected, a,
-						     memory_order_acq_rel, memory_order_acquire)) {
+	if (!atomic_compare_exchange_strong_explicit(&idx[i2m], &expected, a, memory_order_acq_rel,
+						     memory_order_acquire)) {
 		free(a);
 		return expected;
 	}

@@ -37,9 +37,8 @@ _Atomic(struct sept_page *) *sept_child_slot(struct sept_page *sp, int idx)
 	if (!c) {
 		c = calloc(PTRS_PER_PTE, sizeof(*c));
 		BASE_ASSERT(c);
-		if (!atomic_compare_exchange_strong_explicit(&sp->child, &expected, c,
-							     memory_order_acq_rel,
-							     memory_order_acquire)) {
+		if (!atomic_compare_exchange_strong_explicit(
+			    &sp->child, &expected, c, memory_order_acq_rel, memory_order_acquire)) {
 			free((void *)c);
 			c = expected;
 		}

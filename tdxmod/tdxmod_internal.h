@@ -194,8 +194,8 @@ struct dpamt_node {
 struct pamt_region {
 	struct pamt_entry e1g;
 	struct pamt_entry e2m[PTRS_PER_PTE];
-	_Atomic(struct dpamt_node *) node;		/* [512], Dynamic PAMT only */
-	_Atomic(_Atomic(struct pamt_entry *) *) e4k;	/* [512]: 512 entries per 2M, lazily */
+	_Atomic(struct dpamt_node *) node; /* [512], Dynamic PAMT only */
+	_Atomic(_Atomic(struct pamt_entry *) *) e4k; /* [512]: 512 entries per 2M, lazily */
 };
 
 #define PAMT_NR_REGIONS (1ULL << (TDX_MAX_PA_BITS - 30))

@@ -11,20 +11,20 @@ struct leaf_cost {
 };
 
 static const struct leaf_cost leaf_costs[] = {
-	{ TDH_MEM_SEPT_ADD, 3.0 },	/* ESTIMATE */
-	{ TDH_MEM_PAGE_ADD, 3.0 },	/* ESTIMATE */
-	{ TDH_MEM_PAGE_AUG, 1.5 },	/* ESTIMATE (4K; 2M priced the same: AUG does not zero) */
-	{ TDH_MEM_RANGE_BLOCK, 3.0 },	/* ESTIMATE, sums to the DERIVED 16us removal */
-	{ TDH_MEM_RANGE_UNBLOCK, 3.0 },	/* ESTIMATE, as BLOCK */
-	{ TDH_MEM_TRACK, 1.0 },		/* ESTIMATE */
-	{ TDH_MEM_PAGE_DEMOTE, 10.0 },	/* MEASURED average, SPR */
-	{ TDH_MEM_PAGE_PROMOTE, 10.0 },	/* ESTIMATE, by symmetry */
-	{ TDH_MEM_PAGE_REMOVE, 3.0 },	/* ESTIMATE */
-	{ TDH_MEM_SEPT_REMOVE, 3.0 },	/* ESTIMATE, as REMOVE */
-	{ TDH_PHYMEM_PAMT_ADD, 4.0 },	/* MEASURED average */
-	{ TDH_PHYMEM_PAMT_REMOVE, 2.0 },/* MEASURED average */
-	{ TDH_VP_ENTER, 2.5 },		/* ESTIMATE, enter + exit round trip */
-	{ TDG_MEM_PAGE_ACCEPT, 0.5 },	/* ESTIMATE, guest 4K zeroing */
+	{TDH_MEM_SEPT_ADD, 3.0}, /* ESTIMATE */
+	{TDH_MEM_PAGE_ADD, 3.0}, /* ESTIMATE */
+	{TDH_MEM_PAGE_AUG, 1.5}, /* ESTIMATE (4K; 2M priced the same: AUG does not zero) */
+	{TDH_MEM_RANGE_BLOCK, 3.0}, /* ESTIMATE, sums to the DERIVED 16us removal */
+	{TDH_MEM_RANGE_UNBLOCK, 3.0}, /* ESTIMATE, as BLOCK */
+	{TDH_MEM_TRACK, 1.0}, /* ESTIMATE */
+	{TDH_MEM_PAGE_DEMOTE, 10.0}, /* MEASURED average, SPR */
+	{TDH_MEM_PAGE_PROMOTE, 10.0}, /* ESTIMATE, by symmetry */
+	{TDH_MEM_PAGE_REMOVE, 3.0}, /* ESTIMATE */
+	{TDH_MEM_SEPT_REMOVE, 3.0}, /* ESTIMATE, as REMOVE */
+	{TDH_PHYMEM_PAMT_ADD, 4.0}, /* MEASURED average */
+	{TDH_PHYMEM_PAMT_REMOVE, 2.0}, /* MEASURED average */
+	{TDH_VP_ENTER, 2.5}, /* ESTIMATE, enter + exit round trip */
+	{TDG_MEM_PAGE_ACCEPT, 0.5}, /* ESTIMATE, guest 4K zeroing */
 };
 
 /* Kick: 3us base + 1us per vCPU running in the TD (DERIVED 2-point fit). */

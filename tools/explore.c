@@ -75,26 +75,25 @@ struct xp {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: tdpmmu explore [options] FILE\n"
-		"\n"
-		"Runs every interleaving of the logical threads of FILE (commands with\n"
-		"thread=N) up to a preemption bound, and checks every end state with the\n"
-		"invariant checker and the expects after the threaded commands.\n"
-		"\n"
-		"  --preemptions N    preemptions per schedule (default 2; -1: unbounded)\n"
-		"  --max-schedules N  stop after N schedules (default 1000000)\n"
-		"  --max-steps N      yield points per schedule before it counts as a\n"
-		"                     livelock (default 100000)\n"
-		"  --replay S         run only schedule S (\"0,1,1,...\": the thread picked\n"
-		"                     at each choice point, as printed for a violation)\n"
-		"  --trace            print every yield point (useful with --replay)\n"
-		"  --keep-going       go on after a violation (deadlocks still stop)\n"
-		"  --json             report as one JSON object on stdout\n"
-		"  -h, --help         this text\n"
-		"\n"
-		"Exit status: 0 no violation, 1 a violation, 2 usage or parse error.\n"
-		"See docs/EXPLORE.md.\n");
+	fprintf(f, "usage: tdpmmu explore [options] FILE\n"
+		   "\n"
+		   "Runs every interleaving of the logical threads of FILE (commands with\n"
+		   "thread=N) up to a preemption bound, and checks every end state with the\n"
+		   "invariant checker and the expects after the threaded commands.\n"
+		   "\n"
+		   "  --preemptions N    preemptions per schedule (default 2; -1: unbounded)\n"
+		   "  --max-schedules N  stop after N schedules (default 1000000)\n"
+		   "  --max-steps N      yield points per schedule before it counts as a\n"
+		   "                     livelock (default 100000)\n"
+		   "  --replay S         run only schedule S (\"0,1,1,...\": the thread picked\n"
+		   "                     at each choice point, as printed for a violation)\n"
+		   "  --trace            print every yield point (useful with --replay)\n"
+		   "  --keep-going       go on after a violation (deadlocks still stop)\n"
+		   "  --json             report as one JSON object on stdout\n"
+		   "  -h, --help         this text\n"
+		   "\n"
+		   "Exit status: 0 no violation, 1 a violation, 2 usage or parse error.\n"
+		   "See docs/EXPLORE.md.\n");
 }
 
 static int parse_ull(const char *s, unsigned long long *v)
@@ -502,7 +501,9 @@ static void xp_report_text(struct xp *x, double secs)
 	else
 		printf("  preemption bound  %d\n", x->o->bound);
 	printf("  schedules         %llu (%s)\n", x->schedules,
-	       x->o->replay ? "replay" : x->complete ? "complete" : "incomplete");
+	       x->o->replay  ? "replay"
+	       : x->complete ? "complete"
+			     : "incomplete");
 	printf("  choice points     %llu at most per schedule, %llu yield points at most\n",
 	       x->max_choices, x->max_steps);
 	printf("  end states        %zu distinct\n", x->nr_states);
@@ -538,7 +539,8 @@ static void xp_report_json(struct xp *x, double secs)
 		json_t *e = json_object();
 
 		json_object_set_new(e, "state", json_string(x->states[i].sig));
-		json_object_set_new(e, "schedules", json_integer((json_int_t)x->states[i].schedules));
+		json_object_set_new(e, "schedules",
+				    json_integer((json_int_t)x->states[i].schedules));
 		json_array_append_new(states, e);
 	}
 	json_object_set_new(o, "end_states", states);

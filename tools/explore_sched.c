@@ -22,9 +22,9 @@
 
 struct xs_choice {
 	unsigned char ncand;
-	unsigned char cand[XS_MAX_THREADS];	/* default first */
-	unsigned char cost[XS_MAX_THREADS];	/* preemptions each one costs */
-	unsigned char idx;			/* the one taken */
+	unsigned char cand[XS_MAX_THREADS]; /* default first */
+	unsigned char cost[XS_MAX_THREADS]; /* preemptions each one costs */
+	unsigned char idx; /* the one taken */
 	int preempt_before;
 };
 
@@ -65,7 +65,7 @@ struct xs_sched {
 	unsigned long long steps, spins, nondet;
 	enum xs_outcome outcome;
 	char detail[160];
-	bool broken;	/* threads parked for good: unusable */
+	bool broken; /* threads parked for good: unusable */
 };
 
 static _Thread_local int xs_self = -1;
@@ -265,11 +265,8 @@ static int xs_choose(struct xs_sched *s, int me, enum xs_reason why)
 }
 
 static const char *const kind_names[] = {
-	[YIELD_LOCK] = "lock",
-	[YIELD_CMPXCHG] = "cmpxchg",
-	[YIELD_SEAMCALL] = "seamcall",
-	[YIELD_RCU] = "rcu",
-	[YIELD_BLOCKED] = "blocked",
+	[YIELD_LOCK] = "lock", [YIELD_CMPXCHG] = "cmpxchg", [YIELD_SEAMCALL] = "seamcall",
+	[YIELD_RCU] = "rcu",   [YIELD_BLOCKED] = "blocked",
 };
 
 static void xs_hook(enum yield_kind kind, const char *where)
@@ -300,9 +297,8 @@ static void xs_hook(enum yield_kind kind, const char *where)
 	before = s->nr_choices;
 	next = xs_choose(s, me, kind == YIELD_BLOCKED ? XS_BLOCKED : XS_YIELD);
 	if (s->trace)
-		fprintf(s->trace, "  %6llu  T%d  %-8s %s%s%d\n", s->steps, me,
-			kind_names[kind], where, s->nr_choices > before ? "  choice -> T" : "  -> T",
-			next);
+		fprintf(s->trace, "  %6llu  T%d  %-8s %s%s%d\n", s->steps, me, kind_names[kind],
+			where, s->nr_choices > before ? "  choice -> T" : "  -> T", next);
 	xs_scheduled(s, next);
 	xs_pass(s, me, next);
 }

@@ -19,10 +19,10 @@
 #define XS_MAX_THREADS 4
 
 enum xs_outcome {
-	XS_DONE,		/* every thread ran to its end */
-	XS_DEADLOCK,		/* every thread left is blocked, for good */
-	XS_LIVELOCK,		/* the step limit was reached */
-	XS_REPLAY_MISMATCH,	/* --replay named a thread that could not run there */
+	XS_DONE, /* every thread ran to its end */
+	XS_DEADLOCK, /* every thread left is blocked, for good */
+	XS_LIVELOCK, /* the step limit was reached */
+	XS_REPLAY_MISMATCH, /* --replay named a thread that could not run there */
 };
 
 struct xs_sched;

@@ -626,11 +626,7 @@ static void parse_accept(struct parser *p, struct scn_cmd *c, char **toks, int n
 
 /* Extension: accept_memory gpa=ADDR size=SIZE [vcpu=N] [parallel] (docs/SCENARIOS.md). */
 static const struct key_spec accept_memory_keys[] = {
-	KEY_GPA_REQ,
-	KEY_SIZE_REQ,
-	KEY_VCPU,
-	{"parallel", V_FLAG, false, 0, NULL, NULL},
-	KEY_END,
+	KEY_GPA_REQ, KEY_SIZE_REQ, KEY_VCPU, {"parallel", V_FLAG, false, 0, NULL, NULL}, KEY_END,
 };
 
 static void parse_accept_memory(struct parser *p, struct scn_cmd *c, char **toks, int n)

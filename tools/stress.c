@@ -33,35 +33,35 @@
 /* ---- operation kinds, what they count as, what they may return ---- */
 
 enum stress_op {
-	OP_ACCEPT,		/* vCPU: TDG.MEM.PAGE.ACCEPT at 4K or 2M */
-	OP_ACCEPT_MEMORY,	/* vCPU: Linux-style accept of a range */
-	OP_ACCESS,		/* vCPU: private or shared load/store */
-	OP_GUEST_CONVERT,	/* vCPU: MapGPA -> KVM_SET_MEMORY_ATTRIBUTES */
-	OP_CONVERT,		/* host: KVM_SET_MEMORY_ATTRIBUTES */
-	OP_PUNCH,		/* host: fallocate(PUNCH_HOLE) */
-	OP_SPLIT,		/* host: range split */
-	OP_INJECT,		/* host: arm one leaf injection */
-	OP_INJECT_ALLOC,	/* host: arm one allocation failure */
-	OP_INJECT_SKIPPED,	/* host: an injection of that kind still pending */
+	OP_ACCEPT, /* vCPU: TDG.MEM.PAGE.ACCEPT at 4K or 2M */
+	OP_ACCEPT_MEMORY, /* vCPU: Linux-style accept of a range */
+	OP_ACCESS, /* vCPU: private or shared load/store */
+	OP_GUEST_CONVERT, /* vCPU: MapGPA -> KVM_SET_MEMORY_ATTRIBUTES */
+	OP_CONVERT, /* host: KVM_SET_MEMORY_ATTRIBUTES */
+	OP_PUNCH, /* host: fallocate(PUNCH_HOLE) */
+	OP_SPLIT, /* host: range split */
+	OP_INJECT, /* host: arm one leaf injection */
+	OP_INJECT_ALLOC, /* host: arm one allocation failure */
+	OP_INJECT_SKIPPED, /* host: an injection of that kind still pending */
 	NR_OPS,
 };
 
 static const char *const op_names[NR_OPS] = {
 	"accept", "accept_memory", "access", "guest_convert", "convert",
-	"punch",  "split",	   "inject", "inject_alloc", "inject_skipped",
+	"punch",  "split",	   "inject", "inject_alloc",  "inject_skipped",
 };
 
 /* Outcome buckets per op (host rc or guest result). */
 enum stress_res {
-	RES_OK,			/* rc 0, KVM_GUEST_OK, TDX_SUCCESS */
-	RES_STATUS_OTHER,	/* accept: a defined non-success status */
+	RES_OK, /* rc 0, KVM_GUEST_OK, TDX_SUCCESS */
+	RES_STATUS_OTHER, /* accept: a defined non-success status */
 	RES_VE,
-	RES_MEMORY_FAULT,	/* EXIT_MEMORY_FAULT / -EFAULT */
+	RES_MEMORY_FAULT, /* EXIT_MEMORY_FAULT / -EFAULT */
 	RES_ENOMEM,
 	RES_EBUSY,
 	RES_EAGAIN,
 	RES_EIO,
-	RES_UNDEFINED,		/* anything else: a violation */
+	RES_UNDEFINED, /* anything else: a violation */
 	NR_RES,
 };
 
@@ -75,7 +75,7 @@ struct log_ent {
 	u64 seq;
 	u8 op;
 	u8 level;
-	u8 flags;		/* LOG_* */
+	u8 flags; /* LOG_* */
 	u8 leaf;
 	int16_t vcpu;
 	gpa_t gpa;
@@ -107,12 +107,12 @@ struct stress_opts {
 	enum tdx_error_policy policy;
 	double inject_rate;
 	bool inject_fatal;
-	double check_interval;	/* seconds between quiescent checks */
+	double check_interval; /* seconds between quiescent checks */
 	bool json, quiet;
 	const char *replay_path;
-	u64 log_limit;		/* op log entries kept for the replay */
+	u64 log_limit; /* op log entries kept for the replay */
 	bool vcpu_threads;
-	double host_ratio;	/* host ops per guest op (0: unpaced) */
+	double host_ratio; /* host ops per guest op (0: unpaced) */
 };
 
 struct stress;
@@ -128,13 +128,13 @@ struct worker {
 	atomic_ullong done;
 	/* [op][res], read by the coordinator only when paused or joined */
 	u64 res[NR_OPS][NR_RES];
-	u64 accept_status[8];	/* by tdx status: see accept_bucket() */
+	u64 accept_status[8]; /* by tdx status: see accept_bucket() */
 };
 
 /* One injection outstanding per leaf: armed after the leaf's call count reached. */
 struct inject_slot {
 	bool armed;
-	u64 due;		/* leaf_calls at which the rule has surely fired and retried */
+	u64 due; /* leaf_calls at which the rule has surely fired and retried */
 };
 
 struct stress {
@@ -143,7 +143,7 @@ struct stress {
 	struct worker *w;
 	int nr_workers;
 
-	atomic_ullong seq;	/* ops started (the replay order) */
+	atomic_ullong seq; /* ops started (the replay order) */
 	atomic_bool stop;
 	atomic_bool pause_req;
 	pthread_mutex_t lock;
@@ -154,9 +154,9 @@ struct stress {
 	pthread_mutex_t inj_lock;
 	struct inject_slot inj[NR_TDX_LEAVES];
 	bool alloc_armed_by_us;
-	atomic_ullong fatal_armed;	/* fatal injections armed since the VM was created */
+	atomic_ullong fatal_armed; /* fatal injections armed since the VM was created */
 
-	atomic_ullong guest_ops, host_ops;	/* for --host-ratio pacing */
+	atomic_ullong guest_ops, host_ops; /* for --host-ratio pacing */
 	atomic_ullong log_entries;
 	atomic_bool log_overflow;
 
@@ -376,8 +376,8 @@ static void record(struct worker *w, enum stress_op op, enum stress_res res, u64
 	w->res[op][res]++;
 	if (!res_allowed(s, op, res))
 		stress_violation_at(s, seq, "op #%llu %s (thread %d): result %s not allowed%s%s",
-				 (unsigned long long)seq, op_names[op], w->idx, res_names[res],
-				 what ? ": " : "", what ? what : "");
+				    (unsigned long long)seq, op_names[op], w->idx, res_names[res],
+				    what ? ": " : "", what ? what : "");
 }
 
 /* ---- injection ---- */
@@ -387,7 +387,7 @@ static void record(struct worker *w, enum stress_op op, enum stress_res res, u64
  * retried), DEMOTE's INTERRUPTED_RESTARTABLE (restarted), allocation
  * failures (the operation fails with ENOMEM).
  */
-static const enum tdx_leaf busy_map_leaves[] = { TDH_MEM_SEPT_ADD, TDH_MEM_PAGE_AUG };
+static const enum tdx_leaf busy_map_leaves[] = {TDH_MEM_SEPT_ADD, TDH_MEM_PAGE_AUG};
 
 /*
  * BUSY once on a leaf the glue retries once after kicking: recovered on its
@@ -397,7 +397,9 @@ static const enum tdx_leaf busy_map_leaves[] = { TDH_MEM_SEPT_ADD, TDH_MEM_PAGE_
  * the default set there; TRACK and SEPT.REMOVE failures stay fatal.
  */
 static const enum tdx_leaf busy_retry_recover_leaves[] = {
-	TDH_MEM_RANGE_BLOCK, TDH_MEM_PAGE_REMOVE, TDH_MEM_PAGE_DEMOTE,
+	TDH_MEM_RANGE_BLOCK,
+	TDH_MEM_PAGE_REMOVE,
+	TDH_MEM_PAGE_DEMOTE,
 };
 
 /* --inject-fatal: may bug the VM (see docs/STRESS.md). */
@@ -448,7 +450,8 @@ static void do_inject(struct worker *w, u64 seq)
 	if (fatal) {
 		/* BUSY once or twice on a retried leaf, or a status nobody expects. */
 		leaf = fatal_leaves[rnd(w, ARRAY_LEN(fatal_leaves))];
-		status = chance(w, 60) ? TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX : TDX_OPERAND_INVALID;
+		status =
+			chance(w, 60) ? TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX : TDX_OPERAND_INVALID;
 		if (status != TDX_OPERAND_INVALID)
 			count = 1 + rnd(w, 2);
 	} else if (pick == 1) {
@@ -541,7 +544,8 @@ static void vcpu_op(struct worker *w, u64 seq)
 		 */
 		if (res == RES_STATUS_OTHER && !tdx_operand_busy(status))
 			res = RES_UNDEFINED;
-		snprintf(what, sizeof(what), "accept_memory gpa=0x%llx size=0x%llx vcpu=%d -> %d/%s",
+		snprintf(what, sizeof(what),
+			 "accept_memory gpa=0x%llx size=0x%llx vcpu=%d -> %d/%s",
 			 (unsigned long long)gpa, (unsigned long long)size, w->vcpu, (int)r,
 			 tdx_status_format(status, st, sizeof(st)));
 		record(w, OP_ACCEPT_MEMORY, res, seq, what);
@@ -606,7 +610,8 @@ static void host_op(struct worker *w, u64 seq)
 		op = OP_PUNCH;
 	} else {
 		op = OP_SPLIT;
-		level = (s->o.max_level == PG_LEVEL_1G && chance(w, 30)) ? PG_LEVEL_2M : PG_LEVEL_4K;
+		level = (s->o.max_level == PG_LEVEL_1G && chance(w, 30)) ? PG_LEVEL_2M
+									 : PG_LEVEL_4K;
 	}
 	e = log_add(w, seq, op);
 	if (e) {
@@ -675,9 +680,8 @@ static void *worker_main(void *p)
 		/* Host ops are far cheaper than guest ops: pace them (see --host-ratio). */
 		if (!w->is_vcpu && s->o.host_ratio > 0 && s->o.vcpus &&
 		    (double)atomic_load_explicit(&s->host_ops, memory_order_relaxed) >
-			    s->o.host_ratio *
-					    (double)atomic_load_explicit(&s->guest_ops,
-									 memory_order_relaxed) +
+			    s->o.host_ratio * (double)atomic_load_explicit(&s->guest_ops,
+									   memory_order_relaxed) +
 				    16) {
 			usleep(20);
 			continue;
@@ -721,7 +725,7 @@ static void check_report(void *arg, const char *msg)
 /* Runs with every worker parked (or joined). */
 static void quiescent_check(struct stress *s)
 {
-	struct check_msgs m = { .s = s };
+	struct check_msgs m = {.s = s};
 	int v;
 
 	/* A VM bugged on purpose promises only the module's own invariants. */
@@ -918,7 +922,7 @@ static int replay_fails(const char *text, size_t len)
 
 	if (!null)
 		return -1;
-	ro = (struct scn_run_opts){ .out = null, .err = null };
+	ro = (struct scn_run_opts){.out = null, .err = null};
 	if (scenario_parse("replay", text, len, &scn)) {
 		scenario_free(&scn);
 		fclose(null);
@@ -964,7 +968,7 @@ static void replay_minimize(const struct stress *s, const struct log_ent *ents, 
 			r = text ? replay_fails(text, len) : -1;
 			free(text);
 			if (r != 1)
-				memcpy(&keep[i], &saved[i], hi - i);	/* needed */
+				memcpy(&keep[i], &saved[i], hi - i); /* needed */
 		}
 		if (chunk == 1)
 			break;
@@ -1038,7 +1042,8 @@ static const char *produce_replay(struct stress *s, char *path, size_t pathlen)
 	text = replay_text(s, ents, n, keep, &len);
 	if (f && text) {
 		fputs(r == 1 ? "# reproduces single-threaded: `tdpmmu run` exits 1\n"
-			     : "# does NOT reproduce single-threaded (an interleaving was needed)\n",
+			     : "# does NOT reproduce single-threaded (an interleaving was "
+			       "needed)\n",
 		      f);
 		fwrite(text, 1, len, f);
 	}
@@ -1062,36 +1067,35 @@ static const char *produce_replay(struct stress *s, char *path, size_t pathlen)
 
 static void stress_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: tdpmmu stress [options]\n"
-		"\n"
-		"Multi-threaded randomized run on one TD, with periodic quiescent\n"
-		"invariant checks.  Exit 0 if no violation, 1 on a violation, 2 usage.\n"
-		"\n"
-		"  --seed N            per-thread op streams (default 1)\n"
-		"  --seconds S         stop after S seconds (default 5 unless --ops)\n"
-		"  --ops N             stop after N operations (all threads together)\n"
-		"  --vcpus N           vCPU threads (default 2)\n"
-		"  --host-threads M    host threads (default 2)\n"
-		"  --mem SIZE          guest memory, e.g. 64M (default 64M)\n"
-		"  --max-level L       4K|2M|1G (default 2M)\n"
-		"  --module V          1.5|2.0 (default 1.5)\n"
-		"  --dpamt             Dynamic PAMT (implies --module 2.0)\n"
-		"  --demote-interruptible  DEMOTE may return INTERRUPTED_RESTARTABLE\n"
-		"  --policy P          upstream|recover error policy (default upstream)\n"
-		"  --inject-rate R     probability per host op of arming one injection,\n"
-		"                      recoverable ones only: BUSY on SEPT.ADD/AUG, DEMOTE\n"
-		"                      INTERRUPTED_RESTARTABLE, allocation failure (and,\n"
-		"                      with --policy recover, BUSY on BLOCK/REMOVE/DEMOTE)\n"
-		"  --inject-fatal      also inject fatal statuses; a VM bugged by them is\n"
-		"                      checked for containment and replaced (expected)\n"
-		"  --check-interval S  seconds between quiescent checks (default 0.25)\n"
-		"  --replay FILE       where to write the replay (default stress-replay.tdp)\n"
-		"  --log-limit N       op log entries kept for the replay (default 2000000)\n"
-		"  --vcpu-threads      run guest ops on the VM's own vCPU threads\n"
-		"  --host-ratio R      at most R host ops per guest op (default 1; 0: unpaced)\n"
-		"  --json              one JSON summary on stdout\n"
-		"  --quiet             no progress line\n");
+	fprintf(f, "usage: tdpmmu stress [options]\n"
+		   "\n"
+		   "Multi-threaded randomized run on one TD, with periodic quiescent\n"
+		   "invariant checks.  Exit 0 if no violation, 1 on a violation, 2 usage.\n"
+		   "\n"
+		   "  --seed N            per-thread op streams (default 1)\n"
+		   "  --seconds S         stop after S seconds (default 5 unless --ops)\n"
+		   "  --ops N             stop after N operations (all threads together)\n"
+		   "  --vcpus N           vCPU threads (default 2)\n"
+		   "  --host-threads M    host threads (default 2)\n"
+		   "  --mem SIZE          guest memory, e.g. 64M (default 64M)\n"
+		   "  --max-level L       4K|2M|1G (default 2M)\n"
+		   "  --module V          1.5|2.0 (default 1.5)\n"
+		   "  --dpamt             Dynamic PAMT (implies --module 2.0)\n"
+		   "  --demote-interruptible  DEMOTE may return INTERRUPTED_RESTARTABLE\n"
+		   "  --policy P          upstream|recover error policy (default upstream)\n"
+		   "  --inject-rate R     probability per host op of arming one injection,\n"
+		   "                      recoverable ones only: BUSY on SEPT.ADD/AUG, DEMOTE\n"
+		   "                      INTERRUPTED_RESTARTABLE, allocation failure (and,\n"
+		   "                      with --policy recover, BUSY on BLOCK/REMOVE/DEMOTE)\n"
+		   "  --inject-fatal      also inject fatal statuses; a VM bugged by them is\n"
+		   "                      checked for containment and replaced (expected)\n"
+		   "  --check-interval S  seconds between quiescent checks (default 0.25)\n"
+		   "  --replay FILE       where to write the replay (default stress-replay.tdp)\n"
+		   "  --log-limit N       op log entries kept for the replay (default 2000000)\n"
+		   "  --vcpu-threads      run guest ops on the VM's own vCPU threads\n"
+		   "  --host-ratio R      at most R host ops per guest op (default 1; 0: unpaced)\n"
+		   "  --json              one JSON summary on stdout\n"
+		   "  --quiet             no progress line\n");
 }
 
 static bool parse_u64(const char *sarg, u64 *v)
@@ -1107,11 +1111,22 @@ static bool parse_u64(const char *sarg, u64 *v)
 	if (errno || end == sarg)
 		return false;
 	switch (*end) {
-	case 'K': mul = 1ULL << 10; end++; break;
-	case 'M': mul = 1ULL << 20; end++; break;
-	case 'G': mul = 1ULL << 30; end++; break;
-	case '\0': break;
-	default: return false;
+	case 'K':
+		mul = 1ULL << 10;
+		end++;
+		break;
+	case 'M':
+		mul = 1ULL << 20;
+		end++;
+		break;
+	case 'G':
+		mul = 1ULL << 30;
+		end++;
+		break;
+	case '\0':
+		break;
+	default:
+		return false;
 	}
 	if (*end || (x && mul > ~0ULL / x))
 		return false;
@@ -1131,9 +1146,27 @@ static bool parse_double(const char *sarg, double *v)
 static int parse_opts(int argc, char **argv, struct stress_opts *o)
 {
 	enum {
-		O_SEED = 256, O_SECONDS, O_OPS, O_VCPUS, O_HOST, O_MEM, O_MAXLVL, O_MODULE,
-		O_DPAMT, O_DEMOTE, O_POLICY, O_RATE, O_FATAL, O_CHECK, O_REPLAY, O_LOGLIM,
-		O_VTHREADS, O_HRATIO, O_JSON, O_QUIET, O_HELP,
+		O_SEED = 256,
+		O_SECONDS,
+		O_OPS,
+		O_VCPUS,
+		O_HOST,
+		O_MEM,
+		O_MAXLVL,
+		O_MODULE,
+		O_DPAMT,
+		O_DEMOTE,
+		O_POLICY,
+		O_RATE,
+		O_FATAL,
+		O_CHECK,
+		O_REPLAY,
+		O_LOGLIM,
+		O_VTHREADS,
+		O_HRATIO,
+		O_JSON,
+		O_QUIET,
+		O_HELP,
 	};
 	static const struct option lo[] = {
 		{"seed", required_argument, NULL, O_SEED},
@@ -1164,9 +1197,18 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 	int c;
 
 	*o = (struct stress_opts){
-		.seed = 1, .seconds = 5, .vcpus = 2, .host_threads = 2, .mem = 64 * MB,
-		.max_level = PG_LEVEL_2M, .module = TDX_MODULE_1_5, .policy = TDX_POLICY_UPSTREAM,
-		.check_interval = 0.25, .host_ratio = 1.0, .replay_path = "stress-replay.tdp", .log_limit = 2000000,
+		.seed = 1,
+		.seconds = 5,
+		.vcpus = 2,
+		.host_threads = 2,
+		.mem = 64 * MB,
+		.max_level = PG_LEVEL_2M,
+		.module = TDX_MODULE_1_5,
+		.policy = TDX_POLICY_UPSTREAM,
+		.check_interval = 0.25,
+		.host_ratio = 1.0,
+		.replay_path = "stress-replay.tdp",
+		.log_limit = 2000000,
 	};
 	optind = 1;
 	opterr = 0;
@@ -1284,8 +1326,7 @@ bad:
 
 /* ---- the summary ---- */
 
-static void totals(const struct stress *s, u64 res[NR_OPS][NR_RES], u64 *total,
-		   u64 acc[6])
+static void totals(const struct stress *s, u64 res[NR_OPS][NR_RES], u64 *total, u64 acc[6])
 {
 	int i, op, r;
 

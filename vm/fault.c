@@ -41,7 +41,7 @@ int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int
 	for (;;) {
 		if (kvm_mmu_is_bugged(kvm->mmu))
 			return -EIO;
-		fault = (struct kvm_page_fault){ .gfn = gfn, .is_private = private, .write = write };
+		fault = (struct kvm_page_fault){.gfn = gfn, .is_private = private, .write = write};
 		fault.mmu_seq = kvm_mmu_invalidate_seq(kvm->mmu);
 
 		/* The attributes decide; a disagreeing access exits to userspace. */

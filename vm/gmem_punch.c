@@ -17,7 +17,7 @@
 static int punch_split_1g_folios(struct kvm *kvm, gfn_t start, gfn_t end)
 {
 	const gfn_t gfns_1g = KVM_PAGES_PER_HPAGE(PG_LEVEL_1G);
-	gfn_t ends[2] = { start, end - 1 };
+	gfn_t ends[2] = {start, end - 1};
 	int i, r;
 
 	if (kvm->cfg.max_level < PG_LEVEL_1G)
@@ -27,7 +27,7 @@ static int punch_split_1g_folios(struct kvm *kvm, gfn_t start, gfn_t end)
 		gfn_t top = base + gfns_1g < kvm->nr_gfns ? base + gfns_1g : kvm->nr_gfns;
 
 		if (start <= base && end >= top)
-			continue;	/* the whole folio goes */
+			continue; /* the whole folio goes */
 		if (i == 1 && base == gfn_round_for_level(start, PG_LEVEL_1G))
 			break;
 		if (!gmem_has_1g_folio(&kvm->gmem, base))

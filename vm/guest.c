@@ -15,7 +15,7 @@
 
 struct guest_op {
 	gpa_t gpa;
-	int level;	/* accept: PG level */
+	int level; /* accept: PG level */
 	bool accept, shared, write;
 	u64 status;
 	enum kvm_guest_result result;
@@ -111,10 +111,9 @@ static bool guest_args_ok(struct kvm *kvm, int vcpu, gpa_t gpa)
 	return vcpu >= 0 && vcpu < kvm->cfg.nr_vcpus && !(gpa & (PAGE_SIZE - 1));
 }
 
-enum kvm_guest_result kvm_guest_accept(struct kvm *kvm, int vcpu, gpa_t gpa, int level,
-				       u64 *status)
+enum kvm_guest_result kvm_guest_accept(struct kvm *kvm, int vcpu, gpa_t gpa, int level, u64 *status)
 {
-	struct guest_op op = { .gpa = gpa, .level = level, .accept = true, .write = true };
+	struct guest_op op = {.gpa = gpa, .level = level, .accept = true, .write = true};
 
 	if (!guest_args_ok(kvm, vcpu, gpa) || level < PG_LEVEL_4K || level > PG_LEVEL_1G) {
 		if (status)
@@ -132,7 +131,7 @@ enum kvm_guest_result kvm_guest_accept(struct kvm *kvm, int vcpu, gpa_t gpa, int
 enum kvm_guest_result kvm_guest_access(struct kvm *kvm, int vcpu, gpa_t gpa, bool shared,
 				       bool write)
 {
-	struct guest_op op = { .gpa = gpa & ~(PAGE_SIZE - 1), .shared = shared, .write = write };
+	struct guest_op op = {.gpa = gpa & ~(PAGE_SIZE - 1), .shared = shared, .write = write};
 
 	if (!guest_args_ok(kvm, vcpu, 0) || gpa_to_gfn(gpa) >= kvm->nr_gfns)
 		return KVM_GUEST_EXIT_MEMORY_FAULT;

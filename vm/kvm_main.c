@@ -143,7 +143,7 @@ int kvm_tdx_init_mem_region(struct kvm *kvm, gpa_t gpa, u64 size, u64 *status)
 		/* kvm_tdp_map_page at 4K: mirror fault-in, then PAGE.ADD. */
 		r = kvm_mmu_page_fault(kvm, gpa_to_gfn(gpa), true, true, PG_LEVEL_4K, &res);
 		if (!r && res == KVM_FAULT_MEMORY_FAULT)
-			r = -EINVAL;	/* shared GPA: nothing to add */
+			r = -EINVAL; /* shared GPA: nothing to add */
 		if (r)
 			break;
 	}

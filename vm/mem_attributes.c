@@ -80,7 +80,8 @@ static void update_mixed(struct kvm *kvm, gfn_t start, gfn_t end)
 			bool inside = gfn >= start && gfn + pages <= end;
 
 			kvm_mmu_hugepage_set_mixed(kvm->mmu, gfn, level,
-						   inside ? false : hugepage_mixed(kvm, gfn, level));
+						   inside ? false
+							  : hugepage_mixed(kvm, gfn, level));
 		}
 	}
 }

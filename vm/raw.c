@@ -71,14 +71,14 @@ void kvm_raw_pages_free(struct kvm *kvm)
 struct raw_page {
 	hpa_t hpa;
 	u64 size;
-	bool pamt;		/* tdx_pamt_get done for it */
-	bool pamt_page;		/* a DPAMT pair page */
+	bool pamt; /* tdx_pamt_get done for it */
+	bool pamt_page; /* a DPAMT pair page */
 };
 
 static int raw_alloc(struct kvm *kvm, struct raw_page *p, int level, bool guest, bool pamt)
 {
-	int r = guest ? frame_alloc_guest(kvm->fa, level, &p->hpa) :
-			frame_alloc(kvm->fa, level, &p->hpa);
+	int r = guest ? frame_alloc_guest(kvm->fa, level, &p->hpa)
+		      : frame_alloc(kvm->fa, level, &p->hpa);
 
 	if (r)
 		return r;
@@ -120,7 +120,7 @@ static void raw_release(struct kvm *kvm, hpa_t hpa)
 u64 kvm_raw_seamcall(struct kvm *kvm, enum tdx_leaf leaf, gpa_t gpa, int tdx_level, u64 flags,
 		     u64 *ext1, u64 *ext2)
 {
-	struct tdx_module_args args = { .rcx = gpa | (u64)(tdx_level & 7), .rdx = flags };
+	struct tdx_module_args args = {.rcx = gpa | (u64)(tdx_level & 7), .rdx = flags};
 	bool dpamt = kvm->cfg.dpamt;
 	struct raw_page pages[3] = {};
 	int nr = 0, i, r = 0;

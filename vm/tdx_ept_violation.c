@@ -55,9 +55,9 @@ int tdx_handle_ept_violation(struct kvm *kvm, int vcpu, bool shared_access, bool
 		return -EIO;
 
 	if (!shared_access && tdx_eeq_type(exit->ext_exit_qual) == TDX_EXT_EXIT_QUAL_TYPE_ACCEPT) {
-		r = tdx_handle_mismatched_accept(kvm, gfn,
-						 tdx_sept_level_to_pg_level(
-							 tdx_eeq_req_level(exit->ext_exit_qual)));
+		r = tdx_handle_mismatched_accept(
+			kvm, gfn,
+			tdx_sept_level_to_pg_level(tdx_eeq_req_level(exit->ext_exit_qual)));
 		if (r)
 			return r;
 	}

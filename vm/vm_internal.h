@@ -22,27 +22,27 @@
  * every one of its pages is gone: its pages stay 4K.
  */
 struct gmem_2m {
-	hpa_t folio;		/* 2M folio (0: none) */
-	hpa_t *pages;		/* 512 4K frames when not a 2M folio (0: none) */
-	u32 nr_pages;		/* frames present in pages[] */
-	bool split;		/* remains of a larger folio: 4K only */
+	hpa_t folio; /* 2M folio (0: none) */
+	hpa_t *pages; /* 512 4K frames when not a 2M folio (0: none) */
+	u32 nr_pages; /* frames present in pages[] */
+	bool split; /* remains of a larger folio: 4K only */
 };
 
 struct gmem_1g {
-	hpa_t folio;		/* 1G folio (0: none) */
-	struct gmem_2m *slots;	/* 512 entries, allocated on first use */
-	u32 nr_used;		/* slots with any backing */
-	bool split;		/* remains of a 1G folio: no new 1G folio */
+	hpa_t folio; /* 1G folio (0: none) */
+	struct gmem_2m *slots; /* 512 entries, allocated on first use */
+	u32 nr_used; /* slots with any backing */
+	bool split; /* remains of a 1G folio: no new 1G folio */
 };
 
 struct guest_memfd {
-	pthread_mutex_t lock;	/* filemap_invalidate_lock's role */
+	pthread_mutex_t lock; /* filemap_invalidate_lock's role */
 	struct frame_allocator *fa;
 	gfn_t nr_gfns;
-	int max_level;		/* largest folio */
-	struct gmem_1g *idx;	/* nr_gfns / 512^2 rounded up */
+	int max_level; /* largest folio */
+	struct gmem_1g *idx; /* nr_gfns / 512^2 rounded up */
 	size_t nr_1g;
-	u64 bytes;		/* backing currently allocated */
+	u64 bytes; /* backing currently allocated */
 };
 
 int gmem_init(struct guest_memfd *gmem, struct frame_allocator *fa, gfn_t nr_gfns, int max_level);
@@ -75,7 +75,7 @@ struct kvm_vcpu {
 	/* Thread mode: one piece of work at a time, posted by a caller. */
 	pthread_t thread;
 	bool has_thread;
-	pthread_mutex_t req_lock;	/* serialises callers */
+	pthread_mutex_t req_lock; /* serialises callers */
 	pthread_mutex_t work_lock;
 	pthread_cond_t work_cond;
 	vcpu_work_fn work;
@@ -93,8 +93,8 @@ struct kvm {
 	struct kvm_mmu *mmu;
 	gfn_t nr_gfns;
 
-	struct guest_memfd gmem;	/* private memory */
-	struct guest_memfd shared_mem;	/* host memory behind shared GPAs */
+	struct guest_memfd gmem; /* private memory */
+	struct guest_memfd shared_mem; /* host memory behind shared GPAs */
 
 	/* KVM_MEMORY_ATTRIBUTE_PRIVATE per GFN, stored inverted: bit set = shared. */
 	_Atomic u64 *shared_bits;
@@ -105,7 +105,7 @@ struct kvm {
 	pthread_mutex_t enter_lock;
 	pthread_cond_t enter_cond;
 
-	pthread_mutex_t raw_lock;	/* raw pages */
+	pthread_mutex_t raw_lock; /* raw pages */
 	hpa_t *raw_pages;
 	u64 *raw_sizes;
 	size_t nr_raw, cap_raw;
@@ -149,7 +149,7 @@ bool kvm_gfn_is_private(struct kvm *kvm, gfn_t gfn);
 /* fault.c */
 enum kvm_fault_result {
 	KVM_FAULT_FIXED,
-	KVM_FAULT_MEMORY_FAULT,	/* KVM_EXIT_MEMORY_FAULT */
+	KVM_FAULT_MEMORY_FAULT, /* KVM_EXIT_MEMORY_FAULT */
 };
 /* kvm_mmu_page_fault: 0 and *res, or -errno (-EIO bugged, -ENOMEM, -EINVAL). */
 int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int max_level,

@@ -23,10 +23,10 @@
  * returned.  Thread-safe.
  */
 struct fault_inject_rule {
-	u64 value;	/* status to return (leaf rules) or unused (alloc) */
-	u64 count;	/* fires left */
-	u64 after;	/* calls to let pass first */
-	u64 seen;	/* calls counted so far while waiting */
+	u64 value; /* status to return (leaf rules) or unused (alloc) */
+	u64 count; /* fires left */
+	u64 after; /* calls to let pass first */
+	u64 seen; /* calls counted so far while waiting */
 };
 
 struct fault_inject {
@@ -101,18 +101,18 @@ void read_lock(struct rwlock *l);
 void read_unlock(struct rwlock *l);
 void write_lock(struct rwlock *l);
 void write_unlock(struct rwlock *l);
-bool rwlock_held_write(struct rwlock *l);	/* by the calling thread */
-bool rwlock_held_read(struct rwlock *l);	/* by anyone, for read */
-bool rwlock_held(struct rwlock *l);		/* read by anyone or write by me */
+bool rwlock_held_write(struct rwlock *l); /* by the calling thread */
+bool rwlock_held_read(struct rwlock *l); /* by anyone, for read */
+bool rwlock_held(struct rwlock *l); /* read by anyone or write by me */
 
 /*
  * Assertion that reports and aborts: for programming errors that make the
  * model itself wrong (never for guest, host or scenario input).
  */
-#define BASE_ASSERT(cond)                                                                  \
-	do {                                                                               \
-		if (unlikely(!(cond)))                                                     \
-			base_assert_fail(#cond, __FILE__, __LINE__, __func__);             \
+#define BASE_ASSERT(cond)                                                      \
+	do {                                                                   \
+		if (unlikely(!(cond)))                                         \
+			base_assert_fail(#cond, __FILE__, __LINE__, __func__); \
 	} while (0)
 void base_assert_fail(const char *cond, const char *file, int line, const char *func)
 	__attribute__((noreturn));
@@ -183,7 +183,7 @@ enum tdpmmu_bug_id {
 };
 #ifdef TDPMMU_BUGS
 extern unsigned int tdpmmu_bugs;
-#define tdpmmu_bug(id) unlikely(tdpmmu_bugs & (1u << (id)))
+#define tdpmmu_bug(id) unlikely(tdpmmu_bugs &(1u << (id)))
 #else
 #define tdpmmu_bug(id) false
 #endif

@@ -77,11 +77,11 @@ u64 tdx_vcpu_enter(struct kvm_tdx *kvm_tdx, int vcpu);
 void tdx_vcpu_exit(struct kvm_tdx *kvm_tdx, int vcpu);
 
 struct tdx_stats {
-	u64 track_rounds;	/* successful TDH.MEM.TRACK */
-	u64 kicks;		/* kick_all requests */
-	u64 busy_retries;	/* retry after kick on OPERAND_BUSY */
-	u64 interrupted_retries;/* DEMOTE/PROMOTE INTERRUPTED_RESTARTABLE retries */
-	u64 errors;		/* unexpected statuses handled by the policy */
+	u64 track_rounds; /* successful TDH.MEM.TRACK */
+	u64 kicks; /* kick_all requests */
+	u64 busy_retries; /* retry after kick on OPERAND_BUSY */
+	u64 interrupted_retries; /* DEMOTE/PROMOTE INTERRUPTED_RESTARTABLE retries */
+	u64 errors; /* unexpected statuses handled by the policy */
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 

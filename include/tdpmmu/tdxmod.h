@@ -25,11 +25,11 @@ enum tdx_module_version {
 
 struct tdx_module_config {
 	enum tdx_module_version version;
-	bool dpamt;			/* Dynamic PAMT (2.0 only) */
-	bool demote_interruptible;	/* no ENHANCED_DEMOTE_INTERRUPTIBILITY */
-	u64 seed;			/* pending-interrupt model when interruptible */
-	int nr_vcpus;			/* TDVPs created with the TD */
-	int max_vcpus;			/* upper bound, for sizing (>= nr_vcpus) */
+	bool dpamt; /* Dynamic PAMT (2.0 only) */
+	bool demote_interruptible; /* no ENHANCED_DEMOTE_INTERRUPTIBILITY */
+	u64 seed; /* pending-interrupt model when interruptible */
+	int nr_vcpus; /* TDVPs created with the TD */
+	int max_vcpus; /* upper bound, for sizing (>= nr_vcpus) */
 };
 
 /* Leaves the model implements.  The numbers are ours; names are the module's. */
@@ -112,8 +112,8 @@ struct tdx_module_args {
 	u64 rcx, rdx, r8, r9, r10, r11, r12, r13;
 };
 
-struct tdx_module;	/* the platform: PAMT, configuration */
-struct tdx_td;		/* one TD: TDR/TDCS, S-EPT, epochs, TDVPs */
+struct tdx_module; /* the platform: PAMT, configuration */
+struct tdx_td; /* one TD: TDR/TDCS, S-EPT, epochs, TDVPs */
 
 struct tdx_module *tdxmod_create(const struct tdx_module_config *cfg);
 void tdxmod_destroy(struct tdx_module *mod);
@@ -155,9 +155,9 @@ bool tdxmod_vcpu_in_td(struct tdx_td *td, int vcpu);
 
 /* An EPT-violation TD exit as TDH.VP.ENTER reports it. */
 struct tdx_ept_exit {
-	u64 exit_qual;		/* RCX */
-	u64 ext_exit_qual;	/* RDX: type[3:0], info[63:32] */
-	gpa_t gpa;		/* R8, 4K aligned */
+	u64 exit_qual; /* RCX */
+	u64 ext_exit_qual; /* RDX: type[3:0], info[63:32] */
+	gpa_t gpa; /* R8, 4K aligned */
 };
 
 #define TDX_EXT_EXIT_QUAL_TYPE_MASK 0xFULL
@@ -167,7 +167,7 @@ static inline int tdx_eeq_type(u64 eeq)
 {
 	return (int)(eeq & TDX_EXT_EXIT_QUAL_TYPE_MASK);
 }
-static inline int tdx_eeq_req_level(u64 eeq)	/* TDX level */
+static inline int tdx_eeq_req_level(u64 eeq) /* TDX level */
 {
 	return (int)((eeq >> 32) & 7);
 }
@@ -197,9 +197,9 @@ u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 
 /* A guest load/store to a private GPA through the S-EPT. */
 enum tdx_guest_access {
-	TDX_ACCESS_OK,			/* translated; the vCPU's TLB caches it */
-	TDX_ACCESS_VE,			/* PENDING page: #VE injected */
-	TDX_ACCESS_EPT_VIOLATION,	/* TD exit to the host; @exit filled */
+	TDX_ACCESS_OK, /* translated; the vCPU's TLB caches it */
+	TDX_ACCESS_VE, /* PENDING page: #VE injected */
+	TDX_ACCESS_EPT_VIOLATION, /* TD exit to the host; @exit filled */
 };
 enum tdx_guest_access tdxmod_guest_access(struct tdx_td *td, int vcpu, gpa_t gpa, bool write,
 					  struct tdx_ept_exit *exit);
@@ -211,10 +211,10 @@ enum tdx_guest_access tdxmod_guest_access(struct tdx_td *td, int vcpu, gpa_t gpa
 struct tdx_sept_entry_info {
 	enum tdx_sept_state state;
 	bool leaf;
-	hpa_t pa;		/* leaf: page; non-leaf: child S-EPT page */
-	bool locked;		/* entry lock (TDEL) held */
-	bool host_priority;	/* TDHP */
-	u32 accept_counter;	/* 2M PENDING partial accept */
+	hpa_t pa; /* leaf: page; non-leaf: child S-EPT page */
+	bool locked; /* entry lock (TDEL) held */
+	bool host_priority; /* TDHP */
+	u32 accept_counter; /* 2M PENDING partial accept */
 };
 
 /*
@@ -232,13 +232,13 @@ typedef int (*tdx_sept_visit_fn)(void *arg, gpa_t gpa, int tdx_level,
 int tdxmod_sept_for_each(struct tdx_td *td, tdx_sept_visit_fn fn, void *arg);
 
 struct tdx_pamt_info {
-	int tdx_level;		/* level of the leaf PAMT entry (largest non-NDA) */
+	int tdx_level; /* level of the leaf PAMT entry (largest non-NDA) */
 	enum tdx_pamt_pt pt;
-	u64 owner;		/* TDR PA >> 12 */
+	u64 owner; /* TDR PA >> 12 */
 	u64 bepoch;
 	bool locked;
 	/* DPAMT: for the 2M region of hpa */
-	bool dpamt_pair;	/* PT_PAMT node present */
+	bool dpamt_pair; /* PT_PAMT node present */
 	u32 dpamt_page_count;
 };
 int tdxmod_pamt_lookup(struct tdx_module *mod, hpa_t hpa, struct tdx_pamt_info *info);

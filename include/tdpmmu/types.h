@@ -18,10 +18,10 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t s64;
 
-typedef u64 gfn_t;	/* guest frame number (GPA >> 12), no shared bit */
-typedef u64 gpa_t;	/* guest physical address */
-typedef u64 hpa_t;	/* host physical address (a frame of the model) */
-typedef u64 kvm_pfn_t;	/* host frame number (HPA >> 12) */
+typedef u64 gfn_t; /* guest frame number (GPA >> 12), no shared bit */
+typedef u64 gpa_t; /* guest physical address */
+typedef u64 hpa_t; /* host physical address (a frame of the model) */
+typedef u64 kvm_pfn_t; /* host frame number (HPA >> 12) */
 
 #define BIT_ULL(n) (1ULL << (n))
 #define GENMASK_ULL(h, l) (((~0ULL) << (l)) & (~0ULL >> (63 - (h))))

@@ -16,16 +16,16 @@
 #include "tdpmmu/tdxmod.h"
 
 struct kvm_config {
-	u64 mem;		/* bytes, multiple of 4K */
-	int nr_vcpus;		/* >= 1 */
-	int max_level;		/* PG_LEVEL_4K/2M/1G: mapping and folio limit */
+	u64 mem; /* bytes, multiple of 4K */
+	int nr_vcpus; /* >= 1 */
+	int max_level; /* PG_LEVEL_4K/2M/1G: mapping and folio limit */
 	enum tdx_module_version module;
 	bool dpamt;
 	bool demote_interruptible;
 	u64 seed;
 	enum tdx_error_policy policy;
-	bool track_batch;	/* batch TRACK rounds per MMU operation (off) */
-	bool vcpu_threads;	/* run each vCPU as a thread (default true) */
+	bool track_batch; /* batch TRACK rounds per MMU operation (off) */
+	bool vcpu_threads; /* run each vCPU as a thread (default true) */
 };
 void kvm_config_default(struct kvm_config *cfg);
 
@@ -54,11 +54,11 @@ u64 kvm_tdx_finalize(struct kvm *kvm);
 /* ---- The guest (run on the vCPU's thread) ---- */
 
 enum kvm_guest_result {
-	KVM_GUEST_STATUS,		/* a TDCALL returned: see *status */
-	KVM_GUEST_OK,			/* access completed */
-	KVM_GUEST_VE,			/* #VE: access to a PENDING page */
-	KVM_GUEST_EXIT_MEMORY_FAULT,	/* KVM_EXIT_MEMORY_FAULT to user space */
-	KVM_GUEST_EIO,			/* the VM is bugged */
+	KVM_GUEST_STATUS, /* a TDCALL returned: see *status */
+	KVM_GUEST_OK, /* access completed */
+	KVM_GUEST_VE, /* #VE: access to a PENDING page */
+	KVM_GUEST_EXIT_MEMORY_FAULT, /* KVM_EXIT_MEMORY_FAULT to user space */
+	KVM_GUEST_EIO, /* the VM is bugged */
 };
 
 /*
@@ -115,16 +115,16 @@ int kvm_inject_alloc_fail(struct kvm *kvm, u64 count, u64 after);
 
 struct kvm_counters {
 	u64 leaf_calls[NR_TDX_LEAVES];
-	u64 splits;		/* huge mirror leaves split */
-	u64 kicks;		/* all-vCPU leave requests */
-	u64 faults;		/* EPT violations handled by the MMU */
-	u64 vm_bugged;		/* 0 or 1 */
-	u64 track_rounds;	/* successful TDH.MEM.TRACK */
+	u64 splits; /* huge mirror leaves split */
+	u64 kicks; /* all-vCPU leave requests */
+	u64 faults; /* EPT violations handled by the MMU */
+	u64 vm_bugged; /* 0 or 1 */
+	u64 track_rounds; /* successful TDH.MEM.TRACK */
 	u64 busy_retries;
 	u64 write_lock_acquisitions;
 	u64 write_lock_hold_ns;
 	u64 write_lock_hold_max_ns;
-	u64 guest_inhibits;	/* gfn ranges where the guest inhibited huge mappings */
+	u64 guest_inhibits; /* gfn ranges where the guest inhibited huge mappings */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
@@ -146,9 +146,9 @@ int kvm_gmem_folio_level(struct kvm *kvm, gfn_t gfn, bool shared, kvm_pfn_t *pfn
 u64 kvm_count_shared_gfns(struct kvm *kvm, gfn_t start, gfn_t end);
 /* Frames the VM layer holds: [0] private guest_memfd, [1] shared backing. */
 struct kvm_frame_usage {
-	u64 gmem_bytes[2];	/* guest_memfd's own accounting */
-	u64 gmem_counted[2];	/* the folios present, summed */
-	u64 raw_bytes;		/* pages handed to the module by raw SEAMCALLs */
+	u64 gmem_bytes[2]; /* guest_memfd's own accounting */
+	u64 gmem_counted[2]; /* the folios present, summed */
+	u64 raw_bytes; /* pages handed to the module by raw SEAMCALLs */
 };
 void kvm_get_frame_usage(struct kvm *kvm, struct kvm_frame_usage *u);
 

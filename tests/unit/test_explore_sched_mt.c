@@ -18,7 +18,7 @@
 #include "tdpmmu/base.h"
 
 struct toy {
-	int yields;	/* per thread */
+	int yields; /* per thread */
 	int counter;
 	int steps[XS_MAX_THREADS];
 };

@@ -38,18 +38,18 @@ enum outcome { RECOVERED, BUGGED, TORN_DOWN };
 
 /* The scenario that exercises a site: set-up, then the operation under test. */
 enum action {
-	ACT_FAULT,		/* accept 4K at 0: SEPT.ADD x2, AUG */
-	ACT_PAGE_ADD,		/* before finalize: INIT_MEM_REGION of 4K at 0 */
-	ACT_REMOVE,		/* max_level 4K, page mapped: convert it to shared */
-	ACT_FREE,		/* teardown of a TD with a 4K page: the tables are freed */
-	ACT_SPLIT,		/* 2M mapped: split to 4K */
-	ACT_FINALIZE,		/* TDH.MR.FINALIZE */
-	ACT_PAMT_ADD,		/* DPAMT: accept 4K (pairs for S-EPT pages and the page) */
-	ACT_PAMT_REMOVE,	/* DPAMT: teardown drops the last reference of each region */
+	ACT_FAULT, /* accept 4K at 0: SEPT.ADD x2, AUG */
+	ACT_PAGE_ADD, /* before finalize: INIT_MEM_REGION of 4K at 0 */
+	ACT_REMOVE, /* max_level 4K, page mapped: convert it to shared */
+	ACT_FREE, /* teardown of a TD with a 4K page: the tables are freed */
+	ACT_SPLIT, /* 2M mapped: split to 4K */
+	ACT_FINALIZE, /* TDH.MR.FINALIZE */
+	ACT_PAMT_ADD, /* DPAMT: accept 4K (pairs for S-EPT pages and the page) */
+	ACT_PAMT_REMOVE, /* DPAMT: teardown drops the last reference of each region */
 };
 
 struct site {
-	const char *name;	/* "remove: BLOCK" */
+	const char *name; /* "remove: BLOCK" */
 	enum action act;
 	enum tdx_leaf leaf;
 	u64 after;
@@ -82,16 +82,16 @@ static const struct site sites[] = {
 struct st {
 	u64 status;
 	u64 count;
-	unsigned leaves;	/* bit per enum tdx_leaf; 0 = every leaf */
+	unsigned leaves; /* bit per enum tdx_leaf; 0 = every leaf */
 };
 
 #define L(x) (1u << (x))
-#define WALKERS                                                                           \
-	(L(TDH_MEM_SEPT_ADD) | L(TDH_MEM_PAGE_AUG) | L(TDH_MEM_PAGE_ADD) |                 \
-	 L(TDH_MEM_RANGE_BLOCK) | L(TDH_MEM_PAGE_REMOVE) | L(TDH_MEM_SEPT_REMOVE) |        \
+#define WALKERS                                                                     \
+	(L(TDH_MEM_SEPT_ADD) | L(TDH_MEM_PAGE_AUG) | L(TDH_MEM_PAGE_ADD) |          \
+	 L(TDH_MEM_RANGE_BLOCK) | L(TDH_MEM_PAGE_REMOVE) | L(TDH_MEM_SEPT_REMOVE) | \
 	 L(TDH_MEM_PAGE_DEMOTE))
-#define PAMT_USERS                                                                        \
-	(L(TDH_MEM_SEPT_ADD) | L(TDH_MEM_PAGE_AUG) | L(TDH_MEM_PAGE_ADD) |                 \
+#define PAMT_USERS                                                         \
+	(L(TDH_MEM_SEPT_ADD) | L(TDH_MEM_PAGE_AUG) | L(TDH_MEM_PAGE_ADD) | \
 	 L(TDH_MEM_PAGE_DEMOTE) | L(TDH_MEM_PAGE_REMOVE))
 #define TRACKED (L(TDH_MEM_PAGE_REMOVE) | L(TDH_MEM_SEPT_REMOVE) | L(TDH_MEM_PAGE_DEMOTE))
 
@@ -126,9 +126,9 @@ static enum outcome expected_upstream(const struct site *site, const struct st *
 	u64 s = tdx_status(st->status);
 
 	if (site->act == ACT_FREE || site->act == ACT_PAMT_REMOVE)
-		return TORN_DOWN;	/* only the teardown's leak check applies */
+		return TORN_DOWN; /* only the teardown's leak check applies */
 	if (site->act == ACT_FINALIZE)
-		return RECOVERED;	/* the status is returned, the TD stays INITIALIZED */
+		return RECOVERED; /* the status is returned, the TD stays INITIALIZED */
 	if (s == TDX_OPERAND_BUSY) {
 		if (site->busy == BUSY_FAIL_OP)
 			return RECOVERED;
@@ -145,7 +145,7 @@ static enum outcome expected_upstream(const struct site *site, const struct st *
 
 struct row_result {
 	enum outcome outcome;
-	char result[64];	/* the operation's result */
+	char result[64]; /* the operation's result */
 	int check_violations;
 	u64 leaked;
 	bool fired;
@@ -208,21 +208,29 @@ static void accept_setup(struct kvm *kvm, gpa_t gpa, int level)
 static const char *rc_name(int rc)
 {
 	switch (rc) {
-	case 0: return "0";
-	case -ENOMEM: return "ENOMEM";
-	case -EIO: return "EIO";
-	case -EBUSY: return "EBUSY";
-	case -EAGAIN: return "EAGAIN";
-	case -EINVAL: return "EINVAL";
-	default: return "?";
+	case 0:
+		return "0";
+	case -ENOMEM:
+		return "ENOMEM";
+	case -EIO:
+		return "EIO";
+	case -EBUSY:
+		return "EBUSY";
+	case -EAGAIN:
+		return "EAGAIN";
+	case -EINVAL:
+		return "EINVAL";
+	default:
+		return "?";
 	}
 }
 
 /* Builds the TD up to the site; returns it with the injection point ahead. */
 static struct kvm *setup(enum action act, enum tdx_error_policy policy, bool dpamt)
 {
-	struct kvm *kvm = vm_new(policy, act == ACT_REMOVE || act == ACT_PAMT_REMOVE ?
-						 PG_LEVEL_4K : PG_LEVEL_2M, dpamt);
+	struct kvm *kvm = vm_new(
+		policy, act == ACT_REMOVE || act == ACT_PAMT_REMOVE ? PG_LEVEL_4K : PG_LEVEL_2M,
+		dpamt);
 
 	if (act == ACT_PAGE_ADD || act == ACT_FINALIZE)
 		return kvm;
@@ -265,7 +273,7 @@ static void act(struct kvm *kvm, enum action a, char *res, size_t len)
 		return;
 	case ACT_FREE:
 	case ACT_PAMT_REMOVE:
-		return;	/* the teardown is the operation */
+		return; /* the teardown is the operation */
 	case ACT_SPLIT:
 		rc = kvm_split_range(kvm, 0, 2 * M, PG_LEVEL_4K);
 		snprintf(res, len, "split: rc=%s", rc_name(rc));
@@ -291,7 +299,7 @@ static void run_row(const struct site *site, const struct st *st, enum tdx_error
 		kvm_destroy(kvm);
 		rr->leaked = kvm_destroy_leaked_bytes();
 		rr->outcome = TORN_DOWN;
-		rr->fired = true;	/* not countable after teardown */
+		rr->fired = true; /* not countable after teardown */
 		snprintf(rr->result, sizeof(rr->result), "teardown: leaked %llu bytes",
 			 (unsigned long long)rr->leaked);
 		return;
@@ -363,11 +371,11 @@ static void test_sweep_seamcall(void **state)
 					      "fired=%d checks=%d leaked=%llu; recover %s [%s] "
 					      "checks=%d leaked=%llu\n",
 					      site->name, sbuf, (unsigned long long)st->count,
-					      outcome_name(up.outcome), outcome_name(want), up.result,
-					      up.fired, up.check_violations,
-					      (unsigned long long)up.leaked, outcome_name(rec.outcome),
-					      rec.result, rec.check_violations,
-					      (unsigned long long)rec.leaked);
+					      outcome_name(up.outcome), outcome_name(want),
+					      up.result, up.fired, up.check_violations,
+					      (unsigned long long)up.leaked,
+					      outcome_name(rec.outcome), rec.result,
+					      rec.check_violations, (unsigned long long)rec.leaked);
 			}
 			if (f)
 				fprintf(f, "| %s | %s | %llu | %s (%s) | %s (%s) |%s\n", site->name,
@@ -450,21 +458,24 @@ static void test_sweep_alloc(void **state)
 					if (rc)
 						rc = -EINVAL;
 					else
-						rc = -ENOMEM;	/* report the first result */
+						rc = -ENOMEM; /* report the first result */
 					v += tdpmmu_check(kvm, quiet_report, NULL);
 				}
 				kvm_destroy(kvm);
-				if (bugged || v || (rc && rc != -ENOMEM) || kvm_destroy_leaked_bytes()) {
+				if (bugged || v || (rc && rc != -ENOMEM) ||
+				    kvm_destroy_leaked_bytes()) {
 					failures++;
-					print_message("FAIL alloc %s dpamt=%d after=%llu: %s bugged=%d "
-						      "checks=%d leaked=%llu\n",
-						      alloc_op_names[op], dp, (unsigned long long)k, res,
-						      bugged, v,
-						      (unsigned long long)kvm_destroy_leaked_bytes());
+					print_message(
+						"FAIL alloc %s dpamt=%d after=%llu: %s bugged=%d "
+						"checks=%d leaked=%llu\n",
+						alloc_op_names[op], dp, (unsigned long long)k, res,
+						bugged, v,
+						(unsigned long long)kvm_destroy_leaked_bytes());
 				}
 				if (f)
-					fprintf(f, "| %s | %s | %llu | %s | %s |\n", alloc_op_names[op],
-						dp ? "on" : "off", (unsigned long long)k, res,
+					fprintf(f, "| %s | %s | %llu | %s | %s |\n",
+						alloc_op_names[op], dp ? "on" : "off",
+						(unsigned long long)k, res,
 						bugged ? "bugged" : "ok");
 			}
 		}

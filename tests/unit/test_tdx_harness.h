@@ -59,8 +59,11 @@ static inline struct tctx *tctx_create_cfg(enum tdx_module_version ver, bool dpa
 {
 	struct tctx *t = calloc(1, sizeof(*t));
 	struct kvm_tdx_config cfg = {
-		.module = { .version = ver, .dpamt = dpamt, .seed = 1, .nr_vcpus = NR_VCPUS,
-			    .max_vcpus = NR_VCPUS },
+		.module = {.version = ver,
+			   .dpamt = dpamt,
+			   .seed = 1,
+			   .nr_vcpus = NR_VCPUS,
+			   .max_vcpus = NR_VCPUS},
 		.policy = policy,
 		.track_batch = track_batch,
 	};
@@ -131,10 +134,12 @@ static inline void link_upper(struct tctx *t, gpa_t gpa)
 
 	if (sept_state(t, gpa, PG_LEVEL_512G) == TDX_SEPT_FREE)
 		assert_int_equal(t->ops->link_external_spt(ot(t), gfn, PG_LEVEL_512G,
-							   own(t, PG_LEVEL_4K, false)), 0);
+							   own(t, PG_LEVEL_4K, false)),
+				 0);
 	if (sept_state(t, gpa, PG_LEVEL_1G) == TDX_SEPT_FREE)
 		assert_int_equal(t->ops->link_external_spt(ot(t), gfn, PG_LEVEL_1G,
-							   own(t, PG_LEVEL_4K, false)), 0);
+							   own(t, PG_LEVEL_4K, false)),
+				 0);
 }
 
 static inline hpa_t map_2m(struct tctx *t, gpa_t gpa)
@@ -142,8 +147,9 @@ static inline hpa_t map_2m(struct tctx *t, gpa_t gpa)
 	hpa_t page = own(t, PG_LEVEL_2M, true);
 
 	link_upper(t, gpa);
-	assert_int_equal(t->ops->set_external_spte(ot(t), gpa_to_gfn(gpa), PG_LEVEL_2M,
-						   page >> PAGE_SHIFT), 0);
+	assert_int_equal(
+		t->ops->set_external_spte(ot(t), gpa_to_gfn(gpa), PG_LEVEL_2M, page >> PAGE_SHIFT),
+		0);
 	assert_int_equal(sept_state(t, gpa, PG_LEVEL_2M), TDX_SEPT_PENDING);
 	return page;
 }

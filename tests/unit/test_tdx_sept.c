@@ -51,7 +51,8 @@ static void test_split_sequence(void **state)
 	track = calls(t, TDH_MEM_TRACK);
 	demote = calls(t, TDH_MEM_PAGE_DEMOTE);
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), 0);
+						    own(t, PG_LEVEL_4K, false)),
+			 0);
 	assert_int_equal(calls(t, TDH_MEM_RANGE_BLOCK), block + 1);
 	assert_int_equal(calls(t, TDH_MEM_TRACK), track + 1);
 	assert_int_equal(calls(t, TDH_MEM_PAGE_DEMOTE), demote + 1);
@@ -91,7 +92,8 @@ static void test_split_busy_retry(void **state)
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE, TDX_OPERAND_BUSY | 1, 1, 0),
 			 0);
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x400000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), 0);
+						    own(t, PG_LEVEL_4K, false)),
+			 0);
 	assert_int_equal(calls(t, TDH_MEM_PAGE_DEMOTE), 2);
 	assert_int_equal(t->holds, 1);
 	assert_int_equal(t->releases, 1);
@@ -103,11 +105,12 @@ static void test_split_busy_retry(void **state)
 
 	/* BUSY on BLOCK and on TRACK are retried the same way. */
 	map_2m(t, 0x600000);
-	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_RANGE_BLOCK, TDX_OPERAND_BUSY | 0x92, 1,
-				       0), 0);
+	assert_int_equal(
+		tdxmod_inject(td_of(t), TDH_MEM_RANGE_BLOCK, TDX_OPERAND_BUSY | 0x92, 1, 0), 0);
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_TRACK, TDX_OPERAND_BUSY | 0xA9, 1, 0), 0);
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x600000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), 0);
+						    own(t, PG_LEVEL_4K, false)),
+			 0);
 	tdx_get_stats(t->kvm_tdx, &st);
 	assert_int_equal(st.busy_retries, 3);
 	assert_int_equal(t->holds, 3);
@@ -116,7 +119,8 @@ static void test_split_busy_retry(void **state)
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE, TDX_OPERAND_BUSY | 1, 2, 0),
 			 0);
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x800000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), -EIO);
+						    own(t, PG_LEVEL_4K, false)),
+			 -EIO);
 	tdx_get_stats(t->kvm_tdx, &st);
 	assert_int_equal(st.errors, 1);
 	tctx_destroy(t);
@@ -130,10 +134,11 @@ static void test_split_interrupted(void **state)
 	(void)state;
 	finalize(t);
 	map_2m(t, 0x200000);
-	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE, TDX_INTERRUPTED_RESTARTABLE,
-				       3, 0), 0);
+	assert_int_equal(
+		tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE, TDX_INTERRUPTED_RESTARTABLE, 3, 0), 0);
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), 0);
+						    own(t, PG_LEVEL_4K, false)),
+			 0);
 	assert_int_equal(calls(t, TDH_MEM_PAGE_DEMOTE), 4);
 	tdx_get_stats(t->kvm_tdx, &st);
 	assert_int_equal(st.interrupted_retries, 3);
@@ -157,18 +162,22 @@ static void test_map_busy_and_eio(void **state)
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_AUG, TDX_OPERAND_BUSY | 0x92, 1, 0),
 			 0);
 	assert_int_equal(t->ops->set_external_spte(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						   page >> PAGE_SHIFT), -EBUSY);
+						   page >> PAGE_SHIFT),
+			 -EBUSY);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_FREE);
 	assert_int_equal(t->kicks, 0); /* no kicking under the shared lock */
 	assert_int_equal(t->ops->set_external_spte(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						   page >> PAGE_SHIFT), 0);
+						   page >> PAGE_SHIFT),
+			 0);
 
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_SEPT_ADD, TDX_OPERAND_BUSY | 1, 1, 0), 0);
 	assert_int_equal(t->ops->link_external_spt(ot(t), gpa_to_gfn(0x400000), PG_LEVEL_2M,
-						   own(t, PG_LEVEL_4K, false)), -EBUSY);
+						   own(t, PG_LEVEL_4K, false)),
+			 -EBUSY);
 	/* Already mapped: the module says EPT_ENTRY_STATE_INCORRECT -> -EIO. */
 	assert_int_equal(t->ops->set_external_spte(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						   page >> PAGE_SHIFT), -EIO);
+						   page >> PAGE_SHIFT),
+			 -EIO);
 	tdx_get_stats(t->kvm_tdx, &st);
 	assert_int_equal(st.errors, 1);
 	tctx_destroy(t);
@@ -183,9 +192,11 @@ static void test_split_eio_upstream(void **state)
 	finalize(t);
 	map_2m(t, 0x200000);
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE,
-				       TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0), 0);
+				       TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0),
+			 0);
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), -EIO);
+						    own(t, PG_LEVEL_4K, false)),
+			 -EIO);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_PENDING_BLOCKED);
 	assert_int_equal(calls(t, TDH_MEM_RANGE_UNBLOCK), 0);
 	tctx_destroy(t);
@@ -200,14 +211,17 @@ static void test_split_recover(void **state)
 	finalize(t);
 	map_2m(t, 0x200000);
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE,
-				       TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0), 0);
+				       TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0),
+			 0);
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), -EAGAIN);
+						    own(t, PG_LEVEL_4K, false)),
+			 -EAGAIN);
 	assert_int_equal(calls(t, TDH_MEM_RANGE_UNBLOCK), 1);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_PENDING);
 	/* And the retry works. */
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), 0);
+						    own(t, PG_LEVEL_4K, false)),
+			 0);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_NL_MAPPED);
 	tctx_destroy(t);
 }
@@ -221,8 +235,8 @@ static void test_prefinalize(void **state)
 
 	(void)state;
 	link_upper(t, 0x100000);
-	assert_int_equal(t->ops->link_external_spt(ot(t), gfn, PG_LEVEL_2M,
-						   own(t, PG_LEVEL_4K, false)), 0);
+	assert_int_equal(
+		t->ops->link_external_spt(ot(t), gfn, PG_LEVEL_2M, own(t, PG_LEVEL_4K, false)), 0);
 	page = own(t, PG_LEVEL_4K, true);
 	assert_int_equal(t->ops->set_external_spte(ot(t), gfn, PG_LEVEL_4K, page >> PAGE_SHIFT), 0);
 	assert_int_equal(calls(t, TDH_MEM_PAGE_ADD), 1);
@@ -230,7 +244,8 @@ static void test_prefinalize(void **state)
 	assert_int_equal(sept_state(t, 0x100000, PG_LEVEL_4K), TDX_SEPT_MAPPED);
 	/* 2M before finalize is refused (KVM_BUG_ON): -EIO without a SEAMCALL. */
 	assert_int_equal(t->ops->set_external_spte(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						   own(t, PG_LEVEL_2M, true) >> PAGE_SHIFT), -EIO);
+						   own(t, PG_LEVEL_2M, true) >> PAGE_SHIFT),
+			 -EIO);
 	assert_int_equal(calls(t, TDH_MEM_PAGE_ADD), 1);
 
 	assert_int_equal(t->ops->remove_external_spte(ot(t), gfn, PG_LEVEL_4K, page >> PAGE_SHIFT),
@@ -276,7 +291,8 @@ static void test_dpamt(void **state)
 		gpa_t gpa = 0x200000 + (u64)i * PAGE_SIZE;
 
 		assert_int_equal(t->ops->remove_external_spte(ot(t), gpa_to_gfn(gpa), PG_LEVEL_4K,
-							      (page >> PAGE_SHIFT) + i), 0);
+							      (page >> PAGE_SHIFT) + i),
+				 0);
 		if (i == 0) {
 			assert_int_equal(tdxmod_pamt_lookup(tdx_module(t->kvm_tdx), page, &pi), 0);
 			assert_int_equal(pi.dpamt_page_count, 511);
@@ -291,14 +307,10 @@ static void test_dpamt(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_split_sequence),
-		cmocka_unit_test(test_split_busy_retry),
-		cmocka_unit_test(test_split_interrupted),
-		cmocka_unit_test(test_map_busy_and_eio),
-		cmocka_unit_test(test_split_eio_upstream),
-		cmocka_unit_test(test_split_recover),
-		cmocka_unit_test(test_prefinalize),
-		cmocka_unit_test(test_dpamt),
+		cmocka_unit_test(test_split_sequence),	   cmocka_unit_test(test_split_busy_retry),
+		cmocka_unit_test(test_split_interrupted),  cmocka_unit_test(test_map_busy_and_eio),
+		cmocka_unit_test(test_split_eio_upstream), cmocka_unit_test(test_split_recover),
+		cmocka_unit_test(test_prefinalize),	   cmocka_unit_test(test_dpamt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,7 +40,8 @@ static void test_queue_and_flush(void **state)
 		gpa_t gpa = 0x200000 * (gpa_t)(i + 1);
 
 		assert_int_equal(t->ops->remove_external_spte(ot(t), gpa_to_gfn(gpa), PG_LEVEL_2M,
-							      page[i] >> PAGE_SHIFT), 0);
+							      page[i] >> PAGE_SHIFT),
+				 0);
 		assert_int_equal(sept_state(t, gpa, PG_LEVEL_2M), TDX_SEPT_PENDING_BLOCKED);
 	}
 	assert_int_equal(calls(t, TDH_MEM_RANGE_BLOCK), 4);
@@ -77,7 +78,8 @@ static void test_default_unbatched(void **state)
 	finalize(t);
 	page = map_2m(t, 0x200000);
 	assert_int_equal(t->ops->remove_external_spte(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						      page >> PAGE_SHIFT), 0);
+						      page >> PAGE_SHIFT),
+			 0);
 	assert_queue_flushed(t, 1, 1);
 	assert_int_equal(t->ops->flush_external(ot(t)), 0);
 	assert_queue_flushed(t, 1, 1);
@@ -96,10 +98,12 @@ static void test_split_flushes_first(void **state)
 	page = map_2m(t, 0x200000);
 	map_2m(t, 0x400000);
 	assert_int_equal(t->ops->remove_external_spte(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						      page >> PAGE_SHIFT), 0);
+						      page >> PAGE_SHIFT),
+			 0);
 	assert_queue_flushed(t, 0, 0);
 	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x400000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)), 0);
+						    own(t, PG_LEVEL_4K, false)),
+			 0);
 	/* One TRACK for the queue, one for the split's own BLOCK. */
 	assert_queue_flushed(t, 2, 1);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_FREE);
@@ -108,9 +112,11 @@ static void test_split_flushes_first(void **state)
 	/* set: the queued leaf is gone before the AUG. */
 	page = map_2m(t, 0x600000);
 	assert_int_equal(t->ops->remove_external_spte(ot(t), gpa_to_gfn(0x600000), PG_LEVEL_2M,
-						      page >> PAGE_SHIFT), 0);
+						      page >> PAGE_SHIFT),
+			 0);
 	assert_int_equal(t->ops->set_external_spte(ot(t), gpa_to_gfn(0x600000), PG_LEVEL_2M,
-						   page >> PAGE_SHIFT), 0);
+						   page >> PAGE_SHIFT),
+			 0);
 	assert_queue_flushed(t, 3, 2);
 	assert_int_equal(sept_state(t, 0x600000, PG_LEVEL_2M), TDX_SEPT_PENDING);
 	tctx_destroy(t);
@@ -138,7 +144,8 @@ static void test_free_flushes_children_dpamt(void **state)
 		gpa_t gpa = 0x200000 + (u64)i * PAGE_SIZE;
 
 		assert_int_equal(t->ops->remove_external_spte(ot(t), gpa_to_gfn(gpa), PG_LEVEL_4K,
-							      (page >> PAGE_SHIFT) + i), 0);
+							      (page >> PAGE_SHIFT) + i),
+				 0);
 	}
 	assert_int_equal(calls(t, TDH_MEM_PAGE_REMOVE), 0);
 	assert_int_equal(tdxmod_pamt_lookup(tdx_module(t->kvm_tdx), page, &pi), 0);
@@ -167,11 +174,14 @@ static void flush_error(enum tdx_error_policy policy)
 	p1 = map_2m(t, 0x200000);
 	p2 = map_2m(t, 0x400000);
 	assert_int_equal(t->ops->remove_external_spte(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						      p1 >> PAGE_SHIFT), 0);
+						      p1 >> PAGE_SHIFT),
+			 0);
 	assert_int_equal(t->ops->remove_external_spte(ot(t), gpa_to_gfn(0x400000), PG_LEVEL_2M,
-						      p2 >> PAGE_SHIFT), 0);
+						      p2 >> PAGE_SHIFT),
+			 0);
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_REMOVE,
-				       TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0), 0);
+				       TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0),
+			 0);
 	assert_int_equal(t->ops->flush_external(ot(t)), -EIO);
 	assert_queue_flushed(t, 1, 2);
 	assert_int_equal(calls(t, TDH_MEM_RANGE_UNBLOCK), 0);

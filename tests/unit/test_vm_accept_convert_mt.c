@@ -118,9 +118,10 @@ static void test_parallel_accept_convert(void **s)
 	assert_int_equal(kvm_tdx_finalize(kvm), TDX_SUCCESS);
 
 	for (i = 0; i <= NR_VCPUS; i++) {
-		t[i] = (struct mt){ .kvm = kvm, .id = i };
-		assert_int_equal(pthread_create(&th[i], NULL, i < NR_VCPUS ? vcpu_main : host_main,
-						&t[i]), 0);
+		t[i] = (struct mt){.kvm = kvm, .id = i};
+		assert_int_equal(
+			pthread_create(&th[i], NULL, i < NR_VCPUS ? vcpu_main : host_main, &t[i]),
+			0);
 	}
 	for (i = 0; i <= NR_VCPUS; i++) {
 		pthread_join(th[i], NULL);
@@ -158,7 +159,7 @@ static void test_parallel_accept_convert(void **s)
 		}
 	}
 	assert_int_equal(tdxmod_check(kvm_tdx_td(kvm), NULL, NULL), 0);
-	cmp = (struct cmp){ .kvm = kvm };
+	cmp = (struct cmp){.kvm = kvm};
 	tdxmod_sept_for_each(kvm_tdx_td(kvm), cmp_leaf, &cmp);
 	assert_int_equal(cmp.mismatches, 0);
 	kvm_destroy(kvm);

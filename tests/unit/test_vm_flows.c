@@ -251,8 +251,8 @@ static void test_demote_busy_interrupted(void **s)
 	assert_int_equal(c.kicks, 2);
 	assert_int_equal(sept(kvm, 0x200000, PG_LEVEL_2M), TDX_SEPT_NL_MAPPED);
 
-	assert_int_equal(kvm_inject_leaf(kvm, TDH_MEM_PAGE_DEMOTE, TDX_INTERRUPTED_RESTARTABLE, 2,
-					 0), 0);
+	assert_int_equal(
+		kvm_inject_leaf(kvm, TDH_MEM_PAGE_DEMOTE, TDX_INTERRUPTED_RESTARTABLE, 2, 0), 0);
 	assert_int_equal(kvm_split_range(kvm, 0x400000, 2 * M, PG_LEVEL_4K), 0);
 	c = counters(kvm);
 	assert_int_equal(c.leaf_calls[TDH_MEM_PAGE_DEMOTE], 5);
@@ -273,8 +273,9 @@ static void test_bugged(void **s)
 	(void)s;
 	assert_int_equal(kvm_tdx_finalize(kvm), TDX_SUCCESS);
 	accept_ok(kvm, 0, 0x200000, PG_LEVEL_2M);
-	assert_int_equal(kvm_inject_leaf(kvm, TDH_MEM_PAGE_DEMOTE,
-					 TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0), 0);
+	assert_int_equal(
+		kvm_inject_leaf(kvm, TDH_MEM_PAGE_DEMOTE, TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0),
+		0);
 	assert_int_equal(kvm_split_range(kvm, 0x200000, 4096, PG_LEVEL_4K), -EIO);
 	assert_true(kvm_is_bugged(kvm));
 	assert_int_equal(counters(kvm).vm_bugged, 1);
