@@ -112,6 +112,9 @@ u64 tdxmod_vp_enter(struct tdx_td *td, int vcpu)
 		return injected;
 	if (vcpu < 0 || vcpu >= td->nr_vcpus)
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
+	/* A TD runs only once its measurement is finalized. */
+	if (atomic_load(&td->op_state) != TDX_OP_STATE_RUNNABLE)
+		return TDX_OP_STATE_INCORRECT;
 	v = &td->vcpus[vcpu];
 	if (atomic_load(&v->in_td))
 		return TDX_SUCCESS;

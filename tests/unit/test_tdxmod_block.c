@@ -151,6 +151,10 @@ static void test_epoch_busy(void **state)
 	struct h *h = h_create();
 
 	(void)state;
+	/* Before TDH.MR.FINALIZE the TD cannot run. */
+	assert_int_equal(tdxmod_vp_enter(h->td, 0), TDX_OP_STATE_INCORRECT);
+	assert_false(tdxmod_vcpu_in_td(h->td, 0));
+	assert_int_equal(h_finalize(h), TDX_SUCCESS);
 	/* inject models TRACK holding the epoch lock */
 	assert_int_equal(tdxmod_inject(h->td, TDH_VP_ENTER, TDX_OPERAND_BUSY | 0xA9, 1, 0), 0);
 	assert_int_equal(tdxmod_vp_enter(h->td, 0), TDX_OPERAND_BUSY | TDX_OPERAND_ID_TD_EPOCH);
