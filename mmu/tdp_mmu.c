@@ -270,6 +270,7 @@ int tdp_mmu_set_spte(struct kvm_mmu *mmu, bool mirror, u64 *sptep, u64 old_spte,
 			ret = -EIO;
 		else
 			ret = mmu->ops->split_external_spt(mmu->opaque, gfn, level,
+							   spte_to_pfn(old_spte),
 							   child->external_spt);
 	}
 	if (!ret)

@@ -10,6 +10,11 @@
 
 #include "tdpmmu/tdx.h"
 
+static inline hpa_t pfn_to_hpa(kvm_pfn_t pfn)
+{
+	return pfn << PAGE_SHIFT;
+}
+
 /* KVM's TD state as the glue tracks it (kvm_tdx->state). */
 enum tdx_td_state {
 	TD_STATE_INITIALIZED,
@@ -165,7 +170,8 @@ int tdx_sept_link_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external
 int tdx_sept_set_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn);
 int tdx_sept_remove_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn);
 int tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
-int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
+int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
+			       hpa_t external_spt);
 
 static inline bool tdx_is_runnable(struct kvm_tdx *kvm_tdx)
 {

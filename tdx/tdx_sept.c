@@ -12,11 +12,6 @@
 
 #include "tdx_internal.h"
 
-static inline hpa_t pfn_to_hpa(kvm_pfn_t pfn)
-{
-	return pfn << PAGE_SHIFT;
-}
-
 int tdx_sept_link_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt)
 {
 	struct kvm_tdx *kvm_tdx = opaque;

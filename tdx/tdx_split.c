@@ -16,14 +16,14 @@
  */
 #define TDX_DEMOTE_MAX_RESTARTS 100000
 
-int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt)
+int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
+			       hpa_t external_spt)
 {
 	struct kvm_tdx *kvm_tdx = opaque;
 	gfn_t base = gfn_round_for_level(gfn, level);
 	struct tdx_module_args in = {.rcx = tdx_gpa_level(base, level), .r8 = external_spt}, out;
 	struct tdx_sept_op op = {.leaf = TDH_MEM_PAGE_DEMOTE, .gfn = base, .level = level};
 	bool dpamt_pair = kvm_tdx->dpamt && level == PG_LEVEL_2M;
-	struct tdx_sept_entry_info info = {};
 	hpa_t pair[2] = {};
 	int restarts = 0;
 	u64 err;
@@ -47,10 +47,6 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, hpa_t externa
 			goto out_put_spt;
 		in.r12 = pair[0];
 		in.r13 = pair[1];
-		/* The guest page's region, for its refcount (the old SPTE's pfn in KVM). */
-		if (tdxmod_sept_lookup(kvm_tdx->td, gfn_to_gpa(base),
-				       pg_level_to_tdx_sept_level(level), &info))
-			info.pa = 0;
 	}
 
 	r = tdx_block_and_track(kvm_tdx, base, level);
@@ -70,8 +66,9 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, hpa_t externa
 		goto out_put_pair;
 	}
 
+	/* The demoted range now has 512 PAMT_4K users (KVM's per-2M refcount). */
 	if (dpamt_pair)
-		tdx_pamt_demoted(kvm_tdx, info.pa & ~(level_size(PG_LEVEL_2M) - 1), pair);
+		tdx_pamt_demoted(kvm_tdx, pfn_to_hpa(pfn) & ~(level_size(PG_LEVEL_2M) - 1), pair);
 	return 0;
 
 out_put_pair:

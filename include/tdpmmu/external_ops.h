@@ -44,11 +44,13 @@ struct kvm_external_ops {
 	 */
 	int (*free_external_spt)(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
 	/*
-	 * Split the leaf at @level (2M or 1G) covering @gfn into a table of
-	 * leaves one level down, using @external_spt as the new external page.
-	 * Exclusive mmu_lock.  TDX: BLOCK -> TRACK -> kick -> DEMOTE.
+	 * Split the leaf at @level (2M or 1G) covering @gfn, which maps @pfn
+	 * (its first 4K frame), into a table of leaves one level down, using
+	 * @external_spt as the new external page.  Exclusive mmu_lock.
+	 * TDX: BLOCK -> TRACK -> kick -> DEMOTE.
 	 */
-	int (*split_external_spt)(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
+	int (*split_external_spt)(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
+				  hpa_t external_spt);
 	/*
 	 * Fill the implementer's caches (e.g. Dynamic PAMT page pairs) so that
 	 * the next @nr_ops operations under mmu_lock need no allocation.

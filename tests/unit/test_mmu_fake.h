@@ -174,7 +174,7 @@ static inline int fake_free(void *opaque, gfn_t gfn, int level, hpa_t ext)
 	return 0;
 }
 
-static inline int fake_split(void *opaque, gfn_t gfn, int level, hpa_t ext)
+static inline int fake_split(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn, hpa_t ext)
 {
 	struct fake_ext *fx = opaque;
 	int ret = fake_begin(fx, FAKE_SPLIT, gfn, level);
@@ -186,11 +186,10 @@ static inline int fake_split(void *opaque, gfn_t gfn, int level, hpa_t ext)
 		return ret;
 	pthread_mutex_lock(&fx->lock);
 	i = fake_find(fx, gfn, level);
-	if (i < 0 || !fx->e[i].leaf || !ext || level <= PG_LEVEL_4K) {
+	/* The MMU must pass the frame the huge leaf maps. */
+	if (i < 0 || !fx->e[i].leaf || !ext || level <= PG_LEVEL_4K || fx->e[i].val != pfn) {
 		fx->errors++;
 	} else {
-		kvm_pfn_t pfn = fx->e[i].val;
-
 		fx->e[i].leaf = false;
 		fx->e[i].val = ext;
 		for (int k = 0; k < PTRS_PER_PTE; k++)

@@ -154,6 +154,16 @@ static inline hpa_t map_2m(struct tctx *t, gpa_t gpa)
 	return page;
 }
 
+/* split_external_spt of the 2M leaf at @gpa, with the frame it maps (as the MMU passes it). */
+static inline int split_2m(struct tctx *t, gpa_t gpa, hpa_t spt)
+{
+	struct tdx_sept_entry_info info = {};
+
+	tdxmod_sept_lookup(tdx_td(t->kvm_tdx), gpa, 1, &info);
+	return t->ops->split_external_spt(ot(t), gpa_to_gfn(gpa), PG_LEVEL_2M,
+					  info.pa >> PAGE_SHIFT, spt);
+}
+
 static inline void finalize(struct tctx *t)
 {
 	assert_int_equal(tdx_td_finalize(t->kvm_tdx), TDX_SUCCESS);

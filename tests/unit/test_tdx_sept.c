@@ -50,9 +50,7 @@ static void test_split_sequence(void **state)
 	block = calls(t, TDH_MEM_RANGE_BLOCK);
 	track = calls(t, TDH_MEM_TRACK);
 	demote = calls(t, TDH_MEM_PAGE_DEMOTE);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 0);
+	assert_int_equal(split_2m(t, 0x200000, own(t, PG_LEVEL_4K, false)), 0);
 	assert_int_equal(calls(t, TDH_MEM_RANGE_BLOCK), block + 1);
 	assert_int_equal(calls(t, TDH_MEM_TRACK), track + 1);
 	assert_int_equal(calls(t, TDH_MEM_PAGE_DEMOTE), demote + 1);
@@ -91,9 +89,7 @@ static void test_split_busy_retry(void **state)
 	map_2m(t, 0x400000);
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE, TDX_OPERAND_BUSY | 1, 1, 0),
 			 0);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x400000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 0);
+	assert_int_equal(split_2m(t, 0x400000, own(t, PG_LEVEL_4K, false)), 0);
 	assert_int_equal(calls(t, TDH_MEM_PAGE_DEMOTE), 2);
 	assert_int_equal(t->holds, 1);
 	assert_int_equal(t->releases, 1);
@@ -108,9 +104,7 @@ static void test_split_busy_retry(void **state)
 	assert_int_equal(
 		tdxmod_inject(td_of(t), TDH_MEM_RANGE_BLOCK, TDX_OPERAND_BUSY | 0x92, 1, 0), 0);
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_TRACK, TDX_OPERAND_BUSY | 0xA9, 1, 0), 0);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x600000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 0);
+	assert_int_equal(split_2m(t, 0x600000, own(t, PG_LEVEL_4K, false)), 0);
 	tdx_get_stats(t->kvm_tdx, &st);
 	assert_int_equal(st.busy_retries, 3);
 	assert_int_equal(t->holds, 3);
@@ -118,9 +112,7 @@ static void test_split_busy_retry(void **state)
 	map_2m(t, 0x800000);
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE, TDX_OPERAND_BUSY | 1, 2, 0),
 			 0);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x800000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 -EIO);
+	assert_int_equal(split_2m(t, 0x800000, own(t, PG_LEVEL_4K, false)), -EIO);
 	tdx_get_stats(t->kvm_tdx, &st);
 	assert_int_equal(st.errors, 1);
 	tctx_destroy(t);
@@ -136,9 +128,7 @@ static void test_split_interrupted(void **state)
 	map_2m(t, 0x200000);
 	assert_int_equal(
 		tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE, TDX_INTERRUPTED_RESTARTABLE, 3, 0), 0);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 0);
+	assert_int_equal(split_2m(t, 0x200000, own(t, PG_LEVEL_4K, false)), 0);
 	assert_int_equal(calls(t, TDH_MEM_PAGE_DEMOTE), 4);
 	tdx_get_stats(t->kvm_tdx, &st);
 	assert_int_equal(st.interrupted_retries, 3);
@@ -194,9 +184,7 @@ static void test_split_eio_upstream(void **state)
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE,
 				       TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0),
 			 0);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 -EIO);
+	assert_int_equal(split_2m(t, 0x200000, own(t, PG_LEVEL_4K, false)), -EIO);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_PENDING_BLOCKED);
 	assert_int_equal(calls(t, TDH_MEM_RANGE_UNBLOCK), 0);
 	tctx_destroy(t);
@@ -213,15 +201,11 @@ static void test_split_recover(void **state)
 	assert_int_equal(tdxmod_inject(td_of(t), TDH_MEM_PAGE_DEMOTE,
 				       TDX_EPT_ENTRY_STATE_INCORRECT | 1, 1, 0),
 			 0);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 -EAGAIN);
+	assert_int_equal(split_2m(t, 0x200000, own(t, PG_LEVEL_4K, false)), -EAGAIN);
 	assert_int_equal(calls(t, TDH_MEM_RANGE_UNBLOCK), 1);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_PENDING);
 	/* And the retry works. */
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 0);
+	assert_int_equal(split_2m(t, 0x200000, own(t, PG_LEVEL_4K, false)), 0);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_NL_MAPPED);
 	tctx_destroy(t);
 }
@@ -280,8 +264,7 @@ static void test_dpamt(void **state)
 	assert_int_equal(calls(t, TDH_PHYMEM_PAMT_ADD), adds);
 
 	spt = own(t, PG_LEVEL_4K, false);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M, spt),
-			 0);
+	assert_int_equal(split_2m(t, 0x200000, spt), 0);
 	assert_int_equal(tdxmod_pamt_lookup(tdx_module(t->kvm_tdx), page, &pi), 0);
 	assert_true(pi.dpamt_pair);
 	assert_int_equal(pi.dpamt_page_count, 512);

@@ -101,9 +101,7 @@ static void test_split_flushes_first(void **state)
 						      page >> PAGE_SHIFT),
 			 0);
 	assert_queue_flushed(t, 0, 0);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x400000), PG_LEVEL_2M,
-						    own(t, PG_LEVEL_4K, false)),
-			 0);
+	assert_int_equal(split_2m(t, 0x400000, own(t, PG_LEVEL_4K, false)), 0);
 	/* One TRACK for the queue, one for the split's own BLOCK. */
 	assert_queue_flushed(t, 2, 1);
 	assert_int_equal(sept_state(t, 0x200000, PG_LEVEL_2M), TDX_SEPT_FREE);
@@ -138,8 +136,7 @@ static void test_free_flushes_children_dpamt(void **state)
 	finalize(t);
 	page = map_2m(t, 0x200000);
 	spt = own(t, PG_LEVEL_4K, false);
-	assert_int_equal(t->ops->split_external_spt(ot(t), gpa_to_gfn(0x200000), PG_LEVEL_2M, spt),
-			 0);
+	assert_int_equal(split_2m(t, 0x200000, spt), 0);
 	for (int i = 0; i < 512; i++) {
 		gpa_t gpa = 0x200000 + (u64)i * PAGE_SIZE;
 
