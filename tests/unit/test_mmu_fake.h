@@ -128,14 +128,22 @@ static inline int fake_set(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
 	return 0;
 }
 
-static inline int fake_remove(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
+/* The hooks that run only under the exclusive mmu_lock check that they do. */
+static inline int fake_begin_write(struct fake_ext *fx, enum fake_op op, gfn_t gfn, int level)
 {
-	struct fake_ext *fx = opaque;
-	int ret = fake_begin(fx, FAKE_REMOVE, gfn, level);
-	long i;
+	int ret = fake_begin(fx, op, gfn, level);
 
 	if (fx->mmu && !rwlock_held_write(kvm_mmu_lock(fx->mmu)))
 		fx->errors++;
+	return ret;
+}
+
+static inline int fake_remove(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
+{
+	struct fake_ext *fx = opaque;
+	int ret = fake_begin_write(fx, FAKE_REMOVE, gfn, level);
+	long i;
+
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&fx->lock);
@@ -151,11 +159,9 @@ static inline int fake_remove(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
 static inline int fake_free(void *opaque, gfn_t gfn, int level, hpa_t ext)
 {
 	struct fake_ext *fx = opaque;
-	int ret = fake_begin(fx, FAKE_FREE, gfn, level);
+	int ret = fake_begin_write(fx, FAKE_FREE, gfn, level);
 	long i;
 
-	if (fx->mmu && !rwlock_held_write(kvm_mmu_lock(fx->mmu)))
-		fx->errors++;
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&fx->lock);
@@ -177,11 +183,9 @@ static inline int fake_free(void *opaque, gfn_t gfn, int level, hpa_t ext)
 static inline int fake_split(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn, hpa_t ext)
 {
 	struct fake_ext *fx = opaque;
-	int ret = fake_begin(fx, FAKE_SPLIT, gfn, level);
+	int ret = fake_begin_write(fx, FAKE_SPLIT, gfn, level);
 	long i;
 
-	if (fx->mmu && !rwlock_held_write(kvm_mmu_lock(fx->mmu)))
-		fx->errors++;
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&fx->lock);
