@@ -151,6 +151,11 @@ const char *scn_level_name(int pg_level);
 /* The inverse of scn_level_name: a PG_LEVEL_*, or 0 for an unknown name. */
 int scn_level_from_name(const char *s);
 const char *scn_rc_name(int rc);
+/*
+ * Decimal or 0x hex, with @suffix optionally one of K M G T (powers of
+ * 1024).  0, -EINVAL (not a number), -ERANGE (overflow).
+ */
+int scn_parse_number(const char *s, bool suffix, u64 *out);
 /* Formats a status for `got ...`: "TDX_SUCCESS", "TDX_OPERAND_BUSY|RCX", "VE", ... */
 const char *scn_status_format(const struct scn_status *st, char *buf, size_t len);
 

@@ -205,6 +205,11 @@ static int parse_number(const char *s, bool suffix, u64 *out)
 	return 0;
 }
 
+int scn_parse_number(const char *s, bool suffix, u64 *out)
+{
+	return parse_number(s, suffix, out);
+}
+
 static const struct {
 	const char *name;
 	enum scn_status_kind kind;

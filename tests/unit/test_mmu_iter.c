@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The TDP iterator (mmu/tdp_iter.c): pre-order, ranges, min level, restart. */
 #include "test_mmu_fake.h"
-#include "../../mmu/mmu_internal.h"
+#include "mmu_internal.h"
 
 /* A hand-built 4-level table: 4K leaves at @g4k, 2M leaves at @g2m. */
 struct hand_pt {

@@ -5,7 +5,7 @@
  * SPTE untouched), and the frozen-SPTE protocol.
  */
 #include "test_mmu_fake.h"
-#include "../../mmu/mmu_internal.h"
+#include "mmu_internal.h"
 
 /* The SPTE at @level on @gfn's path in the mirror root (walk only). */
 static u64 *mirror_sptep(struct kvm_mmu *mmu, gfn_t gfn, int level)

@@ -6,7 +6,7 @@
  * freed while a reader holds RCU stays readable (frozen) until it leaves.
  */
 #include "test_mmu_fake.h"
-#include "../../mmu/mmu_internal.h"
+#include "mmu_internal.h"
 
 static void map_level(struct test_vm *t, gfn_t gfn, int want, bool private)
 {

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "test_tdxmod_harness.h"
-#include "../../tdxmod/tdxmod_internal.h"
+#include "tdxmod_internal.h"
 
 static int nr_twice, nr_stray;
 

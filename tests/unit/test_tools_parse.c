@@ -3,10 +3,6 @@
  * The scenario parser against the contract: a table of malformed lines with
  * the exact message and line number each must produce, and well-formed lines
  * with the values they must parse to.
- *
- * The parser is compiled in directly so this test links without vm/ and
- * tools/ (it needs only tdxmod's name tables); with WITH_TOOLS=ON the
- * library's copy is simply not pulled from the archive.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../tools/scenario_parse.c"
+#include "scenario.h"
 #include "test_tools_parse_harness.h"
 
 /* One bad line after VM (so on line 2), with the one error it must give. */
@@ -300,14 +296,14 @@ static void test_numbers(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
-		assert_int_equal(parse_number(nums[i].s, true, &v), 0);
+		assert_int_equal(scn_parse_number(nums[i].s, true, &v), 0);
 		assert_int_equal(v, nums[i].v);
 	}
-	assert_int_equal(parse_number("4K", false, &v), -EINVAL);
-	assert_int_equal(parse_number("", true, &v), -EINVAL);
-	assert_int_equal(parse_number("1P", true, &v), -EINVAL);
-	assert_int_equal(parse_number("16777216T", true, &v), -ERANGE);
-	assert_int_equal(parse_number("0x1ffffffffffffffff", true, &v), -ERANGE);
+	assert_int_equal(scn_parse_number("4K", false, &v), -EINVAL);
+	assert_int_equal(scn_parse_number("", true, &v), -EINVAL);
+	assert_int_equal(scn_parse_number("1P", true, &v), -EINVAL);
+	assert_int_equal(scn_parse_number("16777216T", true, &v), -ERANGE);
+	assert_int_equal(scn_parse_number("0x1ffffffffffffffff", true, &v), -ERANGE);
 }
 
 static void test_commands(void **state)
