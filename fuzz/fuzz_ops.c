@@ -19,6 +19,7 @@
 
 #include "checker.h"
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 #define MB (1ULL << 20)
 #define MEM (8 * MB)

@@ -37,6 +37,14 @@ struct tdx_pamt_cache {
 	size_t nr, cap;
 };
 
+/* Pages the module kept from raw SEAMCALLs (tdx_raw.c). */
+struct tdx_raw_pages {
+	pthread_mutex_t lock;
+	hpa_t *pages;
+	u64 *sizes;
+	size_t nr, cap;
+};
+
 /* One removal waiting for the batch's TRACK (cfg.track_batch). */
 struct tdx_batched_remove {
 	gfn_t gfn; /* base of the leaf */
@@ -88,6 +96,8 @@ struct kvm_tdx {
 	atomic_ullong busy_retries;
 	atomic_ullong interrupted_retries;
 	atomic_ullong errors;
+
+	struct tdx_raw_pages raw;
 };
 
 /* ---- tdx_seamcall.c: one SEAMCALL, the status remembered ---- */
@@ -127,6 +137,11 @@ int tdx_topup_external_cache(void *opaque, int nr_ops);
 void tdx_pamt_init(struct kvm_tdx *kvm_tdx);
 /* After the TD is gone: free every pair and cached page. */
 void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx);
+
+/* ---- tdx_raw.c ---- */
+void tdx_raw_init(struct kvm_tdx *kvm_tdx);
+/* After the TD is gone: free the pages raw SEAMCALLs left with the module. */
+void tdx_raw_teardown(struct kvm_tdx *kvm_tdx);
 
 /* ---- tdx_error.c: the error policy ---- */
 

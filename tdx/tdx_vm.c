@@ -37,6 +37,7 @@ struct kvm_tdx *tdx_vm_create(const struct kvm_tdx_config *cfg, struct frame_all
 	kvm_tdx->dpamt = cfg->module.dpamt && cfg->module.version == TDX_MODULE_2_0;
 	atomic_init(&kvm_tdx->state, TD_STATE_INITIALIZED);
 	tdx_pamt_init(kvm_tdx);
+	tdx_raw_init(kvm_tdx);
 
 	kvm_tdx->mod = tdxmod_create(&cfg->module);
 	if (!kvm_tdx->mod)
@@ -57,6 +58,7 @@ err_tdr:
 err_mod:
 	tdxmod_destroy(kvm_tdx->mod);
 err:
+	tdx_raw_teardown(kvm_tdx);
 	tdx_pamt_teardown(kvm_tdx);
 	free(kvm_tdx);
 	return NULL;
@@ -83,6 +85,7 @@ void tdx_vm_destroy(struct kvm_tdx *kvm_tdx)
 	for (size_t i = 0; i < kvm_tdx->nr_stuck_spt; i++)
 		frame_free(kvm_tdx->fa, kvm_tdx->stuck_spt[i], PAGE_SIZE);
 	free(kvm_tdx->stuck_spt);
+	tdx_raw_teardown(kvm_tdx);
 	free(kvm_tdx->batched);
 	frame_free(kvm_tdx->fa, kvm_tdx->root_hpa, PAGE_SIZE);
 	frame_free(kvm_tdx->fa, kvm_tdx->tdr_hpa, PAGE_SIZE);

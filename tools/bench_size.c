@@ -24,6 +24,7 @@
 #include "tdpmmu/mmu.h"
 #include "tdpmmu/tdx.h"
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 #define PAMT_ENTRY_BYTES 16
 

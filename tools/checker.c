@@ -22,6 +22,7 @@
 #include "tdpmmu/spte.h"
 #include "tdpmmu/tdxmod.h"
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 /* Beyond this many messages only the number of violations is told. */
 #define CHECK_MAX_MESSAGES 32

@@ -16,6 +16,7 @@
 #include "report.h"
 #include "scenario.h"
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 struct runner {
 	const struct scenario *scn;

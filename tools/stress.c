@@ -27,6 +27,7 @@
 #include "guest_accept_memory.h"
 #include "scenario.h"
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 #define MB (1ULL << 20)
 

@@ -80,11 +80,7 @@ void kvm_get_frame_usage(struct kvm *kvm, struct kvm_frame_usage *u)
 		u->gmem_counted[i] = gmem_recount(g[i]);
 		pthread_mutex_unlock(&g[i]->lock);
 	}
-	u->raw_bytes = 0;
-	pthread_mutex_lock(&kvm->raw_lock);
-	for (size_t i = 0; i < kvm->nr_raw; i++)
-		u->raw_bytes += kvm->raw_sizes[i];
-	pthread_mutex_unlock(&kvm->raw_lock);
+	u->raw_bytes = tdx_raw_bytes(kvm->kvm_tdx);
 }
 
 u64 kvm_count_shared_gfns(struct kvm *kvm, gfn_t start, gfn_t end)

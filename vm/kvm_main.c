@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "tdpmmu/vm_inspect.h"
 #include "vm_internal.h"
 
 void kvm_config_default(struct kvm_config *cfg)
@@ -36,11 +37,9 @@ static void kvm_free(struct kvm *kvm)
 	kvm_vcpus_destroy(kvm);
 	gmem_destroy(&kvm->gmem);
 	gmem_destroy(&kvm->shared_mem);
-	kvm_raw_pages_free(kvm);
 	free((void *)kvm->shared_bits);
 	pthread_mutex_destroy(&kvm->enter_lock);
 	pthread_cond_destroy(&kvm->enter_cond);
-	pthread_mutex_destroy(&kvm->raw_lock);
 	if (kvm->fa) {
 		destroy_leaked = frame_allocator_in_use(kvm->fa);
 		frame_allocator_destroy(kvm->fa);
@@ -72,7 +71,6 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 	kvm->nr_gfns = gpa_to_gfn(cfg->mem);
 	pthread_mutex_init(&kvm->enter_lock, NULL);
 	pthread_cond_init(&kvm->enter_cond, NULL);
-	pthread_mutex_init(&kvm->raw_lock, NULL);
 	atomic_init(&kvm->no_vcpu_enter, false);
 
 	kvm->fa = frame_allocator_create();

@@ -105,11 +105,6 @@ struct kvm {
 	pthread_mutex_t enter_lock;
 	pthread_cond_t enter_cond;
 
-	pthread_mutex_t raw_lock; /* raw pages */
-	hpa_t *raw_pages;
-	u64 *raw_sizes;
-	size_t nr_raw, cap_raw;
-
 	atomic_ullong ept_violations;
 	atomic_ullong guest_inhibits;
 };
@@ -139,9 +134,6 @@ void kvm_thread_ensure_registered(void);
  * outside it.  mmu_lock held for write, inside an invalidation.
  */
 int kvm_split_cross_boundary_leafs(struct kvm *kvm, gfn_t start, gfn_t end);
-
-/* raw.c: frames handed to the module by raw SEAMCALLs, freed at teardown. */
-void kvm_raw_pages_free(struct kvm *kvm);
 
 /* mem_attributes.c */
 bool kvm_gfn_is_private(struct kvm *kvm, gfn_t gfn);

@@ -76,6 +76,28 @@ void tdx_pamt_put(struct kvm_tdx *kvm_tdx, hpa_t hpa);
 u64 tdx_vcpu_enter(struct kvm_tdx *kvm_tdx, int vcpu);
 void tdx_vcpu_exit(struct kvm_tdx *kvm_tdx, int vcpu);
 
+/* Whether @vcpu is inside the TD now (the module's view). */
+bool tdx_vcpu_in_td(struct kvm_tdx *kvm_tdx, int vcpu);
+
+/*
+ * Raw module access for conformance scenarios, bypassing the MMU: the
+ * SEAMCALL @leaf with the pages it needs taken from the frame allocator (R8
+ * page, DPAMT pair, and, with DPAMT, the PAMT pair of the 2M region of a 4K
+ * page handed to the TD, as tdx_pamt_get does).  @tdx_level is RCX[2:0].
+ * Returns the status; *ext1 and *ext2 get RCX/RDX out (may be NULL).  Pages
+ * the module did not keep are freed again; those it kept, when it gives
+ * them back or at tdx_vm_destroy().
+ */
+u64 tdx_raw_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, gpa_t gpa, int tdx_level,
+		     u64 flags, u64 *ext1, u64 *ext2);
+/* Bytes of the pages raw SEAMCALLs handed to the module and it still holds. */
+u64 tdx_raw_bytes(struct kvm_tdx *kvm_tdx);
+/* TDG.MEM.PAGE.ACCEPT as the guest on @vcpu issues it, with no exit handling. */
+u64 tdx_raw_tdcall_accept(struct kvm_tdx *kvm_tdx, int vcpu, gpa_t gpa, int tdx_level, bool *exited,
+			  struct tdx_ept_exit *exit);
+/* Fault injection: tdxmod_inject() on this TD. */
+int tdx_inject_leaf(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, u64 status, u64 count, u64 after);
+
 struct tdx_stats {
 	u64 track_rounds; /* successful TDH.MEM.TRACK */
 	u64 kicks; /* kick_all requests */

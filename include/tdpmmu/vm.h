@@ -93,11 +93,9 @@ int kvm_split_range(struct kvm *kvm, gpa_t gpa, u64 size, int level);
 /* ---- Raw access for conformance (bypasses the MMU) ---- */
 
 /*
- * tdxmod_seamcall() with the pages the leaf needs taken from the frame
- * allocator (R8 page, DPAMT pair, and, with DPAMT, the PAMT pair of the 2M
- * region of a 4K page handed to the TD, as KVM's tdx_pamt_get does).
- * @tdx_level is RCX[2:0].  Returns the status; *ext1 and *ext2 get RCX/RDX out
- * (may be NULL).  Pages the module did not keep are freed again.
+ * tdx_raw_seamcall(): the SEAMCALL with the pages the leaf needs taken from
+ * the frame allocator (see tdpmmu/tdx.h).  @tdx_level is RCX[2:0].  Returns
+ * the status; *ext1 and *ext2 get RCX/RDX out (may be NULL).
  */
 u64 kvm_raw_seamcall(struct kvm *kvm, enum tdx_leaf leaf, gpa_t gpa, int tdx_level, u64 flags,
 		     u64 *ext1, u64 *ext2);
@@ -152,9 +150,6 @@ struct kvm_frame_usage {
 };
 void kvm_get_frame_usage(struct kvm *kvm, struct kvm_frame_usage *u);
 
-struct tdx_td *kvm_tdx_td(struct kvm *kvm);
-struct tdx_module *kvm_tdx_module(struct kvm *kvm);
-struct frame_allocator *kvm_frame_allocator(struct kvm *kvm);
-struct kvm_mmu *kvm_get_mmu(struct kvm *kvm);
+/* The layers under the VM, for the checker and tests: tdpmmu/vm_inspect.h. */
 
 #endif /* TDPMMU_VM_H */

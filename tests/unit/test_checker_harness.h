@@ -20,6 +20,7 @@
 #include "checker.h"
 #include "tdpmmu/mmu.h"
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 #define MiB (1ULL << 20)
 

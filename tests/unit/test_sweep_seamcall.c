@@ -29,6 +29,7 @@
 
 #include "checker.h"
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 #define M (1ULL << 20)
 #define BUSY (TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX)

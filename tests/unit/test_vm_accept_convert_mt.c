@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 #define M (1ULL << 20)
 #define NR_VCPUS 3
