@@ -1,27 +1,42 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Thin wrapper: the two README commands and the builds they need.
-#   make run    build and run the default TD lifecycle (tdpmmu run)
-#   make check  build and run the whole test suite (plain, ASan+UBSan, TSan)
+# Thin wrapper over CMake: the README commands and the builds they need.
+#   make run      install what running needs, build the CLI only, run the default TD lifecycle
+#   make check    install what testing needs, build everything, run the whole suite
+#   make install  the CLI, the libraries, the headers, tdpmmu.pc and tdpmmu(1)
+#                 under $(DESTDIR)$(PREFIX)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
+DESTDIR ?=
+export JOBS
 
-.PHONY: all deps build run check check-plain check-asan check-tsan bench clean format
+.PHONY: all deps deps-run build cli run check install bench clean format
 
 all: build
 
+deps-run:
+	@sh scripts/deps.sh run
+
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh check
 
-build: deps
-	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build build -j$(JOBS)
+# Everything: libraries, CLI, tests, layer check, man page.
+build: deps-run
+	@sh scripts/quiet-build.sh build build/build.log
 
-run: build
+# The CLI alone (what `make run` needs).
+cli: deps-run
+	@sh scripts/quiet-build.sh build build/build.log tdpmmu
+
+run: cli
 	./build/tdpmmu run
 
 check: deps
 	@sh scripts/check.sh
 
-bench: build
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+
+bench: cli
 	./build/tdpmmu bench --quick
 
 format:

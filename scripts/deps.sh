@@ -1,7 +1,21 @@
 #!/bin/sh
-# Install the Debian build dependencies when missing (as root), or print the
-# exact apt-get line and fail.
-PKGS="cmake make gcc clang pkg-config liburcu-dev libcmocka-dev libjansson-dev libclang-rt-14-dev valgrind"
+# Install the Debian packages a goal needs when missing (as root), or print
+# the exact apt-get line and fail.
+#   deps.sh run     build and run the CLI (make run, make install)
+#   deps.sh check   build and run the whole test suite (make check)
+# libcairo2-dev: the CLI draws its --map pictures with cairo.
+RUN_PKGS="cmake make gcc pkg-config liburcu-dev libjansson-dev libcairo2-dev"
+# clang: the TSan build and the fuzz harnesses; libclang-rt-14-dev: their
+# runtimes; libcmocka-dev: the unit tests; python3: the CLI tests read JSON.
+CHECK_PKGS="$RUN_PKGS clang libclang-rt-14-dev libcmocka-dev python3"
+case "${1:-check}" in
+run) PKGS=$RUN_PKGS ;;
+check) PKGS=$CHECK_PKGS ;;
+*)
+	echo "usage: deps.sh run|check" >&2
+	exit 2
+	;;
+esac
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
