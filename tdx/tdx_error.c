@@ -3,51 +3,47 @@
  * The error policy: the only place that decides what an unexpected
  * SEAMCALL status means for the VM (TDX_BUG_ON's role).  Expected statuses
  * (OPERAND_BUSY on the map path, INTERRUPTED_RESTARTABLE from DEMOTE) are
- * handled by their callers and never get here.
+ * handled by their callers and never get here.  The policy only decides;
+ * tdx_handle_sept_error() (tdx_track.c) carries the decision out, since
+ * undoing may take a SEAMCALL with the vCPUs held out.
  */
 #include <errno.h>
 
 #include "tdx_internal.h"
 
-static int tdx_recover(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op)
+static enum tdx_error_action tdx_recover(const struct tdx_sept_op *op)
 {
-	struct tdx_module_args in = {.rcx = tdx_gpa_level(op->gfn, op->level)}, out;
-
 	switch (op->leaf) {
 	case TDH_MEM_RANGE_BLOCK:
 		/* Nothing changed in the module: the caller may simply retry. */
-		return -EAGAIN;
+		return TDX_ERR_RETRY;
 	case TDH_MEM_PAGE_DEMOTE:
 	case TDH_MEM_PAGE_REMOVE:
 	case TDH_MEM_SEPT_REMOVE:
-		if (!op->blocked)
-			return -EAGAIN;
 		/*
 		 * BLOCK and TRACK were done, so the entry is tracked and
-		 * UNBLOCK may bring it back as it was.  If even that fails the
-		 * tables cannot be trusted any more.
+		 * UNBLOCK may bring it back as it was.
 		 */
-		if (tdh_do_no_vcpus(kvm_tdx, TDH_MEM_RANGE_UNBLOCK, &in, &out))
-			return -EIO;
-		return -EAGAIN;
+		return op->blocked ? TDX_ERR_UNBLOCK_RETRY : TDX_ERR_RETRY;
 	default:
 		/* Map path, TRACK (the blocked entry is not tracked), PAMT. */
-		return -EIO;
+		return TDX_ERR_BUG;
 	}
 }
 
-int tdx_handle_sept_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err)
+enum tdx_error_action tdx_sept_error_policy(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op,
+					    u64 err)
 {
 	counter_inc(&kvm_tdx->errors);
 
 	switch (kvm_tdx->cfg.policy) {
 	case TDX_POLICY_RECOVER:
-		return tdx_recover(kvm_tdx, op);
+		return tdx_recover(op);
 	case TDX_POLICY_UPSTREAM:
 	default:
 		/* KVM: TDX_BUG_ON -> KVM_BUG_ON; the MMU marks the VM bugged. */
 		(void)err;
-		return -EIO;
+		return TDX_ERR_BUG;
 	}
 }
 

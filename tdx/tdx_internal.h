@@ -152,10 +152,21 @@ struct tdx_sept_op {
 	int level; /* PG level of the entry */
 	bool blocked; /* the entry was BLOCKed (and tracked) by this op */
 };
+/* What the caller of the policy does about an unexpected status. */
+enum tdx_error_action {
+	TDX_ERR_BUG, /* -EIO: the MMU marks the VM bugged */
+	TDX_ERR_RETRY, /* nothing to undo: -EAGAIN */
+	TDX_ERR_UNBLOCK_RETRY, /* UNBLOCK the op's entry, then -EAGAIN (-EIO if that fails) */
+};
 /*
- * Decide what an unexpected status means.  UPSTREAM: -EIO (the MMU marks
- * the VM bugged).  RECOVER: undo what can be undone (UNBLOCK) and return
- * -EAGAIN, or -EIO when it cannot.
+ * Decide what an unexpected status means (and count it).  UPSTREAM: BUG.
+ * RECOVER: undo what can be undone and retry, or BUG when it cannot.
+ */
+enum tdx_error_action tdx_sept_error_policy(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op,
+					    u64 err);
+/*
+ * tdx_track.c: carry out the policy's decision.  -EIO (the MMU marks the VM
+ * bugged) or -EAGAIN (undone; the operation may be retried).
  */
 int tdx_handle_sept_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err);
 /*

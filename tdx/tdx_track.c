@@ -45,6 +45,24 @@ u64 tdh_do_no_vcpus(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, const struct td
 	return err;
 }
 
+int tdx_handle_sept_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err)
+{
+	struct tdx_module_args in = {.rcx = tdx_gpa_level(op->gfn, op->level)}, out;
+
+	switch (tdx_sept_error_policy(kvm_tdx, op, err)) {
+	case TDX_ERR_RETRY:
+		return -EAGAIN;
+	case TDX_ERR_UNBLOCK_RETRY:
+		/* If even the UNBLOCK fails the tables cannot be trusted any more. */
+		if (tdh_do_no_vcpus(kvm_tdx, TDH_MEM_RANGE_UNBLOCK, &in, &out))
+			return -EIO;
+		return -EAGAIN;
+	case TDX_ERR_BUG:
+	default:
+		return -EIO;
+	}
+}
+
 int tdx_block(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level)
 {
 	struct tdx_module_args in = {.rcx = tdx_gpa_level(gfn, level)}, out;

@@ -17,7 +17,7 @@
 /*
  * What to do when the external table fails unexpectedly.  UPSTREAM is
  * today's KVM: any unexpected SEAMCALL error marks the VM bugged.  The one
- * place that decides is tdx_handle_sept_error() (tdx/tdx_error.c).
+ * place that decides is tdx_sept_error_policy() (tdx/tdx_error.c).
  */
 enum tdx_error_policy {
 	TDX_POLICY_UPSTREAM,
