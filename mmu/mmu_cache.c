@@ -65,7 +65,7 @@ int kvm_mmu_topup_memory_caches(struct kvm_mmu *mmu)
 	}
 	/* One link per level below the root plus the leaf itself. */
 	if (mirror && mmu->ops->topup_external_cache)
-		return mmu->ops->topup_external_cache(mmu->opaque, PT64_ROOT_4LEVEL);
+		return kvm_x86_call(mmu, topup_external_cache, PT64_ROOT_4LEVEL);
 	return 0;
 }
 

@@ -88,6 +88,13 @@ struct kvm_mmu {
 };
 
 /*
+ * Call the external page table hook @func (struct kvm_external_ops) with the
+ * MMU's opaque first, as the kernel's kvm_x86_call(func)(...) does through
+ * static calls.
+ */
+#define kvm_x86_call(mmu, func, ...) ((mmu)->ops->func((mmu)->opaque, ##__VA_ARGS__))
+
+/*
  * RCU read sections of the MMU.  ThreadSanitizer cannot see the ordering
  * liburcu's grace period gives (the library is not instrumented), so under
  * TSan each read-side exit releases, and each RCU free callback acquires,

@@ -45,7 +45,7 @@ int tdp_mmu_flush_external(struct kvm_mmu *mmu)
 	if (!mmu->ops || !mmu->ops->flush_external)
 		return 0;
 	/* The mirror entries are gone already: a failure cannot be undone. */
-	if (mmu->ops->flush_external(mmu->opaque)) {
+	if (kvm_x86_call(mmu, flush_external)) {
 		kvm_mmu_vm_bugged(mmu);
 		return -EIO;
 	}
@@ -93,8 +93,8 @@ static void handle_removed_pt(struct kvm_mmu *mmu, u64 *pt, bool shared)
 		handle_changed_spte(mmu, mirror, gfn, old_spte, FROZEN_SPTE, level, shared);
 
 		if (mirror && is_shadow_present_pte(old_spte) && is_last_spte(old_spte, level)) {
-			int ret = mmu->ops->remove_external_spte(mmu->opaque, gfn, level,
-								 spte_to_pfn(old_spte));
+			int ret = kvm_x86_call(mmu, remove_external_spte, gfn, level,
+					       spte_to_pfn(old_spte));
 			/* The table is gone from the mirror: no way back. */
 			if (ret)
 				kvm_mmu_vm_bugged(mmu);
@@ -102,8 +102,8 @@ static void handle_removed_pt(struct kvm_mmu *mmu, u64 *pt, bool shared)
 	}
 
 	if (mirror && sp->external_spt) {
-		int ret = mmu->ops->free_external_spt(mmu->opaque, base_gfn, level + 1,
-						      sp->external_spt);
+		int ret =
+			kvm_x86_call(mmu, free_external_spt, base_gfn, level + 1, sp->external_spt);
 		if (ret) {
 			/* The external table may still own the page: leak it. */
 			kvm_mmu_vm_bugged(mmu);
@@ -149,13 +149,13 @@ static int set_external_spte_present(struct kvm_mmu *mmu, gfn_t gfn, u64 old_spt
 			   is_shadow_present_pte(old_spte) || !is_shadow_present_pte(new_spte)))
 		return -EIO;
 	if (is_last_spte(new_spte, level))
-		return mmu->ops->set_external_spte(mmu->opaque, gfn, level, spte_to_pfn(new_spte));
+		return kvm_x86_call(mmu, set_external_spte, gfn, level, spte_to_pfn(new_spte));
 
 	child = sptep_to_sp(mmu, spte_to_child_pt(new_spte, level));
 	if (KVM_MMU_BUG_ON(mmu, !child || !child->external_spt || child->level + 1 != level ||
 					child->gfn != gfn))
 		return -EIO;
-	return mmu->ops->link_external_spt(mmu->opaque, gfn, level, child->external_spt);
+	return kvm_x86_call(mmu, link_external_spt, gfn, level, child->external_spt);
 }
 
 static int __tdp_mmu_set_spte_atomic(struct kvm_mmu *mmu, bool mirror, struct tdp_iter *iter,
@@ -260,8 +260,7 @@ int tdp_mmu_set_spte(struct kvm_mmu *mmu, bool mirror, u64 *sptep, u64 old_spte,
 	handle_changed_spte(mmu, mirror, gfn, old_spte, new_spte, level, false);
 
 	if (t == MIRROR_REMOVE_LEAF) {
-		ret = mmu->ops->remove_external_spte(mmu->opaque, gfn, level,
-						     spte_to_pfn(old_spte));
+		ret = kvm_x86_call(mmu, remove_external_spte, gfn, level, spte_to_pfn(old_spte));
 	} else if (t == MIRROR_SPLIT) {
 		struct kvm_mmu_page *child = sptep_to_sp(mmu, spte_to_child_pt(new_spte, level));
 
@@ -269,9 +268,8 @@ int tdp_mmu_set_spte(struct kvm_mmu *mmu, bool mirror, u64 *sptep, u64 old_spte,
 						child->level + 1 != level || child->gfn != gfn))
 			ret = -EIO;
 		else
-			ret = mmu->ops->split_external_spt(mmu->opaque, gfn, level,
-							   spte_to_pfn(old_spte),
-							   child->external_spt);
+			ret = kvm_x86_call(mmu, split_external_spt, gfn, level,
+					   spte_to_pfn(old_spte), child->external_spt);
 	}
 	if (!ret)
 		return 0;

@@ -21,7 +21,7 @@ static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm_mmu *mmu, bool
 	*err = 0;
 	/* Pages the implementer needs for the split (e.g. DPAMT). */
 	if (mirror && mmu->ops->topup_external_cache)
-		*err = mmu->ops->topup_external_cache(mmu->opaque, 1);
+		*err = kvm_x86_call(mmu, topup_external_cache, 1);
 	if (!*err) {
 		sp = tdp_mmu_alloc_sp(mmu, mirror);
 		if (!sp)
