@@ -171,6 +171,12 @@ out:
 	return r;
 }
 
+static bool pamt_pair_is(const struct tdx_pamt_ref *ref, hpa_t a, hpa_t b)
+{
+	return a != b && (a == ref->pair[0] || a == ref->pair[1]) &&
+	       (b == ref->pair[0] || b == ref->pair[1]);
+}
+
 void tdx_pamt_put(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 {
 	hpa_t hpa2m = hpa & PAMT_2M_MASK;
@@ -196,6 +202,17 @@ void tdx_pamt_put(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 		/* The pair stays installed; keep owning it (freed at teardown). */
 		ref->refcount = 1;
 		tdx_handle_sept_error(kvm_tdx, &op, err);
+		goto out;
+	}
+	/*
+	 * Free only the pair we installed.  A module that claims success but
+	 * hands back other pages (an injected status leaves the registers as
+	 * they were) must not make us free pages we do not own: keep owning
+	 * ours (freed at teardown) and count the error.
+	 */
+	if (!pamt_pair_is(ref, args.rdx, args.r8)) {
+		ref->refcount = 1;
+		counter_inc(&kvm_tdx->errors);
 		goto out;
 	}
 	frame_free(kvm_tdx->fa, args.rdx, PAGE_SIZE);

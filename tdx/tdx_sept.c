@@ -35,8 +35,11 @@ int tdx_sept_link_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external
 	if (likely(!err))
 		return 0;
 	tdx_pamt_put(kvm_tdx, external_spt);
-	if (tdx_operand_busy(err))
+	if (tdx_operand_busy(err)) {
+		/* The fault is retried: that is a BUSY retry too. */
+		counter_inc(&kvm_tdx->busy_retries);
 		return -EBUSY;
+	}
 	return tdx_handle_sept_error(kvm_tdx, &op, err);
 }
 
@@ -80,8 +83,10 @@ int tdx_sept_set_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
 		return 0;
 	if (level == PG_LEVEL_4K)
 		tdx_pamt_put(kvm_tdx, hpa);
-	if (tdx_operand_busy(err))
+	if (tdx_operand_busy(err)) {
+		counter_inc(&kvm_tdx->busy_retries);
 		return -EBUSY;
+	}
 	return tdx_handle_sept_error(kvm_tdx, &op, err);
 }
 

@@ -30,7 +30,8 @@ enum kvm_guest_result guest_accept_memory(struct kvm *kvm, int vcpu, gpa_t gpa, 
 				continue;
 			res = kvm_guest_accept(kvm, vcpu, gpa, level, &st);
 			if (res != KVM_GUEST_STATUS) {
-				*status = 0;
+				/* ENTER_FAILED and STUCK carry a status too. */
+				*status = res == KVM_GUEST_ENTER_FAILED || res == KVM_GUEST_STUCK ? st : 0;
 				return res;
 			}
 			if (tdx_status(st) == TDX_SUCCESS)

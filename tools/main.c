@@ -3,6 +3,7 @@
  * tdpmmu: the command line.  A table of subcommands; each parses its own
  * options.  Exit status 2 is a usage (or scenario parse) error.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,7 +44,20 @@ static void usage(FILE *f)
 		   "2 usage or parse error.\n");
 }
 
-int main(int argc, char **argv)
+/*
+ * A report that could not be written (a full disk, a closed pipe) is a
+ * failed run, not a success: check stdout once everything is written.
+ */
+static int check_stdout(int rc)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	fprintf(stderr, "tdpmmu: error writing to stdout: %s\n",
+		errno ? strerror(errno) : "write error");
+	return rc ? rc : 1;
+}
+
+static int tdpmmu_main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -62,4 +76,9 @@ int main(int argc, char **argv)
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "tdpmmu: unknown command '%s' (try tdpmmu --help)\n", argv[1]);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	return check_stdout(tdpmmu_main(argc, argv));
 }

@@ -83,10 +83,42 @@ static enum scn_status_kind guest_kind(enum kvm_guest_result g)
 		return SCN_ST_EXIT_MEMORY_FAULT;
 	case KVM_GUEST_EIO:
 		return SCN_ST_EIO;
+	case KVM_GUEST_ENTER_FAILED: /* the command ends with VP.ENTER's status */
+	case KVM_GUEST_STUCK:
 	case KVM_GUEST_STATUS:
 	default:
 		return SCN_ST_MODULE;
 	}
+}
+
+/*
+ * The last status of a guest step.  A step that could not complete (a rule
+ * that keeps the module BUSY, allocations that always fail) is a run error
+ * that says why; its last status is the last SEAMCALL's.
+ */
+static void set_guest_status(struct runner *r, enum kvm_guest_result g, u64 status,
+			     const struct kvm_guest_info *info)
+{
+	bool has_status =
+		g == KVM_GUEST_STATUS || g == KVM_GUEST_ENTER_FAILED || g == KVM_GUEST_STUCK;
+	char sb[64];
+
+	set_status(r, guest_kind(g), has_status ? status : 0);
+	if (g != KVM_GUEST_STUCK)
+		return;
+	if (info && info->enter_failed)
+		run_error(r,
+			  "the guest step did not complete: TDH.VP.ENTER returned %s "
+			  "%d times in a row",
+			  tdx_status_format(status, sb, sizeof(sb)), KVM_GUEST_MAX_ENTER_BUSY);
+	else
+		run_error(r,
+			  "the guest step did not complete: %d EPT-violation exits, the fault "
+			  "retried up to %d times each (last fault error: %s, last SEAMCALL "
+			  "status: %s)",
+			  info ? info->exits : 0, KVM_GUEST_MAX_FAULT_RETRIES,
+			  info && info->fault_err ? scn_rc_name(info->fault_err) : "none",
+			  tdx_status_format(status, sb, sizeof(sb)));
 }
 
 static void set_rc(struct runner *r, int rc)
@@ -296,9 +328,11 @@ static void run_cmd(struct runner *r, const struct scn_cmd *c)
 		set_status(r, SCN_ST_MODULE, kvm_tdx_finalize(kvm));
 		return;
 	case SCN_ACCEPT: {
-		enum kvm_guest_result g = kvm_guest_accept(kvm, c->vcpu, c->gpa, c->level, &status);
+		struct kvm_guest_info gi = {0};
+		enum kvm_guest_result g =
+			kvm_guest_accept_info(kvm, c->vcpu, c->gpa, c->level, &status, &gi);
 
-		set_status(r, guest_kind(g), g == KVM_GUEST_STATUS ? status : 0);
+		set_guest_status(r, g, status, &gi);
 		timeline_add(r);
 		return;
 	}
@@ -307,16 +341,19 @@ static void run_cmd(struct runner *r, const struct scn_cmd *c)
 			c->parallel ? guest_accept_memory_parallel(kvm, c->gpa, c->size, &status)
 				    : guest_accept_memory(kvm, c->vcpu, c->gpa, c->size, &status);
 
-		set_status(r, guest_kind(g), g == KVM_GUEST_STATUS ? status : 0);
+		set_guest_status(r, g, status, NULL);
 		timeline_add(r);
 		return;
 	}
-	case SCN_ACCESS:
-		set_status(r,
-			   guest_kind(kvm_guest_access(kvm, c->vcpu, c->gpa, c->shared, c->write)),
-			   0);
+	case SCN_ACCESS: {
+		struct kvm_guest_info gi = {0};
+		enum kvm_guest_result g = kvm_guest_access_info(kvm, c->vcpu, c->gpa, c->shared,
+								c->write, &status, &gi);
+
+		set_guest_status(r, g, status, &gi);
 		timeline_add(r);
 		return;
+	}
 	case SCN_CONVERT:
 		set_rc(r, kvm_set_memory_attributes(kvm, c->gpa, c->size, c->to_private));
 		timeline_add(r);

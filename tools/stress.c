@@ -311,6 +311,9 @@ static enum stress_res guest_res(enum kvm_guest_result r, u64 status, bool accep
 		return RES_MEMORY_FAULT;
 	case KVM_GUEST_EIO:
 		return RES_EIO;
+	case KVM_GUEST_ENTER_FAILED: /* a RUNNABLE TD's VP.ENTER refused */
+	case KVM_GUEST_STUCK: /* a step that could not complete: would hang */
+		return RES_UNDEFINED;
 	}
 	return RES_UNDEFINED;
 }

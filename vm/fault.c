@@ -27,7 +27,7 @@ int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int
 		       enum kvm_fault_result *res)
 {
 	struct kvm_page_fault fault;
-	int folio_level, level, r;
+	int folio_level, level, r, tries;
 	kvm_pfn_t pfn;
 
 	if (gfn >= kvm->nr_gfns)
@@ -38,9 +38,13 @@ int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int
 	if (r)
 		return r;
 
-	for (;;) {
+	for (tries = 0;; tries++) {
 		if (kvm_mmu_is_bugged(kvm->mmu))
 			return -EIO;
+		/* KVM breaks out for a pending signal; bound it so a stuck module cannot hang us.
+		 */
+		if (tries == KVM_GUEST_MAX_FAULT_RETRIES)
+			return -EAGAIN;
 		fault = (struct kvm_page_fault){.gfn = gfn, .is_private = private, .write = write};
 		fault.mmu_seq = kvm_mmu_invalidate_seq(kvm->mmu);
 

@@ -10,8 +10,12 @@
 
 #include "vm_internal.h"
 
-/* Exits one guest operation may take before we call it stuck. */
-#define GUEST_MAX_EXITS 100000
+/*
+ * KVM_GUEST_MAX_EXITS: a module that answers BUSY for ever, or allocations
+ * that always fail, end the step with KVM_GUEST_STUCK instead of hanging
+ * the run.  Every exit that is not stuck makes progress, so legitimate
+ * steps need few.
+ */
 
 struct guest_op {
 	gpa_t gpa;
@@ -19,6 +23,7 @@ struct guest_op {
 	bool accept, shared, write;
 	u64 status;
 	enum kvm_guest_result result;
+	struct kvm_guest_info *info;
 };
 
 /* After a TD exit: run the host's handler; false if the operation ends. */
@@ -28,11 +33,14 @@ static bool guest_handle_exit(struct kvm *kvm, int vcpu, struct guest_op *op,
 	enum kvm_fault_result res = KVM_FAULT_FIXED;
 	int r = tdx_handle_ept_violation(kvm, vcpu, op->shared, op->write, exit, &res);
 
-	if (r == -EIO || kvm_mmu_is_bugged(kvm->mmu)) {
+	if (op->info)
+		op->info->fault_err = r;
+	/* EIO means a bugged VM (the contract); other errors are retried below. */
+	if (kvm_mmu_is_bugged(kvm->mmu)) {
 		op->result = KVM_GUEST_EIO;
 		return false;
 	}
-	/* Other errors (-ENOMEM): the guest simply re-executes and exits again. */
+	/* Other errors (-ENOMEM, -EAGAIN): the guest re-executes and exits again. */
 	if (!r && res == KVM_FAULT_MEMORY_FAULT) {
 		op->result = KVM_GUEST_EXIT_MEMORY_FAULT;
 		return false;
@@ -51,22 +59,38 @@ static bool guest_shared_mapped(struct kvm *kvm, gfn_t gfn)
 	return mapped;
 }
 
+static void guest_enter_failed(struct guest_op *op, u64 status)
+{
+	op->status = status;
+	/* BUSY for ever is a step that cannot complete, not a refusal. */
+	op->result = tdx_operand_busy(status) ? KVM_GUEST_STUCK : KVM_GUEST_ENTER_FAILED;
+	if (op->info)
+		op->info->enter_failed = true;
+}
+
 static void guest_op_run(struct kvm *kvm, int id, void *arg)
 {
 	struct guest_op *op = arg;
 	struct kvm_vcpu *vcpu = &kvm->vcpus[id];
 	struct tdx_td *td = tdx_td(kvm->kvm_tdx);
 	int exits;
+	u64 st;
 
-	for (exits = 0; exits < GUEST_MAX_EXITS; exits++) {
+	for (exits = 0; exits < KVM_GUEST_MAX_EXITS; exits++) {
 		struct tdx_ept_exit exit = {};
 		bool exited = false;
 
+		if (op->info)
+			op->info->exits = exits;
 		if (kvm_mmu_is_bugged(kvm->mmu)) {
 			op->result = KVM_GUEST_EIO;
 			return;
 		}
-		kvm_vcpu_guest_begin(vcpu);
+		st = kvm_vcpu_guest_begin(vcpu);
+		if (st) {
+			guest_enter_failed(op, st);
+			return;
+		}
 		if (op->accept) {
 			u64 rcx = op->gpa | (u64)pg_level_to_tdx_sept_level(op->level);
 
@@ -96,14 +120,22 @@ static void guest_op_run(struct kvm *kvm, int id, void *arg)
 				op->result = KVM_GUEST_OK;
 				return;
 			}
-			kvm_vcpu_guest_begin(vcpu);
+			st = kvm_vcpu_guest_begin(vcpu);
+			if (st) {
+				guest_enter_failed(op, st);
+				return;
+			}
 			exit.gpa = op->gpa;
 		}
 		kvm_vcpu_td_exit(vcpu);
 		if (!guest_handle_exit(kvm, id, op, &exit))
 			return;
 	}
-	op->result = KVM_GUEST_EIO;
+	/* Stuck: not EIO, which means a bugged VM; the caller reports it. */
+	op->result = KVM_GUEST_STUCK;
+	op->status = tdx_last_status(kvm->kvm_tdx);
+	if (op->info)
+		op->info->exits = exits;
 }
 
 static bool guest_args_ok(struct kvm *kvm, int vcpu, gpa_t gpa)
@@ -113,7 +145,14 @@ static bool guest_args_ok(struct kvm *kvm, int vcpu, gpa_t gpa)
 
 enum kvm_guest_result kvm_guest_accept(struct kvm *kvm, int vcpu, gpa_t gpa, int level, u64 *status)
 {
-	struct guest_op op = {.gpa = gpa, .level = level, .accept = true, .write = true};
+	return kvm_guest_accept_info(kvm, vcpu, gpa, level, status, NULL);
+}
+
+enum kvm_guest_result kvm_guest_accept_info(struct kvm *kvm, int vcpu, gpa_t gpa, int level,
+					    u64 *status, struct kvm_guest_info *info)
+{
+	struct guest_op op = {
+		.gpa = gpa, .level = level, .accept = true, .write = true, .info = info};
 
 	if (!guest_args_ok(kvm, vcpu, gpa) || level < PG_LEVEL_4K || level > PG_LEVEL_1G) {
 		if (status)
@@ -131,13 +170,22 @@ enum kvm_guest_result kvm_guest_accept(struct kvm *kvm, int vcpu, gpa_t gpa, int
 enum kvm_guest_result kvm_guest_access(struct kvm *kvm, int vcpu, gpa_t gpa, bool shared,
 				       bool write)
 {
-	struct guest_op op = {.gpa = gpa & ~(PAGE_SIZE - 1), .shared = shared, .write = write};
+	return kvm_guest_access_info(kvm, vcpu, gpa, shared, write, NULL, NULL);
+}
+
+enum kvm_guest_result kvm_guest_access_info(struct kvm *kvm, int vcpu, gpa_t gpa, bool shared,
+					    bool write, u64 *status, struct kvm_guest_info *info)
+{
+	struct guest_op op = {
+		.gpa = gpa & ~(PAGE_SIZE - 1), .shared = shared, .write = write, .info = info};
 
 	if (!guest_args_ok(kvm, vcpu, 0) || gpa_to_gfn(gpa) >= kvm->nr_gfns)
 		return KVM_GUEST_EXIT_MEMORY_FAULT;
 	if (kvm_mmu_is_bugged(kvm->mmu))
 		return KVM_GUEST_EIO;
 	kvm_vcpu_run_work(kvm, vcpu, guest_op_run, &op);
+	if (status)
+		*status = op.status;
 	return op.result;
 }
 
@@ -148,6 +196,10 @@ static bool try_accept_one(struct kvm *kvm, int vcpu, gpa_t gpa, int level, u64 
 
 	if (res == KVM_GUEST_EIO)
 		*err = -EIO;
+	else if (res == KVM_GUEST_STUCK)
+		*err = -EAGAIN;
+	else if (res == KVM_GUEST_ENTER_FAILED)
+		*err = -EPERM;
 	else if (res == KVM_GUEST_EXIT_MEMORY_FAULT)
 		*err = -EFAULT;
 	return res == KVM_GUEST_STATUS && tdx_status(*status) == TDX_SUCCESS;

@@ -180,7 +180,7 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->faults = counter_read(&kvm->ept_violations);
 	c->vm_bugged = kvm_mmu_is_bugged(kvm->mmu);
 	c->track_rounds = ts.track_rounds;
-	c->busy_retries = ts.busy_retries;
+	c->busy_retries = ts.busy_retries + counter_read(&kvm->enter_busy_retries);
 	c->write_lock_acquisitions = atomic_load(&lock->write_acquisitions);
 	c->write_lock_hold_ns = atomic_load(&lock->write_hold_ns);
 	c->write_lock_hold_max_ns = atomic_load(&lock->write_hold_max_ns);

@@ -48,12 +48,15 @@ void kvm_thread_ensure_registered(void)
 
 /* ---- entry, exit, kick ---- */
 
-void kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu)
+u64 kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 	struct tdx_td *td = tdx_td(kvm->kvm_tdx);
+	int busy = 0;
 
 	for (;;) {
+		u64 st;
+
 		/* Under the explorer a condvar wait would stall the one running thread. */
 		while (tdpmmu_yield_hook && atomic_load(&kvm->no_vcpu_enter))
 			yield_point(YIELD_BLOCKED, "vcpu enter held off");
@@ -70,11 +73,16 @@ void kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu)
 			continue;
 		}
 		if (tdxmod_vcpu_in_td(td, vcpu->id))
-			return;
+			return TDX_SUCCESS;
 		/* TDH.VP.ENTER; BUSY (a TRACK holds the epoch lock): try again. */
-		if (!tdx_operand_busy(tdx_vcpu_enter(kvm->kvm_tdx, vcpu->id)))
-			return;
+		st = tdx_vcpu_enter(kvm->kvm_tdx, vcpu->id);
+		if (!st)
+			return TDX_SUCCESS;
 		pthread_mutex_unlock(&vcpu->lock);
+		/* Refused (e.g. the TD is not RUNNABLE): the guest does not run. */
+		if (!tdx_operand_busy(st) || ++busy == KVM_GUEST_MAX_ENTER_BUSY)
+			return st;
+		counter_inc(&kvm->enter_busy_retries);
 		yield_point(YIELD_BLOCKED, "VP.ENTER busy");
 		sched_yield();
 	}

@@ -107,6 +107,7 @@ struct kvm {
 
 	atomic_ullong ept_violations;
 	atomic_ullong guest_inhibits;
+	atomic_ullong enter_busy_retries; /* VP.ENTER tried again after BUSY */
 };
 
 /* vcpu.c */
@@ -118,10 +119,12 @@ void kvm_vcpus_destroy(struct kvm *kvm);
 void kvm_vcpu_run_work(struct kvm *kvm, int vcpu, vcpu_work_fn fn, void *arg);
 /*
  * Enter the TD if not inside (TDH.VP.ENTER; waits while entry is held off)
- * and return with vcpu->lock held: the caller runs guest code, then calls
- * kvm_vcpu_guest_done() (still inside) or kvm_vcpu_td_exit() (TD exit).
+ * and return TDX_SUCCESS with vcpu->lock held: the caller runs guest code,
+ * then calls kvm_vcpu_guest_done() (still inside) or kvm_vcpu_td_exit() (TD
+ * exit).  A refused VP.ENTER (or BUSY KVM_GUEST_MAX_ENTER_BUSY times in a
+ * row) returns its status with the lock not held: the guest does not run.
  */
-void kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu);
+u64 kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu);
 void kvm_vcpu_guest_done(struct kvm_vcpu *vcpu);
 void kvm_vcpu_td_exit(struct kvm_vcpu *vcpu);
 extern const struct tdx_kick_ops kvm_tdx_kick_ops;
@@ -143,7 +146,11 @@ enum kvm_fault_result {
 	KVM_FAULT_FIXED,
 	KVM_FAULT_MEMORY_FAULT, /* KVM_EXIT_MEMORY_FAULT */
 };
-/* kvm_mmu_page_fault: 0 and *res, or -errno (-EIO bugged, -ENOMEM, -EINVAL). */
+/*
+ * kvm_mmu_page_fault: 0 and *res, or -errno (-EIO bugged, -ENOMEM, -EINVAL,
+ * -EAGAIN when the fault was retried KVM_GUEST_MAX_FAULT_RETRIES times in a row
+ * without being fixed: the caller re-enters the guest, which exits again).
+ */
 int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int max_level,
 		       enum kvm_fault_result *res);
 

@@ -20,19 +20,24 @@
  * A list of rules consulted in the order added.  On each call every rule
  * still waiting (its `after` not yet used up) counts the call; the first
  * rule that is due (after used up, count left) fires and its value is
- * returned.  Thread-safe.
+ * returned.  Thread-safe.  A call costs O(log rules), not O(rules): a
+ * rule's waiting ends at a fixed call number (the calls seen when it was
+ * added plus `after`), so the waiting rules sit in a heap by that number
+ * and the due ones in a heap by their order.
  */
 struct fault_inject_rule {
 	u64 value; /* status to return (leaf rules) or unused (alloc) */
 	u64 count; /* fires left */
-	u64 after; /* calls to let pass first */
-	u64 seen; /* calls counted so far while waiting */
+	u64 due; /* call number (fault_inject.calls) from which it may fire */
 };
 
 struct fault_inject {
 	pthread_mutex_t lock;
 	struct fault_inject_rule *rules;
 	size_t nr_rules, cap;
+	size_t *waiting, nr_waiting; /* min-heap by (due, index) */
+	size_t *ready, nr_ready; /* min-heap by index: due, count left */
+	u64 calls; /* calls seen while a rule was armed */
 	atomic_bool armed; /* fast path: false when no rule has fires left */
 };
 

@@ -101,7 +101,7 @@ int tdx_inject_leaf(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, u64 status, u64
 struct tdx_stats {
 	u64 track_rounds; /* successful TDH.MEM.TRACK */
 	u64 kicks; /* kick_all requests */
-	u64 busy_retries; /* retry after kick on OPERAND_BUSY */
+	u64 busy_retries; /* OPERAND_BUSY retried: after a kick, or the fault again */
 	u64 interrupted_retries; /* DEMOTE/PROMOTE INTERRUPTED_RESTARTABLE retries */
 	u64 errors; /* unexpected statuses handled by the policy */
 };

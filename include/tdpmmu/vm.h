@@ -59,6 +59,24 @@ enum kvm_guest_result {
 	KVM_GUEST_VE, /* #VE: access to a PENDING page */
 	KVM_GUEST_EXIT_MEMORY_FAULT, /* KVM_EXIT_MEMORY_FAULT to user space */
 	KVM_GUEST_EIO, /* the VM is bugged */
+	KVM_GUEST_ENTER_FAILED, /* TDH.VP.ENTER refused: the guest did not run; *status */
+	KVM_GUEST_STUCK, /* no completion after bounded retries; *status: last SEAMCALL's */
+};
+
+/*
+ * Bounds of a guest step that makes no progress (KVM breaks such loops
+ * on a pending signal; we bound them): TDH.VP.ENTER BUSY in a row, EPT-violation
+ * exits, and retries of one fault.  Past them the step is KVM_GUEST_STUCK.
+ */
+#define KVM_GUEST_MAX_ENTER_BUSY 4096
+#define KVM_GUEST_MAX_EXITS 256
+#define KVM_GUEST_MAX_FAULT_RETRIES 256
+
+/* How a guest step went, for a run error that says why it got stuck. */
+struct kvm_guest_info {
+	int exits; /* EPT-violation exits taken */
+	int fault_err; /* the last exit handler's result (0 or -errno) */
+	bool enter_failed; /* TDH.VP.ENTER did not let the vCPU in */
 };
 
 /*
@@ -71,13 +89,19 @@ enum kvm_guest_result kvm_guest_accept(struct kvm *kvm, int vcpu, gpa_t gpa, int
 /* A guest load/store, private unless @shared, faults handled until done. */
 enum kvm_guest_result kvm_guest_access(struct kvm *kvm, int vcpu, gpa_t gpa, bool shared,
 				       bool write);
+/* The same, with the status (ENTER_FAILED, STUCK) and how it went (@info may be NULL). */
+enum kvm_guest_result kvm_guest_accept_info(struct kvm *kvm, int vcpu, gpa_t gpa, int level,
+					    u64 *status, struct kvm_guest_info *info);
+enum kvm_guest_result kvm_guest_access_info(struct kvm *kvm, int vcpu, gpa_t gpa, bool shared,
+					    bool write, u64 *status, struct kvm_guest_info *info);
 
 /*
  * A Linux guest accepting [gpa, gpa+size) (tdx_accept_memory): at each
  * address the largest size that fits (1G when max_level is 1G, 2M, 4K),
  * falling back to the next smaller size on any failure status.  0, or
  * -EIO (bugged VM or a 4K accept that failed other than ALREADY_ACCEPTED),
- * -EFAULT (KVM_EXIT_MEMORY_FAULT: the range is shared), -EINVAL.
+ * -EFAULT (KVM_EXIT_MEMORY_FAULT: the range is shared), -EINVAL, -EAGAIN (a
+ * step got stuck: KVM_GUEST_STUCK), -EPERM (TDH.VP.ENTER refused).
  */
 int kvm_guest_accept_memory(struct kvm *kvm, int vcpu, gpa_t gpa, u64 size);
 
