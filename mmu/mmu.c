@@ -30,29 +30,7 @@ static struct kvm_mmu_page *tdp_mmu_alloc_root(struct kvm_mmu *mmu, bool mirror)
 	root->is_root = true;
 	root->level = PT64_ROOT_4LEVEL;
 	root->gfn = 0;
-	/* The MMU's own reference; faults take more while they run. */
-	atomic_init(&root->root_count, 1);
 	return root;
-}
-
-bool kvm_tdp_mmu_get_root(struct kvm_mmu_page *root)
-{
-	int c = atomic_load(&root->root_count);
-
-	while (c) {
-		if (atomic_compare_exchange_weak(&root->root_count, &c, c + 1))
-			return true;
-	}
-	return false;
-}
-
-void kvm_tdp_mmu_put_root(struct kvm_mmu_page *root)
-{
-	if (atomic_fetch_sub(&root->root_count, 1) != 1)
-		return;
-	/* Only an invalid root may lose its last reference. */
-	BASE_ASSERT(root->invalid);
-	tdp_mmu_free_sp_rcu(root);
 }
 
 static void lpage_info_init(struct kvm_mmu *mmu, int i)
@@ -120,7 +98,11 @@ fail:
 	return NULL;
 }
 
-/* kvm_mmu_uninit_tdp_mmu: invalidate every root, zap, drop, wait for RCU. */
+/*
+ * kvm_mmu_uninit_tdp_mmu: zap every root, free it after a grace period, wait
+ * for RCU.  The roots live as long as the MMU (faults use them without
+ * references), so nothing else can hold one here.
+ */
 void kvm_mmu_destroy(struct kvm_mmu *mmu)
 {
 	struct kvm_mmu_page *roots[2] = {mmu->mirror_root, mmu->direct_root};
@@ -132,13 +114,12 @@ void kvm_mmu_destroy(struct kvm_mmu *mmu)
 	for (int i = 0; i < 2; i++) {
 		if (!roots[i])
 			continue;
-		roots[i]->invalid = true;
 		tdp_mmu_zap_root(mmu, roots[i]);
 	}
 	write_unlock(&mmu->mmu_lock);
 	for (int i = 0; i < 2; i++)
 		if (roots[i])
-			kvm_tdp_mmu_put_root(roots[i]);
+			tdp_mmu_free_sp_rcu(roots[i]);
 	mmu->mirror_root = mmu->direct_root = NULL;
 	/* Every page queued by call_rcu is freed before the MMU goes. */
 	rcu_barrier();
@@ -154,11 +135,6 @@ struct rwlock *kvm_mmu_lock(struct kvm_mmu *mmu)
 bool kvm_mmu_has_mirror(struct kvm_mmu *mmu)
 {
 	return mmu->mirror_root != NULL;
-}
-
-gfn_t kvm_mmu_nr_gfns(struct kvm_mmu *mmu)
-{
-	return mmu->nr_gfns;
 }
 
 void kvm_mmu_vm_bugged(struct kvm_mmu *mmu)

@@ -19,8 +19,6 @@ struct kvm_mmu_page {
 	int level; /* level of the entries in spt */
 	bool is_mirror;
 	bool is_root;
-	bool invalid; /* roots: never used for new faults */
-	atomic_int root_count; /* roots only */
 	/*
 	 * Mirror pages: the external page handed to the external table for
 	 * this table (0 for the root, whose external page is the implementer's).
@@ -194,10 +192,6 @@ int tdp_mmu_split_huge_page(struct kvm_mmu *mmu, struct kvm_mmu_page *root, stru
  * mmu_lock.  0, or -EIO with the VM bugged.
  */
 int tdp_mmu_flush_external(struct kvm_mmu *mmu);
-
-/* mmu.c: root references */
-bool kvm_tdp_mmu_get_root(struct kvm_mmu_page *root);
-void kvm_tdp_mmu_put_root(struct kvm_mmu_page *root);
 
 /* tdp_mmu_zap.c */
 void tdp_mmu_zap_root(struct kvm_mmu *mmu, struct kvm_mmu_page *root);

@@ -272,8 +272,3 @@ void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx)
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&kvm_tdx->pamt_lock);
 }
-
-int tdx_topup_pamt_cache(struct kvm_tdx *kvm_tdx, int nr_ops)
-{
-	return tdx_topup_external_cache(kvm_tdx, nr_ops);
-}

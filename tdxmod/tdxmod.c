@@ -286,11 +286,6 @@ u64 tdxmod_leaf_calls(struct tdx_td *td, enum tdx_leaf leaf)
 	return stat_counter_read(&td->calls[leaf]);
 }
 
-const struct tdx_module_config *tdxmod_config(struct tdx_module *mod)
-{
-	return &mod->cfg;
-}
-
 struct tdx_module *tdxmod_td_module(struct tdx_td *td)
 {
 	return td->mod;

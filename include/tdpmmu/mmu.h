@@ -63,7 +63,6 @@ void kvm_mmu_destroy(struct kvm_mmu *mmu);
 
 struct rwlock *kvm_mmu_lock(struct kvm_mmu *mmu);
 bool kvm_mmu_has_mirror(struct kvm_mmu *mmu);
-gfn_t kvm_mmu_nr_gfns(struct kvm_mmu *mmu);
 
 /* KVM_BUG_ON's effect: mark the VM bugged (idempotent), and test it. */
 void kvm_mmu_vm_bugged(struct kvm_mmu *mmu);

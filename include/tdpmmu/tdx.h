@@ -60,7 +60,11 @@ const struct kvm_external_ops *tdx_external_ops(void);
 u64 tdx_td_finalize(struct kvm_tdx *kvm_tdx);
 bool tdx_td_is_runnable(struct kvm_tdx *kvm_tdx);
 
-/* Last status of a raw/glue SEAMCALL and its extended info, for reports. */
+/*
+ * The module model and the TD under the glue: for vm/'s guest model (its
+ * TDCALLs go to the module, not through the host) and for inspection
+ * (tdpmmu/vm_inspect.h).
+ */
 struct tdx_td *tdx_td(struct kvm_tdx *kvm_tdx);
 struct tdx_module *tdx_module(struct kvm_tdx *kvm_tdx);
 
@@ -109,7 +113,5 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 
 /* Status of the glue's last SEAMCALL (any thread), e.g. for INIT_MEM_REGION. */
 u64 tdx_last_status(struct kvm_tdx *kvm_tdx);
-/* Fill the DPAMT pair cache outside mmu_lock (topup_external_cache's work). */
-int tdx_topup_pamt_cache(struct kvm_tdx *kvm_tdx, int nr_ops);
 
 #endif /* TDPMMU_TDX_H */

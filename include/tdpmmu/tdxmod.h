@@ -250,7 +250,6 @@ u64 tdxmod_td_epoch(struct tdx_td *td);
 u64 tdxmod_td_tdr_owner(struct tdx_td *td);
 u64 tdxmod_chldcnt(struct tdx_td *td);
 u64 tdxmod_leaf_calls(struct tdx_td *td, enum tdx_leaf leaf);
-const struct tdx_module_config *tdxmod_config(struct tdx_module *mod);
 struct tdx_module *tdxmod_td_module(struct tdx_td *td);
 
 /* The per-vCPU TLB model: cached private translations. */
