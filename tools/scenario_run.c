@@ -120,10 +120,26 @@ static void set_guest_status(struct runner *r, enum kvm_guest_result g, u64 stat
 			  tdx_status_format(status, sb, sizeof(sb)));
 }
 
+/* An `inject alloc fail` came before the running command (explore's threads too). */
+static bool alloc_injected(const struct runner *r)
+{
+	for (size_t i = 0; i < r->scn->nr_cmds && r->scn->cmds[i].line < r->cmd->line; i++)
+		if (r->scn->cmds[i].kind == SCN_INJECT_ALLOC)
+			return true;
+	return false;
+}
+
 static void set_rc(struct runner *r, int rc)
 {
 	r->have_rc = true;
 	r->last_rc = rc;
+	/*
+	 * Host frames fail only by injection; without one, ENOMEM means the
+	 * simulator itself ran out of memory (a huge `add`): say so, fail.
+	 */
+	if (rc == -ENOMEM && !alloc_injected(r))
+		run_error(r, "out of memory with no `inject alloc fail` in force: the simulator "
+			     "itself ran out (about 12 MiB per GiB mapped at 4K; docs/LIMITS.md)");
 }
 
 static void snapshot(struct runner *r)
