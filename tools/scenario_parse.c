@@ -1139,8 +1139,9 @@ static void check_line_bytes(struct parser *p, char *buf, size_t n, bool has_lf)
 			perr(p, "carriage return (CR) not followed by a line feed: lines end in LF "
 				"or CRLF (a file with CR-only line ends is one line)");
 		else
-			perr(p, "control character 0x%02x in line (tokens are separated by "
-				"spaces or tabs)",
+			perr(p,
+			     "control character 0x%02x in line (tokens are separated by "
+			     "spaces or tabs)",
 			     c);
 		return;
 	}
