@@ -110,13 +110,18 @@ static void set_guest_status(struct runner *r, enum kvm_guest_result g, u64 stat
 			  "the guest step did not complete: TDH.VP.ENTER returned %s "
 			  "%d times in a row",
 			  tdx_status_format(status, sb, sizeof(sb)), KVM_GUEST_MAX_ENTER_BUSY);
+	else if (!info) /* accept_memory: one of its accepts got stuck */
+		run_error(r,
+			  "the guest step did not complete after bounded retries (last SEAMCALL "
+			  "status: %s)",
+			  tdx_status_format(status, sb, sizeof(sb)));
 	else
 		run_error(r,
 			  "the guest step did not complete: %d EPT-violation exits, the fault "
 			  "retried up to %d times each (last fault error: %s, last SEAMCALL "
 			  "status: %s)",
-			  info ? info->exits : 0, KVM_GUEST_MAX_FAULT_RETRIES,
-			  info && info->fault_err ? scn_rc_name(info->fault_err) : "none",
+			  info->exits, KVM_GUEST_MAX_FAULT_RETRIES,
+			  info->fault_err ? scn_rc_name(info->fault_err) : "none",
 			  tdx_status_format(status, sb, sizeof(sb)));
 }
 
