@@ -68,6 +68,7 @@ struct parser {
 	int nr_vcpus;
 	int finalize_line;
 	bool line_failed; /* an error was reported for this line */
+	bool too_many; /* SCN_MAX_CMDS reached (reported once) */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -1040,7 +1041,9 @@ static void parse_line(struct parser *p, char **toks, int n)
 	const char *cmd = toks[0];
 
 	if (scn->nr_cmds == SCN_MAX_CMDS) {
-		perr(p, "too many commands (at most %d in a scenario)", SCN_MAX_CMDS);
+		if (!p->too_many) /* once, not once per extra line */
+			perr(p, "too many commands (at most %d in a scenario)", SCN_MAX_CMDS);
+		p->too_many = true;
 		return;
 	}
 	scn->cmds = xrealloc(scn->cmds, (scn->nr_cmds + 1) * sizeof(*scn->cmds));

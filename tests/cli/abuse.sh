@@ -38,6 +38,12 @@ grep -q "larger than 16 MiB, the limit for a scenario" "$tmp/err" || fail "no si
 grep -q "^tdpmmu run: cannot read /dev/zero: larger than 16 MiB" "$tmp/err" ||
 	fail "run /dev/zero: $(cat "$tmp/err")"
 
+{ echo "vm mem=8M"; yes check | head -n 1000001; } >"$tmp/many.tdp"
+"$bin" run "$tmp/many.tdp" >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] || fail "10^6 + 1 commands must exit 2"
+[ "$(cat "$tmp/err")" = "$tmp/many.tdp:1000001: error: too many commands (at most 1000000 in a scenario)" ] ||
+	fail "too many commands: $(head -3 "$tmp/err")"
+
 # Lexer: only spaces and tabs separate tokens; CRLF is fine; a bare CR and
 # other control bytes are refused by name and never echoed raw.
 printf 'vm mem=8M\r\nfinalize\r\naccess gpa=0\r\nexpect status=VE\r\n' >"$tmp/crlf.tdp"
