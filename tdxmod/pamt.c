@@ -19,7 +19,7 @@ struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc)
 	if (r || !alloc)
 		return r;
 	r = calloc(1, sizeof(*r));
-	BASE_ASSERT(r);
+	BASE_OOM_CHECK(r, "a 1G PAMT region of the module model");
 	if (!atomic_compare_exchange_strong_explicit(&mod->regions[idx], &expected, r,
 						     memory_order_acq_rel, memory_order_acquire)) {
 		free(r);
@@ -36,7 +36,7 @@ static _Atomic(struct pamt_entry *) *pamt_4k_index(struct pamt_region *r, bool a
 	if (idx || !alloc)
 		return idx;
 	idx = calloc(PTRS_PER_PTE, sizeof(*idx));
-	BASE_ASSERT(idx);
+	BASE_OOM_CHECK(idx, "a PAMT index of the module model");
 	if (!atomic_compare_exchange_strong_explicit(&r->e4k, &expected, idx, memory_order_acq_rel,
 						     memory_order_acquire)) {
 		free((void *)idx);
@@ -56,7 +56,7 @@ static struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool all
 	if (a || !alloc)
 		return a;
 	a = calloc(PTRS_PER_PTE, sizeof(*a));
-	BASE_ASSERT(a);
+	BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
 	if (!atomic_compare_exchange_strong_explicit(&idx[i2m], &expected, a, memory_order_acq_rel,
 						     memory_order_acquire)) {
 		free(a);
@@ -73,7 +73,7 @@ static struct dpamt_node *pamt_nodes(struct pamt_region *r, bool alloc)
 	if (n || !alloc)
 		return n;
 	n = calloc(PTRS_PER_PTE, sizeof(*n));
-	BASE_ASSERT(n);
+	BASE_OOM_CHECK(n, "the Dynamic PAMT nodes of the module model");
 	if (!atomic_compare_exchange_strong_explicit(&r->node, &expected, n, memory_order_acq_rel,
 						     memory_order_acquire)) {
 		free(n);

@@ -36,7 +36,7 @@ _Atomic(struct sept_page *) *sept_child_slot(struct sept_page *sp, int idx)
 	BASE_ASSERT(sp->level > 0);
 	if (!c) {
 		c = calloc(PTRS_PER_PTE, sizeof(*c));
-		BASE_ASSERT(c);
+		BASE_OOM_CHECK(c, "an S-EPT child index of the module model");
 		if (!atomic_compare_exchange_strong_explicit(
 			    &sp->child, &expected, c, memory_order_acq_rel, memory_order_acquire)) {
 			free((void *)c);

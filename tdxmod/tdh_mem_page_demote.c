@@ -116,7 +116,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 
 	/* Commit: 512 unblocked, unlocked copies of the entry, PA stepping. */
 	sp = sept_page_alloc(new_page, w.level - 1);
-	BASE_ASSERT(sp);
+	BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
 	child = septe_make(sept_state_unblocked(s), 0);
 	/* The page is published below (child pointer, parent entry: release). */
 	for (int i = 0; i < PTRS_PER_PTE; i++)

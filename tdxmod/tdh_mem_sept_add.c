@@ -44,7 +44,7 @@ u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
 		goto out;
 	}
 	sp = sept_page_alloc(page, level - 1);
-	BASE_ASSERT(sp);
+	BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
 	pamt_set(ref.e, PT_EPT, tdr_owner(td));
 	pamt_inc_page_count(mod, page);
 	atomic_fetch_add(&td->chldcnt, 1);

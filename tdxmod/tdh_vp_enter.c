@@ -40,7 +40,7 @@ void tlb_insert(struct tdx_vcpu *v, gpa_t gpa, hpa_t hpa, int level)
 		size_t cap = v->tlb_cap ? v->tlb_cap * 2 : 64;
 		struct tlb_entry *tab = malloc(cap * sizeof(*tab));
 
-		BASE_ASSERT(tab);
+		BASE_OOM_CHECK(tab, "a vCPU TLB of the module model");
 		for (size_t i = 0; i < cap; i++)
 			tab[i].gpa = ~0ULL;
 		for (size_t i = 0; i < v->tlb_cap; i++)

@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cli_opts.h"
 #include "bench.h"
 #include "commands.h"
 #include "tdpmmu/mmu.h"
@@ -145,11 +146,10 @@ int cmd_bench(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
-			char *end;
-
-			o.repeats = (int)strtol(argv[++i], &end, 10);
-			if (*end || o.repeats < 1 || o.repeats > 16) {
-				fprintf(stderr, "tdpmmu bench: --repeats takes 1..16\n");
+			/* Whole word, range checked before any narrowing (2^32+1 is not 1). */
+			if (!cli_parse_int(argv[++i], 1, 16, &o.repeats)) {
+				fprintf(stderr, "tdpmmu bench: --repeats takes 1..16, got '%s'\n",
+					argv[i]);
 				return 2;
 			}
 		} else {

@@ -132,6 +132,14 @@ struct scenario {
 };
 
 /*
+ * Input limits: a larger file is refused with a clear message (and reading
+ * stops there: `tdpmmu run /dev/zero`).  They also keep line numbers well
+ * inside an int.
+ */
+#define SCN_MAX_FILE_BYTES (16 << 20)
+#define SCN_MAX_CMDS 1000000
+
+/*
  * Parse @len bytes of @text named @file.  Always fills @scn (free it with
  * scenario_free); returns the number of errors (0: valid, ready to run).
  */

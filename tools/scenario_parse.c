@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "scenario.h"
+#include "text_escape.h"
 #include "tdpmmu/tdx_errno.h"
 #include "tdpmmu/tdxmod.h"
 
@@ -67,6 +68,7 @@ struct parser {
 	int nr_vcpus;
 	int finalize_line;
 	bool line_failed; /* an error was reported for this line */
+	bool too_many; /* SCN_MAX_CMDS reached (reported once) */
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -1043,6 +1045,12 @@ static void parse_line(struct parser *p, char **toks, int n)
 	struct scn_cmd *c;
 	const char *cmd = toks[0];
 
+	if (scn->nr_cmds == SCN_MAX_CMDS) {
+		if (!p->too_many) /* once, not once per extra line */
+			perr(p, "too many commands (at most %d in a scenario)", SCN_MAX_CMDS);
+		p->too_many = true;
+		return;
+	}
 	scn->cmds = xrealloc(scn->cmds, (scn->nr_cmds + 1) * sizeof(*scn->cmds));
 	c = &scn->cmds[scn->nr_cmds++];
 	memset(c, 0, sizeof(*c));
@@ -1119,13 +1127,49 @@ static void parse_line(struct parser *p, char **toks, int n)
 	p->any_cmd = true;
 }
 
+/*
+ * Tokens are separated by spaces or tabs only; a CRLF line end is fine (its
+ * CR is dropped).  Any other control byte is refused by name, never echoed:
+ * a CR alone (a CR-only file is one long line), \v, \f, escape sequences.
+ */
+static void check_line_bytes(struct parser *p, char *buf, size_t n, bool has_lf)
+{
+	if (n && buf[n - 1] == '\r' && has_lf)
+		buf[--n] = 0;
+	for (size_t i = 0, comment = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		comment |= c == '#';
+		/* A comment is never echoed: only a bare CR matters there. */
+		if (c == '\t' || (c >= 0x20 && c != 0x7f) || (comment && c != '\r'))
+			continue;
+		if (c == '\r')
+			perr(p, "carriage return (CR) not followed by a line feed: lines end in LF "
+				"or CRLF (a file with CR-only line ends is one line)");
+		else
+			perr(p,
+			     "control character 0x%02x in line (tokens are separated by "
+			     "spaces or tabs)",
+			     c);
+		return;
+	}
+}
+
 int scenario_parse(const char *file, const char *text, size_t len, struct scenario *scn)
 {
 	struct parser p = {.scn = scn};
 	size_t pos = 0;
 
 	memset(scn, 0, sizeof(*scn));
-	scn->file = xstrdup(file);
+	/* Every message prints the name: no control bytes, valid UTF-8 (JSON). */
+	scn->file = text_escape(file);
+	if (!scn->file)
+		scn->file = xstrdup("<file>");
+	if (len > SCN_MAX_FILE_BYTES) {
+		p.line = 0;
+		perr(&p, "larger than %d MiB, the limit for a scenario", SCN_MAX_FILE_BYTES >> 20);
+		return (int)scn->nr_errors;
+	}
 	while (pos < len) {
 		size_t end = pos;
 		char *buf, *toks[MAX_TOKENS];
@@ -1141,6 +1185,8 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 		/* A NUL byte would silently cut the line short: refuse it. */
 		if (memchr(text + pos, 0, end - pos))
 			perr(&p, "NUL byte in line");
+		else
+			check_line_bytes(&p, buf, end - pos, end < len);
 		pos = end + 1;
 
 		char *hash = strchr(buf, '#');
@@ -1148,8 +1194,7 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 
 		if (hash)
 			*hash = 0;
-		for (char *s = strtok_r(buf, " \t\r\v\f", &save); s;
-		     s = strtok_r(NULL, " \t\r\v\f", &save)) {
+		for (char *s = strtok_r(buf, " \t", &save); s; s = strtok_r(NULL, " \t", &save)) {
 			if (n == MAX_TOKENS) {
 				perr(&p, "too many tokens (at most %d)", MAX_TOKENS);
 				break;
@@ -1160,7 +1205,7 @@ int scenario_parse(const char *file, const char *text, size_t len, struct scenar
 			parse_line(&p, toks, n);
 		free(buf);
 	}
-	if (!p.any_cmd) {
+	if (!p.any_cmd && !scn->nr_errors) {
 		p.line = 1;
 		perr(&p, "no 'vm' command");
 	}
@@ -1186,6 +1231,11 @@ int scenario_parse_file(const char *path, struct scenario *scn)
 			len += r;
 			if (r == 0)
 				break;
+			/* /dev/zero, a runaway pipe: stop reading past the limit. */
+			if (len > SCN_MAX_FILE_BYTES) {
+				err = EFBIG;
+				break;
+			}
 		}
 		if (ferror(f))
 			err = errno ? errno : EIO;
@@ -1197,10 +1247,20 @@ int scenario_parse_file(const char *path, struct scenario *scn)
 	if (err) {
 		free(text);
 		memset(scn, 0, sizeof(*scn));
-		scn->file = xstrdup(is_stdin ? "<stdin>" : path);
+		scn->file = text_escape(is_stdin ? "<stdin>" : path);
+		if (!scn->file)
+			scn->file = xstrdup("<file>");
 		scn->errors = xrealloc(NULL, sizeof(*scn->errors));
 		scn->errors[0].line = 0;
-		scn->errors[0].msg = xstrdup(strerror(err));
+		if (err == EFBIG) {
+			char m[96];
+
+			snprintf(m, sizeof(m), "larger than %d MiB, the limit for a scenario",
+				 SCN_MAX_FILE_BYTES >> 20);
+			scn->errors[0].msg = xstrdup(m);
+		} else {
+			scn->errors[0].msg = xstrdup(strerror(err));
+		}
 		scn->nr_errors = 1;
 		return -err;
 	}
@@ -1213,11 +1273,15 @@ int scenario_parse_file(const char *path, struct scenario *scn)
 void scenario_print_errors(const struct scenario *scn, FILE *f)
 {
 	for (size_t i = 0; i < scn->nr_errors; i++) {
+		/* Messages quote tokens: escape what a terminal would act on. */
+		char *msg = text_escape(scn->errors[i].msg);
+		const char *m = msg ? msg : scn->errors[i].msg;
+
 		if (scn->errors[i].line)
-			fprintf(f, "%s:%d: error: %s\n", scn->file, scn->errors[i].line,
-				scn->errors[i].msg);
+			fprintf(f, "%s:%d: error: %s\n", scn->file, scn->errors[i].line, m);
 		else
-			fprintf(f, "%s: error: %s\n", scn->file, scn->errors[i].msg);
+			fprintf(f, "%s: error: %s\n", scn->file, m);
+		free(msg);
 	}
 }
 

@@ -111,20 +111,41 @@ static void set_guest_status(struct runner *r, enum kvm_guest_result g, u64 stat
 			  "the guest step did not complete: TDH.VP.ENTER returned %s "
 			  "%d times in a row",
 			  tdx_status_format(status, sb, sizeof(sb)), KVM_GUEST_MAX_ENTER_BUSY);
+	else if (!info) /* accept_memory: one of its accepts got stuck */
+		run_error(r,
+			  "the guest step did not complete after bounded retries (last SEAMCALL "
+			  "status: %s)",
+			  tdx_status_format(status, sb, sizeof(sb)));
 	else
 		run_error(r,
 			  "the guest step did not complete: %d EPT-violation exits, the fault "
 			  "retried up to %d times each (last fault error: %s, last SEAMCALL "
 			  "status: %s)",
-			  info ? info->exits : 0, KVM_GUEST_MAX_FAULT_RETRIES,
-			  info && info->fault_err ? scn_rc_name(info->fault_err) : "none",
+			  info->exits, KVM_GUEST_MAX_FAULT_RETRIES,
+			  info->fault_err ? scn_rc_name(info->fault_err) : "none",
 			  tdx_status_format(status, sb, sizeof(sb)));
+}
+
+/* An `inject alloc fail` came before the running command (explore's threads too). */
+static bool alloc_injected(const struct runner *r)
+{
+	for (size_t i = 0; i < r->scn->nr_cmds && r->scn->cmds[i].line < r->cmd->line; i++)
+		if (r->scn->cmds[i].kind == SCN_INJECT_ALLOC)
+			return true;
+	return false;
 }
 
 static void set_rc(struct runner *r, int rc)
 {
 	r->have_rc = true;
 	r->last_rc = rc;
+	/*
+	 * Host frames fail only by injection; without one, ENOMEM means the
+	 * simulator itself ran out of memory (a huge `add`): say so, fail.
+	 */
+	if (rc == -ENOMEM && !alloc_injected(r))
+		run_error(r, "out of memory with no `inject alloc fail` in force: the simulator "
+			     "itself ran out (about 12 MiB per GiB mapped at 4K; docs/LIMITS.md)");
 }
 
 static void snapshot(struct runner *r)

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "checker.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "guest_accept_memory.h"
 #include "scenario.h"
@@ -1104,47 +1106,12 @@ static void stress_usage(FILE *f)
 
 static bool parse_u64(const char *sarg, u64 *v)
 {
-	char *end;
-	unsigned long long x;
-	u64 mul = 1;
-
-	if (!sarg || !*sarg || *sarg == '-')
-		return false;
-	errno = 0;
-	x = strtoull(sarg, &end, 0);
-	if (errno || end == sarg)
-		return false;
-	switch (*end) {
-	case 'K':
-		mul = 1ULL << 10;
-		end++;
-		break;
-	case 'M':
-		mul = 1ULL << 20;
-		end++;
-		break;
-	case 'G':
-		mul = 1ULL << 30;
-		end++;
-		break;
-	case '\0':
-		break;
-	default:
-		return false;
-	}
-	if (*end || (x && mul > ~0ULL / x))
-		return false;
-	*v = x * mul;
-	return true;
+	return cli_parse_u64(sarg, true, 0, ~0ULL, v);
 }
 
 static bool parse_double(const char *sarg, double *v)
 {
-	char *end;
-
-	errno = 0;
-	*v = strtod(sarg, &end);
-	return !errno && end != sarg && !*end && *v >= 0;
+	return cli_parse_seconds(sarg, true, v); /* finite, >= 0: no "inf" */
 }
 
 static int parse_opts(int argc, char **argv, struct stress_opts *o)
@@ -1197,8 +1164,8 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		{NULL, 0, NULL, 0},
 	};
 	bool seconds_given = false;
+	int c, li = -1;
 	u64 v;
-	int c;
 
 	*o = (struct stress_opts){
 		.seed = 1,
@@ -1216,14 +1183,15 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 	};
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((li = -1, c = getopt_long(argc, argv, "h", lo, &li)) != -1) {
 		switch (c) {
 		case O_SEED:
 			if (!parse_u64(optarg, &o->seed))
 				goto bad;
 			break;
 		case O_SECONDS:
-			if (!parse_double(optarg, &o->seconds))
+			/* 0 would mean "no time limit": that is --ops alone. */
+			if (!cli_parse_seconds(optarg, false, &o->seconds))
 				goto bad;
 			seconds_given = true;
 			break;
@@ -1313,8 +1281,11 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 			goto bad;
 		}
 	}
-	if (optind != argc)
-		goto bad;
+	if (optind != argc) {
+		fprintf(stderr, "tdpmmu stress: unexpected argument '%s' (try --help)\n",
+			argv[optind]);
+		return 2;
+	}
 	if (o->dpamt && o->module != TDX_MODULE_2_0)
 		goto bad;
 	if (o->ops && !seconds_given)
@@ -1323,8 +1294,12 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		o->inject_rate = 0.01;
 	return 0;
 bad:
-	fprintf(stderr, "tdpmmu stress: bad or unknown option '%s' (try --help)\n",
-		optind - 1 < argc && optind > 0 ? argv[optind - 1] : "");
+	if (li >= 0 && lo[li].has_arg && optarg)
+		fprintf(stderr, "tdpmmu stress: bad value '%s' for --%s (try --help)\n", optarg,
+			lo[li].name);
+	else
+		fprintf(stderr, "tdpmmu stress: bad or unknown option '%s' (try --help)\n",
+			optind - 1 < argc && optind > 0 ? argv[optind - 1] : "");
 	return 2;
 }
 
@@ -1349,6 +1324,19 @@ static void totals(const struct stress *s, u64 res[NR_OPS][NR_RES], u64 *total, 
 			*total += res[op][r];
 }
 
+/*
+ * SIGINT (Ctrl-C) stops the run as the time limit does: workers joined,
+ * final check, the summary of what ran (JSON too), exit 130.  A second
+ * SIGINT kills as usual (SA_RESETHAND).
+ */
+static volatile sig_atomic_t stress_sigint;
+
+static void stress_on_sigint(int sig)
+{
+	(void)sig;
+	stress_sigint = 1;
+}
+
 static void print_summary(const struct stress *s, double secs, const char *replay_verdict,
 			  const char *replay_file)
 {
@@ -1367,6 +1355,7 @@ static void print_summary(const struct stress *s, double secs, const char *repla
 		json_object_set_new(j, "vcpus", json_integer(s->o.vcpus));
 		json_object_set_new(j, "host_threads", json_integer(s->o.host_threads));
 		json_object_set_new(j, "seconds", json_real(secs));
+		json_object_set_new(j, "interrupted", json_boolean(stress_sigint));
 		json_object_set_new(j, "ops_total", json_integer((json_int_t)total));
 		json_object_set_new(j, "ops_per_sec", json_real(secs > 0 ? total / secs : 0));
 		for (op = 0; op < NR_OPS; op++) {
@@ -1478,6 +1467,7 @@ int cmd_stress(int argc, char **argv)
 	double secs;
 	char replay_file[1024];
 	const char *verdict = NULL;
+	struct sigaction sa = {.sa_handler = stress_on_sigint, .sa_flags = SA_RESETHAND}, old_sa;
 	int i, r, ret;
 
 	s = calloc(1, sizeof(*s));
@@ -1489,6 +1479,9 @@ int cmd_stress(int argc, char **argv)
 		return r == 1 ? 0 : 2;
 	}
 	tty = !s->o.json && !s->o.quiet && isatty(STDOUT_FILENO);
+	stress_sigint = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_sa);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->parked_cv, NULL);
 	pthread_cond_init(&s->resume_cv, NULL);
@@ -1535,7 +1528,7 @@ int cmd_stress(int argc, char **argv)
 		u64 now = now_ns();
 		double el = (double)(now - t0) / 1e9;
 
-		if (atomic_load(&s->stop))
+		if (atomic_load(&s->stop) || stress_sigint)
 			break;
 		if (s->o.seconds > 0 && el >= s->o.seconds)
 			break;
@@ -1588,6 +1581,15 @@ int cmd_stress(int argc, char **argv)
 	print_summary(s, secs, verdict,
 		      verdict && !strncmp(verdict, "replay", 6) ? replay_file : NULL);
 	ret = s->violations ? 1 : 0;
+	if (stress_sigint) {
+		fprintf(stderr,
+			"tdpmmu stress: interrupted after %.1f s; the summary covers the run so "
+			"far\n",
+			secs);
+		if (!ret)
+			ret = 130;
+	}
+	sigaction(SIGINT, &old_sa, NULL);
 
 	for (i = 0; i < s->nr_workers; i++)
 		free(s->w[i].log.ents);

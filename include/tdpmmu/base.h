@@ -122,6 +122,18 @@ bool rwlock_held(struct rwlock *l); /* read by anyone or write by me */
 void base_assert_fail(const char *cond, const char *file, int line, const char *func)
 	__attribute__((noreturn));
 
+/*
+ * The simulator's own memory ran out (a model structure could not be
+ * allocated): print what and exit 1.  Not for the modelled host's
+ * allocations, which return -ENOMEM to their caller.
+ */
+void base_oom(const char *what) __attribute__((noreturn));
+#define BASE_OOM_CHECK(p, what)              \
+	do {                                 \
+		if (unlikely(!(p)))          \
+			base_oom(what);      \
+	} while (0)
+
 #define lockdep_assert_held_write(l) BASE_ASSERT(rwlock_held_write(l))
 #define lockdep_assert_held(l) BASE_ASSERT(rwlock_held(l))
 
