@@ -228,6 +228,24 @@ out:
 	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
 }
 
+void tdx_pamt_promoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2])
+{
+	struct tdx_pamt_ref *ref;
+
+	mutex_lock_yield(&kvm_tdx->pamt_lock, "pamt_lock");
+	ref = pamt_ref_find(kvm_tdx, hpa2m, false);
+	/* Its 512 PAMT_4K users merged into one 2M page: the pair is free. */
+	if (!ref || ref->refcount != PTRS_PER_PTE || ref->pair[0] != pair[0] ||
+	    ref->pair[1] != pair[1])
+		counter_inc(&kvm_tdx->errors);
+	if (ref) {
+		ref->refcount = 0;
+		ref->pair[0] = ref->pair[1] = 0;
+	}
+	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
+	tdx_pamt_pair_put(kvm_tdx, pair);
+}
+
 void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx)
 {
 	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
