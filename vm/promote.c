@@ -165,6 +165,9 @@ int kvm_promote_worker(struct kvm *kvm)
 	bool due = false;
 	int done = 0;
 
+	/* Before FINALIZE nothing may be huge: keep the queue for later. */
+	if (!tdx_td_is_runnable(kvm->kvm_tdx))
+		return 0;
 	pthread_mutex_lock(&q->lock);
 	q->run++;
 	for (size_t i = 0; i < q->n && !due; i++)
