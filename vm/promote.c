@@ -147,7 +147,7 @@ void kvm_promote_after_fault(struct kvm *kvm, gfn_t gfn, int level, int folio_le
 	read_unlock(lock);
 	if (!ok)
 		return;
-	pthread_mutex_lock(&q->lock);
+	mutex_lock_yield(&q->lock, "promote queue");
 	/* Not now: the guest has yet to accept the child this fault mapped. */
 	promote_enqueue_locked(q, base, plevel, q->run + 1);
 	pthread_mutex_unlock(&q->lock);
@@ -168,7 +168,7 @@ int kvm_promote_worker(struct kvm *kvm)
 	/* Before FINALIZE nothing may be huge: keep the queue for later. */
 	if (!tdx_td_is_runnable(kvm->kvm_tdx))
 		return 0;
-	pthread_mutex_lock(&q->lock);
+	mutex_lock_yield(&q->lock, "promote queue");
 	q->run++;
 	for (size_t i = 0; i < q->n && !due; i++)
 		due = q->v[i].due <= q->run;
@@ -179,7 +179,7 @@ int kvm_promote_worker(struct kvm *kvm)
 	kvm_thread_ensure_registered();
 	lock = kvm_mmu_lock(kvm->mmu);
 	write_lock(lock);
-	pthread_mutex_lock(&q->lock);
+	mutex_lock_yield(&q->lock, "promote queue");
 	for (size_t i = 0; i < q->n;) {
 		struct kvm_promote_candidate *c = &q->v[i];
 		gfn_t gfn = c->gfn;
