@@ -93,6 +93,7 @@ struct kvm_tdx {
 	atomic_ullong promote_failed; /* any other refusal (BUSY, interrupted, ...) */
 	atomic_ullong promote_unblocks; /* UNBLOCKs after a refused PROMOTE */
 	atomic_ullong promote_rounds; /* TRACK + kick rounds paid by promotions */
+	atomic_ullong pamt_pairs; /* DPAMT: PAMT_4K page pairs installed now */
 };
 
 /* ---- tdx_seamcall.c: one SEAMCALL, the status remembered ---- */

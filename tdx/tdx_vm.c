@@ -137,4 +137,5 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 	st->promote_failed = counter_read(&kvm_tdx->promote_failed);
 	st->promote_unblocks = counter_read(&kvm_tdx->promote_unblocks);
 	st->promote_rounds = counter_read(&kvm_tdx->promote_rounds);
+	st->pamt_pairs = counter_read(&kvm_tdx->pamt_pairs);
 }

@@ -60,6 +60,7 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("promote_tries", c.promote_tries);
 	P("promote_refused", c.promote_refused);
 	P("promote_rounds", c.promote_rounds);
+	P("pamt_pairs", c.pamt_pairs);
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
 	P("write_lock_hold_ns", c.write_lock_hold_ns);
 	P("write_lock_hold_max_ns", c.write_lock_hold_max_ns);

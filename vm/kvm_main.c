@@ -195,6 +195,7 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->promote_failed = ts.promote_failed;
 	c->promote_rounds = ts.promote_rounds;
 	c->promote_queued = counter_read(&kvm->promote.queued);
+	c->pamt_pairs = ts.pamt_pairs;
 }
 
 bool kvm_is_bugged(struct kvm *kvm)

@@ -146,6 +146,7 @@ struct kvm_counters {
 	u64 promote_failed; /* tries refused otherwise (BUSY, interrupted, BLOCK) */
 	u64 promote_rounds; /* TRACK + kick rounds the tries paid */
 	u64 promote_queued; /* promote=on: regions the fault path queued */
+	u64 pamt_pairs; /* DPAMT: PAMT_4K page pairs (8 KiB each) installed now */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
