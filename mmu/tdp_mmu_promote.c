@@ -105,7 +105,7 @@ static void handle_promoted_pt(struct kvm_mmu *mmu, struct kvm_mmu_page *sp, int
 {
 	tdp_unaccount_mmu_page(mmu, sp);
 	for (int i = 0; i < PTRS_PER_PTE; i++)
-		kvm_tdp_mmu_write_spte_atomic(&sp->spt[i], FROZEN_SPTE);
+		__kvm_tdp_mmu_write_spte(&sp->spt[i], FROZEN_SPTE);
 	stat_counter_add(&mmu->mirror_mappings[level - 1], -(s64)PTRS_PER_PTE);
 	stat_counter_add(&mmu->mirror_mappings[level], 1);
 	tdp_mmu_free_sp_rcu(sp);
