@@ -10,8 +10,8 @@
  * the vCPUs held out, a host interrupt that keeps coming back, or any
  * other failure after the BLOCK ends with UNBLOCK (the entry is tracked, so
  * UNBLOCK may run) and the children exactly as they were.  Whatever the
- * error policy: only an UNBLOCK that fails, or a TRACK that fails (the
- * blocked entry cannot be tracked, so cannot be unblocked), is -EIO.
+ * error policy: only an UNBLOCK that fails, or a TRACK that fails twice
+ * (the blocked entry cannot be tracked, so cannot be unblocked), is -EIO.
  */
 #include <errno.h>
 
@@ -73,7 +73,17 @@ int tdx_sept_promote_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t p
 		counter_inc(&kvm_tdx->promote_failed);
 		return -EAGAIN;
 	}
+	/*
+	 * A blocked entry that is not tracked can be neither promoted nor
+	 * unblocked: after a failed TRACK, make every vCPU leave the TD (a
+	 * vCPU still in the previous epoch is what TRACK refuses for) and
+	 * try once more before giving up on the VM.
+	 */
 	r = tdx_track(kvm_tdx);
+	if (r) {
+		tdx_kick_all(kvm_tdx, false);
+		r = tdx_track(kvm_tdx);
+	}
 	if (r)
 		return -EIO;
 	counter_inc(&kvm_tdx->promote_rounds);

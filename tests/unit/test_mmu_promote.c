@@ -226,9 +226,8 @@ static void test_promote_1g(void **state)
 	/* A 1G leaf split to 2M, one of those to 4K. */
 	map_split(t, g1, PG_LEVEL_1G, PG_LEVEL_2M);
 	test_wlock(t);
-	assert_int_equal(kvm_tdp_mmu_split_huge_pages(t->mmu, g1 + 0x400, g1 + 0x401, PG_LEVEL_4K,
-						      true),
-			 0);
+	assert_int_equal(
+		kvm_tdp_mmu_split_huge_pages(t->mmu, g1 + 0x400, g1 + 0x401, PG_LEVEL_4K, true), 0);
 	test_wunlock(t);
 	/* Not a 1G candidate while one child is a table. */
 	read_lock(kvm_mmu_lock(t->mmu));
