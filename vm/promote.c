@@ -17,6 +17,9 @@
 
 #include "vm_internal.h"
 
+/* `promote` over a large range lets faults in after this many regions. */
+#define PROMOTE_REGIONS_PER_HOLD 512
+
 /* Bounds what one TD can queue; the `promote` command recovers the rest. */
 #define PROMOTE_QUEUE_MAX 65536
 #define PROMOTE_MAX_TRIES 4
@@ -58,6 +61,7 @@ int kvm_promote_range(struct kvm *kvm, gpa_t gpa, u64 size)
 {
 	gfn_t start = gpa_to_gfn(gpa), end = gpa_to_gfn(gpa + size);
 	struct rwlock *lock;
+	u64 visited = 0;
 	int level, r;
 
 	r = kvm_host_range_begin(kvm, gpa, size);
@@ -75,6 +79,11 @@ int kvm_promote_range(struct kvm *kvm, gpa_t gpa, u64 size)
 		gfn_t gfn;
 
 		for (gfn = (start + n - 1) & ~(n - 1); gfn + n <= end; gfn += n) {
+			/* cond_resched_rwlock_write's role: each region stands alone. */
+			if (++visited % PROMOTE_REGIONS_PER_HOLD == 0) {
+				write_unlock(lock);
+				write_lock(lock);
+			}
 			r = kvm_tdp_mmu_promote_huge_page(kvm->mmu, gfn, level, promote_qualify,
 							  kvm);
 			/* Not a candidate, or the module refused: not an error. */
