@@ -86,6 +86,8 @@ int kvm_promote_range(struct kvm *kvm, gpa_t gpa, u64 size)
 			}
 			r = kvm_tdp_mmu_promote_huge_page(kvm->mmu, gfn, level, promote_qualify,
 							  kvm);
+			if (!r)
+				atomic_store(&kvm->promote.any, true);
 			/* Not a candidate, or the module refused: not an error. */
 			if (r != -EIO) {
 				r = 0;
@@ -214,6 +216,7 @@ int kvm_promote_worker(struct kvm *kvm)
 		if (r)
 			continue; /* no longer a candidate: a new fault will queue it */
 		done++;
+		atomic_store(&kvm->promote.any, true);
 		/* Bottom-up: this 2M leaf may complete its 1G table; same run. */
 		if (level < promote_top_level(kvm)) {
 			gfn_t up = gfn_round_for_level(gfn, level + 1);
@@ -231,12 +234,11 @@ int kvm_promote_worker(struct kvm *kvm)
 bool kvm_promote_mapped_above(struct kvm *kvm, gfn_t gfn, int level)
 {
 	struct rwlock *lock = kvm_mmu_lock(kvm->mmu);
-	struct kvm_mmu_stats st;
 	int mapped;
 	bool r;
 
-	kvm_mmu_get_stats(kvm->mmu, &st);
-	if (!st.promotes)
+	/* Cheap while nothing was ever promoted (the common case). */
+	if (!atomic_load(&kvm->promote.any))
 		return false;
 	read_lock(lock);
 	r = kvm_tdp_mmu_lookup(kvm->mmu, gfn, true, &mapped, NULL) && mapped > level;

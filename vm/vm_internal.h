@@ -99,6 +99,7 @@ struct kvm_promote_queue {
 	size_t n, cap;
 	u64 run; /* worker runs so far */
 	atomic_ullong queued;
+	atomic_bool any; /* a promotion was made in this VM */
 };
 
 /* ---- the VM ---- */
