@@ -78,6 +78,7 @@ struct kvm_mmu {
 
 	/* statistics */
 	atomic_ullong splits;
+	atomic_ullong promotes, promote_tries;
 	struct stat_counter faults; /* sharded: every fault of every thread */
 	atomic_ullong mirror_pt_pages, direct_pt_pages;
 	atomic_ullong external_pages, external_leaked;

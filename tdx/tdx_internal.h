@@ -96,6 +96,12 @@ struct kvm_tdx {
 	atomic_ullong busy_retries;
 	atomic_ullong interrupted_retries;
 	atomic_ullong errors;
+	/* promote_external_spt (tdx_promote.c) */
+	atomic_ullong promote_refused; /* TDX_EPT_INVALID_PROMOTE_CONDITIONS */
+	atomic_ullong promote_failed; /* any other refusal (BUSY, interrupted, ...) */
+	atomic_ullong promote_unblocks; /* UNBLOCKs after a refused PROMOTE */
+	atomic_ullong promote_rounds; /* TRACK + kick rounds paid by promotions */
+	atomic_ullong pamt_pairs; /* DPAMT: PAMT_4K page pairs installed now */
 
 	struct tdx_raw_pages raw;
 };
@@ -133,6 +139,8 @@ int tdx_pamt_pair_get(struct kvm_tdx *kvm_tdx, hpa_t pair[2]);
 void tdx_pamt_pair_put(struct kvm_tdx *kvm_tdx, const hpa_t pair[2]);
 /* After a successful 2M DEMOTE: the region's refcount becomes 512 with @pair. */
 void tdx_pamt_demoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2]);
+/* After a 2M PROMOTE that returned @pair: the region has no 4K users left. */
+void tdx_pamt_promoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2]);
 int tdx_topup_external_cache(void *opaque, int nr_ops);
 void tdx_pamt_init(struct kvm_tdx *kvm_tdx);
 /* After the TD is gone: free every pair and cached page. */
@@ -198,6 +206,9 @@ int tdx_sept_remove_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t p
 int tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
 int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
 			       hpa_t external_spt);
+/* tdx_promote.c */
+int tdx_sept_promote_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
+				 hpa_t external_spt);
 
 static inline bool tdx_is_runnable(struct kvm_tdx *kvm_tdx)
 {

@@ -166,6 +166,7 @@ int tdx_pamt_get(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 	}
 	ref->pair[0] = pair[0];
 	ref->pair[1] = pair[1];
+	counter_inc(&kvm_tdx->pamt_pairs);
 out:
 	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
 	return r;
@@ -218,6 +219,7 @@ void tdx_pamt_put(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 	frame_free(kvm_tdx->fa, args.rdx, PAGE_SIZE);
 	frame_free(kvm_tdx->fa, args.r8, PAGE_SIZE);
 	ref->pair[0] = ref->pair[1] = 0;
+	atomic_fetch_sub(&kvm_tdx->pamt_pairs, 1);
 out:
 	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
 }
@@ -241,8 +243,28 @@ void tdx_pamt_demoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2])
 	ref->refcount = PTRS_PER_PTE;
 	ref->pair[0] = pair[0];
 	ref->pair[1] = pair[1];
+	counter_inc(&kvm_tdx->pamt_pairs);
 out:
 	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
+}
+
+void tdx_pamt_promoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2])
+{
+	struct tdx_pamt_ref *ref;
+
+	mutex_lock_yield(&kvm_tdx->pamt_lock, "pamt_lock");
+	ref = pamt_ref_find(kvm_tdx, hpa2m, false);
+	/* Its 512 PAMT_4K users merged into one 2M page: the pair is free. */
+	if (!ref || ref->refcount != PTRS_PER_PTE || ref->pair[0] != pair[0] ||
+	    ref->pair[1] != pair[1])
+		counter_inc(&kvm_tdx->errors);
+	if (ref && ref->refcount) {
+		ref->refcount = 0;
+		ref->pair[0] = ref->pair[1] = 0;
+		atomic_fetch_sub(&kvm_tdx->pamt_pairs, 1);
+	}
+	pthread_mutex_unlock(&kvm_tdx->pamt_lock);
+	tdx_pamt_pair_put(kvm_tdx, pair);
 }
 
 void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx)

@@ -14,6 +14,7 @@ static const struct kvm_external_ops tdx_ops = {
 	.remove_external_spte = tdx_sept_remove_private_spte,
 	.free_external_spt = tdx_sept_free_private_spt,
 	.split_external_spt = tdx_sept_split_private_spt,
+	.promote_external_spt = tdx_sept_promote_private_spt,
 	.topup_external_cache = tdx_topup_external_cache,
 	.flush_external = tdx_flush_batched,
 };
@@ -135,4 +136,9 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 	st->busy_retries = counter_read(&kvm_tdx->busy_retries);
 	st->interrupted_retries = counter_read(&kvm_tdx->interrupted_retries);
 	st->errors = counter_read(&kvm_tdx->errors);
+	st->promote_refused = counter_read(&kvm_tdx->promote_refused);
+	st->promote_failed = counter_read(&kvm_tdx->promote_failed);
+	st->promote_unblocks = counter_read(&kvm_tdx->promote_unblocks);
+	st->promote_rounds = counter_read(&kvm_tdx->promote_rounds);
+	st->pamt_pairs = counter_read(&kvm_tdx->pamt_pairs);
 }

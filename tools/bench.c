@@ -24,6 +24,7 @@ static const struct {
 	{"fault", bench_fault, "private 4K/2M faults/s vs direct root and a lower-bound loop"},
 	{"scale2", bench_scale2, "2 threads on disjoint ranges vs 1 thread"},
 	{"split", bench_split, "2M->4K split vs a lower bound; write-lock hold per split"},
+	{"promote", bench_promote, "4K->2M promotion vs a lower bound; write-lock hold"},
 	{"convert", bench_convert, "N scattered 4K conversions inside 2M mappings"},
 	{"size", bench_size, "map 1G..1T TDs: time, RSS vs page-table bytes, checker, zap"},
 	{"boot", bench_boot, "default TD lifecycle at 4K-only vs 2M: SEAMCALLs, host cost"},

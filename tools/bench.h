@@ -50,6 +50,7 @@ json_t *bench_goal(const char *goal, double target, bool le, double value, const
 json_t *bench_fault(const struct bench_opts *o);
 json_t *bench_scale2(const struct bench_opts *o);
 json_t *bench_split(const struct bench_opts *o);
+json_t *bench_promote(const struct bench_opts *o);
 json_t *bench_convert(const struct bench_opts *o);
 json_t *bench_size(const struct bench_opts *o);
 json_t *bench_boot(const struct bench_opts *o);

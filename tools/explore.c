@@ -368,11 +368,13 @@ static void xp_signature(struct xp *x, struct kvm *kvm, char *buf, size_t len)
 			enum scn_kind ki = x->scn.cmds[x->tcmd[t][i]].kind;
 
 			if (ki == SCN_ACCEPT || ki == SCN_ACCESS || ki == SCN_CONVERT ||
-			    ki == SCN_PUNCH || ki == SCN_SPLIT)
+			    ki == SCN_PUNCH || ki == SCN_SPLIT || ki == SCN_PROMOTE)
 				k = ki;
 		}
-		scn_runner_last(x->tr[t], k == SCN_CONVERT || k == SCN_PUNCH || k == SCN_SPLIT, one,
-				sizeof(one));
+		scn_runner_last(x->tr[t],
+				k == SCN_CONVERT || k == SCN_PUNCH || k == SCN_SPLIT ||
+					k == SCN_PROMOTE,
+				one, sizeof(one));
 		off += (size_t)snprintf(buf + off, len - off, "T%d %s; ", t, one);
 		if (off >= len)
 			return;

@@ -56,6 +56,11 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("track_rounds", c.track_rounds);
 	P("busy_retries", c.busy_retries);
 	P("guest_inhibits", c.guest_inhibits);
+	P("promotes", c.promotes);
+	P("promote_tries", c.promote_tries);
+	P("promote_refused", c.promote_refused);
+	P("promote_rounds", c.promote_rounds);
+	P("pamt_pairs", c.pamt_pairs);
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
 	P("write_lock_hold_ns", c.write_lock_hold_ns);
 	P("write_lock_hold_max_ns", c.write_lock_hold_max_ns);
@@ -226,6 +231,13 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 	fprintf(f, "\nMMU events\n");
 	fprintf(f, "  splits (huge -> 4K)  %llu      guest huge-page inhibits %llu\n",
 		(unsigned long long)res->splits, (unsigned long long)res->guest_inhibits);
+	if (res->promote_tries)
+		fprintf(f,
+			"  promotions           %llu of %llu tries (%llu refused by the module), "
+			"%llu TRACK rounds\n",
+			(unsigned long long)res->promotes, (unsigned long long)res->promote_tries,
+			(unsigned long long)res->promote_refused,
+			(unsigned long long)res->promote_rounds);
 	fprintf(f, "  EPT violations       %llu\n", (unsigned long long)res->faults);
 	fprintf(f, "  TRACK rounds         %llu      vCPU kicks %llu (of %d vCPU%s each)\n",
 		(unsigned long long)res->track_rounds, (unsigned long long)res->kicks,
@@ -301,6 +313,10 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	json_object_set_new(counts, "track_rounds", ju(res->track_rounds));
 	json_object_set_new(counts, "busy_retries", ju(res->busy_retries));
 	json_object_set_new(counts, "guest_inhibits", ju(res->guest_inhibits));
+	json_object_set_new(counts, "promotes", ju(res->promotes));
+	json_object_set_new(counts, "promote_tries", ju(res->promote_tries));
+	json_object_set_new(counts, "promote_refused", ju(res->promote_refused));
+	json_object_set_new(counts, "promote_rounds", ju(res->promote_rounds));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",
@@ -345,11 +361,12 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 		const struct scn_timeline_point *p = &res->timeline[i];
 
 		json_array_append_new(timeline,
-				      json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "line",
+				      json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "line",
 						p->line, "command", p->text ? p->text : "", "4K",
 						ju(p->mappings[0]), "2M", ju(p->mappings[1]), "1G",
 						ju(p->mappings[2]), "splits", ju(p->splits),
-						"track_rounds", ju(p->track_rounds)));
+						"track_rounds", ju(p->track_rounds), "promotes",
+						ju(p->promotes)));
 	}
 	json_object_set_new(root, "timeline", timeline);
 

@@ -44,6 +44,7 @@ enum scn_kind {
 	SCN_EXPECT_MIRROR,
 	SCN_EXPECT_COUNT,
 	SCN_ACCEPT_MEMORY, /* extension: Linux-style accept of a range */
+	SCN_PROMOTE, /* version 2 (§5.2): host-initiated promotion over a range */
 };
 
 /* What the "last status" is (and what `expect status=` compares against). */
@@ -73,6 +74,8 @@ enum scn_counter {
 	SCN_CNT_TRACK_ROUNDS, /* extension */
 	SCN_CNT_BUSY_RETRIES, /* extension */
 	SCN_CNT_GUEST_INHIBITS, /* extension */
+	SCN_CNT_PROMOTES, /* version 2 (§5.2) */
+	SCN_CNT_PROMOTE_TRIES, /* extension */
 };
 
 struct scn_cmd {
@@ -116,6 +119,7 @@ struct scn_cmd {
 	u64 seed;
 	enum tdx_error_policy policy;
 	bool track_batch;
+	bool promote; /* version 2 (§5.2) */
 };
 
 struct scn_error {
@@ -177,6 +181,7 @@ struct scn_timeline_point {
 	const char *text; /* the command (points into the scenario: valid while it lives) */
 	u64 mappings[3]; /* 4K, 2M, 1G */
 	u64 splits, track_rounds; /* so far */
+	u64 promotes; /* so far */
 };
 
 struct kvm_counters;
@@ -196,6 +201,7 @@ struct scn_result {
 	u64 leaf_calls[NR_TDX_LEAVES];
 	u64 splits, kicks, faults, vm_bugged;
 	u64 track_rounds, busy_retries, guest_inhibits;
+	u64 promotes, promote_tries, promote_refused, promote_rounds;
 	u64 write_lock_acquisitions, write_lock_hold_ns, write_lock_hold_max_ns;
 	u64 mappings[3]; /* present private mirror leaves: 4K, 2M, 1G */
 	u64 pt_mirror, pt_external;

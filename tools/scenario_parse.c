@@ -16,7 +16,7 @@
 #include "tdpmmu/tdxmod.h"
 
 #define MAX_TOKENS 64
-#define MAX_KEYS 9
+#define MAX_KEYS 12
 #define SCN_MAX_VCPUS 1024
 
 #define LV(l) (1u << (l))
@@ -538,6 +538,8 @@ static const struct key_spec vm_keys[] = {
 	{"policy", V_CHOICE, false, 0, policies, "upstream|recover"},
 	/* Extension: TRACK rounds batched per MMU operation (docs/SCENARIOS.md). */
 	{"track_batch", V_CHOICE, false, 0, on_off, "on|off"},
+	/* Version 2 (§5.2): recover huge mappings by promotion. */
+	{"promote", V_CHOICE, false, 0, on_off, "on|off"},
 	KEY_END,
 };
 
@@ -562,6 +564,7 @@ static void parse_vm(struct parser *p, struct scn_cmd *c, char **toks, int n)
 	c->seed = kv[6].num;
 	c->policy = kv[7].ok && kv[7].ival ? TDX_POLICY_RECOVER : TDX_POLICY_UPSTREAM;
 	c->track_batch = kv[8].ok && kv[8].ival;
+	c->promote = kv[9].ok && kv[9].ival;
 
 	bool mem_ok = kv[0].ok;
 
@@ -899,6 +902,8 @@ static const struct {
 	{"track_rounds", SCN_CNT_TRACK_ROUNDS},
 	{"busy_retries", SCN_CNT_BUSY_RETRIES},
 	{"guest_inhibits", SCN_CNT_GUEST_INHIBITS},
+	{"promotes", SCN_CNT_PROMOTES},
+	{"promote_tries", SCN_CNT_PROMOTE_TRIES},
 };
 
 static void parse_expect_count(struct parser *p, struct scn_cmd *c, char **toks, int n)
@@ -1007,7 +1012,8 @@ static void parse_noargs(struct parser *p, const char *name, int n)
  */
 static int take_thread_key(struct parser *p, struct scn_cmd *c, char **toks, int n)
 {
-	static const char *const cmds[] = {"accept", "access", "convert", "punch", "split", NULL};
+	static const char *const cmds[] = {"accept",   "access", "convert", "punch",
+					   "split",    "promote", NULL};
 	bool allowed = false;
 	int i, j;
 
@@ -1101,6 +1107,9 @@ static void parse_line(struct parser *p, char **toks, int n)
 	} else if (!strcmp(cmd, "split")) {
 		c->kind = SCN_SPLIT;
 		parse_range_cmd(p, c, cmd, split_keys, toks, n);
+	} else if (!strcmp(cmd, "promote")) {
+		c->kind = SCN_PROMOTE;
+		parse_range_cmd(p, c, cmd, punch_keys, toks, n);
 	} else if (!strcmp(cmd, "seamcall")) {
 		c->kind = SCN_SEAMCALL;
 		parse_seamcall(p, c, toks, n);

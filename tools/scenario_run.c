@@ -163,6 +163,10 @@ static void snapshot(struct runner *r)
 	res->track_rounds = c.track_rounds;
 	res->busy_retries = c.busy_retries;
 	res->guest_inhibits = c.guest_inhibits;
+	res->promotes = c.promotes;
+	res->promote_tries = c.promote_tries;
+	res->promote_refused = c.promote_refused;
+	res->promote_rounds = c.promote_rounds;
 	res->write_lock_acquisitions = c.write_lock_acquisitions;
 	res->write_lock_hold_ns = c.write_lock_hold_ns;
 	res->write_lock_hold_max_ns = c.write_lock_hold_max_ns;
@@ -180,6 +184,13 @@ static void timeline_add(struct runner *r)
 	struct scn_timeline_point *pt;
 	struct kvm_counters c;
 
+	/*
+	 * End of an MMU-level command.  promote=on: the recovery worker runs
+	 * between commands (docs/PROMOTION.md); its promotions belong to this
+	 * point of the timeline.
+	 */
+	if (kvm_get_config(r->kvm)->promote)
+		kvm_promote_worker(r->kvm);
 	if (!r->opts->timeline || res->nr_timeline >= SCN_TIMELINE_MAX)
 		return;
 	if (!res->timeline) {
@@ -197,6 +208,7 @@ static void timeline_add(struct runner *r)
 	kvm_get_counters(r->kvm, &c);
 	pt->splits = c.splits;
 	pt->track_rounds = c.track_rounds;
+	pt->promotes = c.promotes;
 }
 
 static u64 counter_value(const struct kvm_counters *c, const struct scn_cmd *cmd)
@@ -218,6 +230,10 @@ static u64 counter_value(const struct kvm_counters *c, const struct scn_cmd *cmd
 		return c->busy_retries;
 	case SCN_CNT_GUEST_INHIBITS:
 		return c->guest_inhibits;
+	case SCN_CNT_PROMOTES:
+		return c->promotes;
+	case SCN_CNT_PROMOTE_TRIES:
+		return c->promote_tries;
 	}
 	return 0;
 }
@@ -256,6 +272,7 @@ static void run_vm(struct runner *r, const struct scn_cmd *c)
 	cfg.seed = c->seed;
 	cfg.policy = c->policy;
 	cfg.track_batch = c->track_batch;
+	cfg.promote = c->promote;
 	cfg.vcpu_threads = !r->opts->no_vcpu_threads;
 	err = kvm_create(&cfg, &r->kvm);
 	if (err) {
@@ -385,6 +402,10 @@ static void run_cmd(struct runner *r, const struct scn_cmd *c)
 		return;
 	case SCN_SPLIT:
 		set_rc(r, kvm_split_range(kvm, c->gpa, c->size, c->level));
+		timeline_add(r);
+		return;
+	case SCN_PROMOTE:
+		set_rc(r, kvm_promote_range(kvm, c->gpa, c->size));
 		timeline_add(r);
 		return;
 	case SCN_SEAMCALL:

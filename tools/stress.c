@@ -46,12 +46,14 @@ enum stress_op {
 	OP_INJECT, /* host: arm one leaf injection */
 	OP_INJECT_ALLOC, /* host: arm one allocation failure */
 	OP_INJECT_SKIPPED, /* host: an injection of that kind still pending */
+	OP_PROMOTE, /* host: promote over a range (--promote) */
 	NR_OPS,
 };
 
 static const char *const op_names[NR_OPS] = {
 	"accept", "accept_memory", "access", "guest_convert", "convert",
 	"punch",  "split",	   "inject", "inject_alloc",  "inject_skipped",
+	"promote",
 };
 
 /* Outcome buckets per op (host rc or guest result). */
@@ -116,6 +118,7 @@ struct stress_opts {
 	u64 log_limit; /* op log entries kept for the replay */
 	bool vcpu_threads;
 	double host_ratio; /* host ops per guest op (0: unpaced) */
+	bool promote; /* vm promote=on, host `promote` ops, worker runs */
 };
 
 struct stress;
@@ -614,6 +617,8 @@ static void host_op(struct worker *w, u64 seq)
 		to_private = chance(w, 65);
 	} else if (pick < 65) {
 		op = OP_PUNCH;
+	} else if (s->o.promote && pick >= 85) {
+		op = OP_PROMOTE;
 	} else {
 		op = OP_SPLIT;
 		level = (s->o.max_level == PG_LEVEL_1G && chance(w, 30)) ? PG_LEVEL_2M
@@ -630,11 +635,16 @@ static void host_op(struct worker *w, u64 seq)
 		rc = kvm_set_memory_attributes(kvm, gpa, size, to_private);
 	else if (op == OP_PUNCH)
 		rc = kvm_gmem_punch_hole(kvm, gpa, size);
+	else if (op == OP_PROMOTE)
+		rc = kvm_promote_range(kvm, gpa, size);
 	else
 		rc = kvm_split_range(kvm, gpa, size, level);
 	snprintf(what, sizeof(what), "%s gpa=0x%llx size=0x%llx rc=%d", op_names[op],
 		 (unsigned long long)gpa, (unsigned long long)size, rc);
 	record(w, op, host_rc_res(s, rc), seq, what);
+	/* --promote: the recovery worker runs between host operations. */
+	if (s->o.promote)
+		kvm_promote_worker(kvm);
 }
 
 /* ---- pause / resume ---- */
@@ -768,6 +778,7 @@ static int stress_vm_create(struct stress *s)
 	cfg.seed = s->o.seed;
 	cfg.policy = s->o.policy;
 	cfg.vcpu_threads = s->o.vcpu_threads;
+	cfg.promote = s->o.promote;
 	r = kvm_create(&cfg, &s->kvm);
 	if (r)
 		return r;
@@ -796,6 +807,10 @@ static void add_counters(struct kvm_counters *t, const struct kvm_counters *c)
 	t->track_rounds += c->track_rounds;
 	t->busy_retries += c->busy_retries;
 	t->guest_inhibits += c->guest_inhibits;
+	t->promotes += c->promotes;
+	t->promote_tries += c->promote_tries;
+	t->promote_refused += c->promote_refused;
+	t->promote_rounds += c->promote_rounds;
 }
 
 /*
@@ -874,6 +889,10 @@ static void write_ent(FILE *f, const struct log_ent *e)
 		fprintf(f, "split gpa=0x%llx size=0x%llx level=%s\n", (unsigned long long)e->gpa,
 			(unsigned long long)e->size, scn_level_name(e->level));
 		break;
+	case OP_PROMOTE:
+		fprintf(f, "promote gpa=0x%llx size=0x%llx\n", (unsigned long long)e->gpa,
+			(unsigned long long)e->size);
+		break;
 	case OP_INJECT:
 		fprintf(f, "inject %s status=%s count=%u after=%u\n", tdx_leaf_name(e->leaf),
 			tdx_status_format(e->status, st, sizeof(st)), e->count, e->after);
@@ -890,11 +909,11 @@ static void write_header(FILE *f, const struct stress *s)
 		(unsigned long long)s->o.seed, s->o.vcpus, s->o.host_threads,
 		s->o.policy == TDX_POLICY_RECOVER ? "recover" : "upstream");
 	fprintf(f, "# first violation: %s\n", s->first_violation);
-	fprintf(f, "vm mem=0x%llx vcpus=%d max_level=%s module=%s%s%s seed=%llu\n",
+	fprintf(f, "vm mem=0x%llx vcpus=%d max_level=%s module=%s%s%s%s seed=%llu\n",
 		(unsigned long long)s->o.mem, s->o.vcpus, scn_level_name(s->o.max_level),
 		s->o.module == TDX_MODULE_2_0 ? "2.0" : "1.5", s->o.dpamt ? " dpamt=on" : "",
 		s->o.demote_interruptible ? " demote_interruptible=on" : "",
-		(unsigned long long)s->o.seed);
+		s->o.promote ? " promote=on" : "", (unsigned long long)s->o.seed);
 	fprintf(f, "finalize\n");
 }
 
@@ -1089,6 +1108,8 @@ static void stress_usage(FILE *f)
 		   "  --dpamt             Dynamic PAMT (implies --module 2.0)\n"
 		   "  --demote-interruptible  DEMOTE may return INTERRUPTED_RESTARTABLE\n"
 		   "  --policy P          upstream|recover error policy (default upstream)\n"
+		   "  --promote           vm promote=on, host promote ops, the recovery worker\n"
+		   "                      run after every host op (docs/PROMOTION.md)\n"
 		   "  --inject-rate R     probability per host op of arming one injection,\n"
 		   "                      recoverable ones only: BUSY on SEPT.ADD/AUG, DEMOTE\n"
 		   "                      INTERRUPTED_RESTARTABLE, allocation failure (and,\n"
@@ -1128,6 +1149,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		O_DPAMT,
 		O_DEMOTE,
 		O_POLICY,
+		O_PROMOTE,
 		O_RATE,
 		O_FATAL,
 		O_CHECK,
@@ -1151,6 +1173,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		{"dpamt", no_argument, NULL, O_DPAMT},
 		{"demote-interruptible", no_argument, NULL, O_DEMOTE},
 		{"policy", required_argument, NULL, O_POLICY},
+		{"promote", no_argument, NULL, O_PROMOTE},
 		{"inject-rate", required_argument, NULL, O_RATE},
 		{"inject-fatal", no_argument, NULL, O_FATAL},
 		{"check-interval", required_argument, NULL, O_CHECK},
@@ -1241,6 +1264,9 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 				o->policy = TDX_POLICY_RECOVER;
 			else
 				goto bad;
+			break;
+		case O_PROMOTE:
+			o->promote = true;
 			break;
 		case O_RATE:
 			if (!parse_double(optarg, &o->inject_rate) || o->inject_rate > 1)
@@ -1383,6 +1409,11 @@ static void print_summary(const struct stress *s, double secs, const char *repla
 		json_object_set_new(counts, "busy_retries",
 				    json_integer((json_int_t)c->busy_retries));
 		json_object_set_new(counts, "vm_bugged", json_integer((json_int_t)c->vm_bugged));
+		json_object_set_new(counts, "promotes", json_integer((json_int_t)c->promotes));
+		json_object_set_new(counts, "promote_tries",
+				    json_integer((json_int_t)c->promote_tries));
+		json_object_set_new(counts, "promote_refused",
+				    json_integer((json_int_t)c->promote_refused));
 		json_object_set_new(j, "counts", counts);
 		json_object_set_new(j, "checks",
 				    json_pack("{s:i,s:i}", "passed", s->checks_passed, "failed",
@@ -1439,6 +1470,12 @@ static void print_summary(const struct stress *s, double secs, const char *repla
 	       (unsigned long long)c->leaf_calls[TDH_MEM_SEPT_REMOVE],
 	       (unsigned long long)c->splits, (unsigned long long)c->kicks,
 	       (unsigned long long)c->faults, (unsigned long long)c->busy_retries);
+	if (s->o.promote)
+		printf("  promotions: %llu of %llu tries (%llu refused by the module, %llu TRACK "
+		       "rounds)\n",
+		       (unsigned long long)c->promotes, (unsigned long long)c->promote_tries,
+		       (unsigned long long)c->promote_refused,
+		       (unsigned long long)c->promote_rounds);
 	if (s->violations) {
 		printf("  first violation: %s\n", s->first_violation);
 		printf("  reproduce: tdpmmu stress --seed %llu (same options); %s%s%s\n",

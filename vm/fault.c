@@ -66,6 +66,8 @@ int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int
 		if (r < 0)
 			return r;
 		if (r == RET_PF_FIXED || r == RET_PF_SPURIOUS) {
+			if (private && r == RET_PF_FIXED)
+				kvm_promote_after_fault(kvm, gfn, fault.mapped_level, folio_level);
 			*res = KVM_FAULT_FIXED;
 			return 0;
 		}

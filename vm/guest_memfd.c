@@ -236,3 +236,23 @@ void gmem_punch(struct guest_memfd *gmem, gfn_t start, gfn_t end)
 	}
 	pthread_mutex_unlock(&gmem->lock);
 }
+
+bool gmem_folio_backs(struct guest_memfd *gmem, gfn_t gfn, int level, kvm_pfn_t pfn)
+{
+	size_t i1 = gfn / GFNS_1G, i2 = (gfn / GFNS_2M) % 512;
+	struct gmem_1g *g1;
+	hpa_t first = 0;
+
+	if (level < PG_LEVEL_2M || level > gmem->max_level ||
+	    gfn != gfn_round_for_level(gfn, level) || gfn + KVM_PAGES_PER_HPAGE(level) > gmem->nr_gfns)
+		return false;
+	pthread_mutex_lock(&gmem->lock);
+	g1 = &gmem->idx[i1];
+	/* A split folio's remains are 4K pages for good, contiguous or not. */
+	if (g1->folio)
+		first = g1->folio + (gfn % GFNS_1G) * PAGE_SIZE;
+	else if (level == PG_LEVEL_2M && g1->slots && g1->slots[i2].folio)
+		first = g1->slots[i2].folio;
+	pthread_mutex_unlock(&gmem->lock);
+	return first && first >> PAGE_SHIFT == pfn;
+}

@@ -40,6 +40,7 @@ static void kvm_free(struct kvm *kvm)
 	free((void *)kvm->shared_bits);
 	pthread_mutex_destroy(&kvm->enter_lock);
 	pthread_cond_destroy(&kvm->enter_cond);
+	kvm_promote_destroy(kvm);
 	if (kvm->fa) {
 		destroy_leaked = frame_allocator_in_use(kvm->fa);
 		frame_allocator_destroy(kvm->fa);
@@ -72,6 +73,7 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 	pthread_mutex_init(&kvm->enter_lock, NULL);
 	pthread_cond_init(&kvm->enter_cond, NULL);
 	atomic_init(&kvm->no_vcpu_enter, false);
+	kvm_promote_init(kvm);
 
 	kvm->fa = frame_allocator_create();
 	if (!kvm->fa)
@@ -185,6 +187,13 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->write_lock_hold_ns = atomic_load(&lock->write_hold_ns);
 	c->write_lock_hold_max_ns = atomic_load(&lock->write_hold_max_ns);
 	c->guest_inhibits = counter_read(&kvm->guest_inhibits);
+	c->promotes = ms.promotes;
+	c->promote_tries = ms.promote_tries;
+	c->promote_refused = ts.promote_refused;
+	c->promote_failed = ts.promote_failed;
+	c->promote_rounds = ts.promote_rounds;
+	c->promote_queued = counter_read(&kvm->promote.queued);
+	c->pamt_pairs = ts.pamt_pairs;
 }
 
 bool kvm_is_bugged(struct kvm *kvm)

@@ -18,8 +18,13 @@ static int tdx_handle_mismatched_accept(struct kvm *kvm, gfn_t gfn, int level)
 
 	if (level > PG_LEVEL_2M)
 		return 0;
-	/* Lock-free: the bit is one-way and set only after the split. */
-	if (hugepage_test_guest_inhibit(kvm->mmu, gfn, level + 1))
+	/*
+	 * Lock-free: the bit is one-way and set only after the split.  Only a
+	 * promotion can map the range huge again (a pending huge leaf the
+	 * guest now accepts below its level): then split anyway.
+	 */
+	if (hugepage_test_guest_inhibit(kvm->mmu, gfn, level + 1) &&
+	    !kvm_promote_mapped_above(kvm, gfn, level))
 		return 0;
 
 	start = gfn_round_for_level(gfn, level);

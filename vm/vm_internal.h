@@ -84,6 +84,24 @@ struct kvm_vcpu {
 	bool stop;
 };
 
+/* ---- promote=on: regions waiting for the recovery worker (promote.c) ---- */
+
+struct kvm_promote_candidate {
+	gfn_t gfn; /* aligned to level */
+	int level; /* PG_LEVEL_2M or PG_LEVEL_1G */
+	int tries; /* refusals so far */
+	u64 due; /* worker run at which to try */
+};
+
+struct kvm_promote_queue {
+	pthread_mutex_t lock;
+	struct kvm_promote_candidate *v;
+	size_t n, cap;
+	u64 run; /* worker runs so far */
+	atomic_ullong queued;
+	atomic_bool any; /* a promotion was made in this VM */
+};
+
 /* ---- the VM ---- */
 
 struct kvm {
@@ -108,6 +126,8 @@ struct kvm {
 	atomic_ullong ept_violations;
 	atomic_ullong guest_inhibits;
 	atomic_ullong enter_busy_retries; /* VP.ENTER tried again after BUSY */
+
+	struct kvm_promote_queue promote;
 };
 
 /* vcpu.c */
@@ -137,6 +157,23 @@ void kvm_thread_ensure_registered(void);
  * outside it.  mmu_lock held for write, inside an invalidation.
  */
 int kvm_split_cross_boundary_leafs(struct kvm *kvm, gfn_t start, gfn_t end);
+
+/* guest_memfd.c: one folio of at least @level backs the @level region at @gfn, from @pfn. */
+bool gmem_folio_backs(struct guest_memfd *gmem, gfn_t gfn, int level, kvm_pfn_t pfn);
+
+/* promote.c */
+void kvm_promote_init(struct kvm *kvm);
+void kvm_promote_destroy(struct kvm *kvm);
+/*
+ * promote=on: a private fault mapped @gfn at @level (its folio: @folio_level);
+ * queue the parent region for the worker if that completed it.
+ */
+void kvm_promote_after_fault(struct kvm *kvm, gfn_t gfn, int level, int folio_level);
+/*
+ * An ACCEPT below the mapped level with the guest inhibit already set: true
+ * if a promotion may have put a huge leaf there again (then split anyway).
+ */
+bool kvm_promote_mapped_above(struct kvm *kvm, gfn_t gfn, int level);
 
 /* mem_attributes.c */
 bool kvm_gfn_is_private(struct kvm *kvm, gfn_t gfn);

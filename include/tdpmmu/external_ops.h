@@ -12,6 +12,8 @@
  *   -ENOMEM  a page the operation needed could not be had.
  *   -EAGAIN  split/remove could not complete but nothing changed and the VM
  *            is intact (recoverable policies only).
+ *   -EPERM   promote only: the external table refused to merge the children
+ *            (TDX: a mix of accepted and pending pages); nothing changed.
  *   -EIO     the external table failed in a way the policy treats as fatal:
  *            the VM must be marked bugged by the caller.
  */
@@ -51,6 +53,17 @@ struct kvm_external_ops {
 	 */
 	int (*split_external_spt)(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
 				  hpa_t external_spt);
+	/*
+	 * Optional (NULL: no promotion).  Replace the non-leaf at @level (2M
+	 * or 1G) covering @gfn, whose child external page @external_spt holds
+	 * 512 leaves mapping @pfn onwards in order, by one leaf at @level
+	 * mapping @pfn.  Exclusive mmu_lock.  TDX: BLOCK -> TRACK -> kick ->
+	 * PAGE.PROMOTE.  On success @external_spt belongs to the caller again.
+	 * A refusal (-EPERM, -EAGAIN, -ENOMEM) leaves the children exactly as
+	 * they were and never bugs the VM; -EIO only if that could not be done.
+	 */
+	int (*promote_external_spt)(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
+				    hpa_t external_spt);
 	/*
 	 * Fill the implementer's caches (e.g. Dynamic PAMT page pairs) so that
 	 * the next @nr_ops operations under mmu_lock need no allocation.

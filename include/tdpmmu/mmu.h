@@ -164,6 +164,35 @@ int kvm_tdp_mmu_split_huge_pages(struct kvm_mmu *mmu, gfn_t start, gfn_t end, in
 int kvm_tdp_mmu_split_cross_boundary_leafs(struct kvm_mmu *mmu, gfn_t start, gfn_t end,
 					   bool private);
 
+/* ---- promotion (mmu_lock held for write) ---- */
+
+/*
+ * The host's side of "may these children become one leaf": the region
+ * [@gfn, @gfn + 512^(@level-1)) is uniformly private and backed, in order,
+ * by one folio of at least @level whose first 4K frame is @pfn.  Called
+ * with mmu_lock held; must not sleep or take mmu_lock.
+ */
+typedef bool (*kvm_mmu_promote_qualify_fn)(void *arg, gfn_t gfn, int level, kvm_pfn_t pfn);
+
+/*
+ * Promote the private (mirror) table at @level (2M or 1G) covering @gfn
+ * into one huge leaf if its 512 children are present leaves one level
+ * down, mapping contiguous, @level-aligned frames, and @qualify agrees:
+ * promote_external_spt, then the huge leaf replaces the table in the
+ * mirror, and the table is freed after a grace period.  0 (promoted),
+ * -ENOENT (not a candidate: nothing tried), -EPERM / -EAGAIN / -ENOMEM
+ * (the external table refused; the children are as they were), -EIO (VM
+ * bugged), -EOPNOTSUPP (no promote hook).
+ */
+int kvm_tdp_mmu_promote_huge_page(struct kvm_mmu *mmu, gfn_t gfn, int level,
+				  kvm_mmu_promote_qualify_fn qualify, void *arg);
+/*
+ * mmu_lock held (either mode): the mirror table at @level covering @gfn
+ * has 512 present leaves at @level - 1 mapping contiguous, aligned frames;
+ * *pfn (may be NULL) gets the first.  No external call.
+ */
+bool kvm_tdp_mmu_promote_candidate(struct kvm_mmu *mmu, gfn_t gfn, int level, kvm_pfn_t *pfn);
+
 /* ---- inspection (mmu_lock held, either mode) ---- */
 
 /* True and *level / *pfn (of @gfn itself, may be NULL) if a present leaf maps @gfn. */
@@ -181,6 +210,8 @@ int kvm_tdp_mmu_for_each_present(struct kvm_mmu *mmu, bool private, kvm_tdp_mmu_
 
 struct kvm_mmu_stats {
 	u64 splits; /* huge mirror leaves split (successful only) */
+	u64 promotes; /* huge mirror leaves created by promotion */
+	u64 promote_tries; /* promote_external_spt calls */
 	u64 faults; /* kvm_tdp_mmu_page_fault calls, whatever the outcome */
 	u64 mirror_pt_pages; /* mirror non-root page-table pages linked */
 	u64 direct_pt_pages; /* direct non-root page-table pages linked */

@@ -108,6 +108,11 @@ struct tdx_stats {
 	u64 busy_retries; /* OPERAND_BUSY retried: after a kick, or the fault again */
 	u64 interrupted_retries; /* DEMOTE/PROMOTE INTERRUPTED_RESTARTABLE retries */
 	u64 errors; /* unexpected statuses handled by the policy */
+	u64 promote_refused; /* PROMOTE: TDX_EPT_INVALID_PROMOTE_CONDITIONS */
+	u64 promote_failed; /* PROMOTE (or its BLOCK) refused otherwise */
+	u64 promote_unblocks; /* UNBLOCKs undoing a refused PROMOTE's BLOCK */
+	u64 promote_rounds; /* TRACK + kick rounds paid by promotions */
+	u64 pamt_pairs; /* DPAMT: PAMT_4K page pairs (8 KiB each) installed now */
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 

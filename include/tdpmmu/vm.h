@@ -26,6 +26,8 @@ struct kvm_config {
 	enum tdx_error_policy policy;
 	bool track_batch; /* batch TRACK rounds per MMU operation (off) */
 	bool vcpu_threads; /* run each vCPU as a thread (default true) */
+	/* Recover huge private mappings by promotion on its own (off; docs/PROMOTION.md). */
+	bool promote;
 };
 void kvm_config_default(struct kvm_config *cfg);
 
@@ -113,6 +115,19 @@ int kvm_set_memory_attributes(struct kvm *kvm, gpa_t gpa, u64 size, bool to_priv
 int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size);
 /* Split every private mapping above @level overlapping the range. */
 int kvm_split_range(struct kvm *kvm, gpa_t gpa, u64 size, int level);
+/*
+ * Host-initiated recovery of huge private mappings (scenario `promote`):
+ * every 2M region, then (max_level=1G) every 1G region, fully inside the
+ * range whose children qualify on the host's side is promoted.  0 also
+ * when nothing was promoted or the module refused; -EINVAL, -EIO (bugged).
+ */
+int kvm_promote_range(struct kvm *kvm, gpa_t gpa, u64 size);
+/*
+ * promote=on: one run of the recovery worker over the regions the fault
+ * path queued (docs/PROMOTION.md).  Any thread; a no-op when nothing is
+ * due.  Returns the number of promotions made.
+ */
+int kvm_promote_worker(struct kvm *kvm);
 
 /* ---- Raw access for conformance (bypasses the MMU) ---- */
 
@@ -147,6 +162,13 @@ struct kvm_counters {
 	u64 write_lock_hold_ns;
 	u64 write_lock_hold_max_ns;
 	u64 guest_inhibits; /* gfn ranges where the guest inhibited huge mappings */
+	u64 promotes; /* huge private leaves created by promotion (any level) */
+	u64 promote_tries; /* promotions tried (each a BLOCK/TRACK/kick round) */
+	u64 promote_refused; /* tries the module refused: INVALID_PROMOTE_CONDITIONS */
+	u64 promote_failed; /* tries refused otherwise (BUSY, interrupted, BLOCK) */
+	u64 promote_rounds; /* TRACK + kick rounds the tries paid */
+	u64 promote_queued; /* promote=on: regions the fault path queued */
+	u64 pamt_pairs; /* DPAMT: PAMT_4K page pairs (8 KiB each) installed now */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);

@@ -17,7 +17,7 @@ t1=$(date +%s)
 for s in "tdpmmu: <built-in>: PASS" "TD: 4 GiB, 4 vCPUs, max_level 2M" "Mappings over time" \
 	"accept_memory gpa=0x1400000 size=4076M parallel" "At the end of the run" \
 	"SEAMCALLs and TDCALLs per leaf" "TDH.MEM.PAGE.DEMOTE" "TRACK rounds" "vCPU kicks" \
-	"mmu_lock for write" "Modelled host cost" "docs/COST-MODEL.md" "Wall time" \
+	"mmu_lock for write" "promotions" "Modelled host cost" "docs/COST-MODEL.md" "Wall time" \
 	"Result     PASS"; do
 	grep -qF "$s" "$tmp/human" || fail "human report lacks '$s'"
 done
@@ -35,20 +35,23 @@ c = doc["counts"]
 need(doc["version"] == 1 and doc["result"] == "pass", "result pass")
 need(doc["file"] == "<built-in>", "file")
 need(doc["expects"]["failed"] == 0 and doc["expects"]["passed"] >= 60, "expects")
-need(doc["checks"]["failed"] == 0 and doc["checks"]["passed"] == 3, "3 checks passed")
+need(doc["checks"]["failed"] == 0 and doc["checks"]["passed"] == 4, "4 checks passed")
 need(doc["td"] == {"mem": 4 << 30, "vcpus": 4, "max_level": "2M", "module": "1.5",
                    "dpamt": False, "demote_interruptible": False}, "td %r" % doc.get("td"))
-# The lifecycle: a 3M image added 4K at a time, 7 splits (5 virtio rings,
-# 2 balloon pages), every removal tracked, nothing bugged.
+# The lifecycle: a 3M image added 4K at a time, 8 splits (5 virtio rings,
+# swiotlb growth, 2 balloon pages), every removal tracked, nothing bugged;
+# promote=on: 4 promotions (2 image regions, a ring, the swiotlb growth).
 need(c["TDH.MEM.PAGE.ADD"] == 768, "PAGE.ADD 768")
 need(c["TDH.MR.FINALIZE"] == 1, "one finalize")
-need(c["splits"] == 7 and c["TDH.MEM.PAGE.DEMOTE"] == 7, "7 splits")
+need(c["splits"] == 8 and c["TDH.MEM.PAGE.DEMOTE"] == 8, "8 splits")
+need(c["promotes"] == 4 and c["TDH.MEM.PAGE.PROMOTE"] == 4 and c["promote_tries"] == 4,
+     "4 promotions, each at the first try")
 need(c["TDH.MEM.TRACK"] > 0 and c["track_rounds"] > 0 and c["kicks"] > 0, "TRACK and kicks")
 need(c["TDH.MEM.RANGE.BLOCK"] == c["TDH.MEM.TRACK"], "a TRACK per BLOCK")
 need(c["TDH.MEM.PAGE.AUG"] > 2000, "AUG of the accepted memory")
 need(c["vm_bugged"] == 0, "vm_bugged 0")
 m = doc["mappings"]
-need(m["2M"] == 2000 and m["4K"] == 4602 and m["1G"] == 0, "mappings %r" % m)
+need(m["2M"] == 2003 and m["4K"] == 3066 and m["1G"] == 0, "mappings %r" % m)
 need(doc["page_table_pages"]["mirror"] == doc["page_table_pages"]["external"],
      "mirror and external table pages agree")
 need(doc["write_lock"]["acquisitions"] > 0 and doc["write_lock"]["hold_ns"] > 0, "write lock")
@@ -60,9 +63,11 @@ need(0 < doc["wall_time_ns"] < 20e9, "wall time under 20 s")
 need(doc["teardown"]["leaked_bytes"] == 0, "teardown frees everything")
 tl = doc["timeline"]
 need(tl and tl[0]["command"].startswith("add ") and tl[0]["4K"] == 768, "timeline starts at add")
-need(any(p["2M"] == 2046 for p in tl), "all of memory mapped 2M at some point")
+# All 2048 regions 2M once the image's two are promoted back.
+need(any(p["2M"] == 2048 for p in tl), "all of memory mapped 2M at some point")
+need(tl[-1]["promotes"] == 4, "timeline promotions")
 need(tl[-1]["4K"] == m["4K"] and tl[-1]["2M"] == m["2M"], "timeline ends at the final mappings")
-need(tl[-1]["splits"] == 7, "timeline splits")
+need(tl[-1]["splits"] == 8, "timeline splits")
 # The human report shows the same numbers.
 need("mappings          4K %d, 2M %d, 1G 0" % (m["4K"], m["2M"]) in human, "human mappings")
 need(re.search(r"TDH\.MEM\.PAGE\.ADD\s+768\s", human), "human PAGE.ADD row")

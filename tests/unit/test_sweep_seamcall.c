@@ -47,6 +47,7 @@ enum action {
 	ACT_FINALIZE, /* TDH.MR.FINALIZE */
 	ACT_PAMT_ADD, /* DPAMT: accept 4K (pairs for S-EPT pages and the page) */
 	ACT_PAMT_REMOVE, /* DPAMT: teardown drops the last reference of each region */
+	ACT_PROMOTE, /* 2M accepted, split to 4K: promote it back */
 };
 
 struct site {
@@ -77,6 +78,9 @@ static const struct site sites[] = {
 	{"finalize: MR.FINALIZE", ACT_FINALIZE, TDH_MR_FINALIZE, 0, false, BUSY_FAIL_OP},
 	{"dpamt: PAMT.ADD", ACT_PAMT_ADD, TDH_PHYMEM_PAMT_ADD, 0, true, BUSY_FATAL},
 	{"dpamt: PAMT.REMOVE", ACT_PAMT_REMOVE, TDH_PHYMEM_PAMT_REMOVE, 0, true, BUSY_FATAL},
+	{"promote: BLOCK", ACT_PROMOTE, TDH_MEM_RANGE_BLOCK, 0, false, BUSY_RETRY_ONCE},
+	{"promote: TRACK", ACT_PROMOTE, TDH_MEM_TRACK, 0, false, BUSY_RETRY_ONCE},
+	{"promote: PROMOTE", ACT_PROMOTE, TDH_MEM_PAGE_PROMOTE, 0, false, BUSY_RETRY_ONCE},
 };
 
 /* Statuses the leaves can return (tdxmod/: walk, locks, op state, PAMT, leaf checks). */
@@ -90,11 +94,13 @@ struct st {
 #define WALKERS                                                                     \
 	(L(TDH_MEM_SEPT_ADD) | L(TDH_MEM_PAGE_AUG) | L(TDH_MEM_PAGE_ADD) |          \
 	 L(TDH_MEM_RANGE_BLOCK) | L(TDH_MEM_PAGE_REMOVE) | L(TDH_MEM_SEPT_REMOVE) | \
-	 L(TDH_MEM_PAGE_DEMOTE))
+	 L(TDH_MEM_PAGE_DEMOTE) | L(TDH_MEM_PAGE_PROMOTE))
 #define PAMT_USERS                                                         \
 	(L(TDH_MEM_SEPT_ADD) | L(TDH_MEM_PAGE_AUG) | L(TDH_MEM_PAGE_ADD) | \
 	 L(TDH_MEM_PAGE_DEMOTE) | L(TDH_MEM_PAGE_REMOVE))
-#define TRACKED (L(TDH_MEM_PAGE_REMOVE) | L(TDH_MEM_SEPT_REMOVE) | L(TDH_MEM_PAGE_DEMOTE))
+#define TRACKED                                                                     \
+	(L(TDH_MEM_PAGE_REMOVE) | L(TDH_MEM_SEPT_REMOVE) | L(TDH_MEM_PAGE_DEMOTE) | \
+	 L(TDH_MEM_PAGE_PROMOTE))
 
 static const struct st statuses[] = {
 	{BUSY, 1, 0},
@@ -113,7 +119,9 @@ static const struct st statuses[] = {
 	{TDX_EPT_PAGE_NOT_FREE, 1, L(TDH_MEM_SEPT_REMOVE)},
 	{TDX_PAGE_NOT_FREE, 1, L(TDH_MEM_PAGE_DEMOTE) | L(TDH_PHYMEM_PAMT_ADD)},
 	{TDX_INTERRUPTED_RESTARTABLE, 1, L(TDH_MEM_PAGE_DEMOTE)},
-	{TDX_INTERRUPTED_RESTARTABLE, 3, L(TDH_MEM_PAGE_DEMOTE)},
+	{TDX_INTERRUPTED_RESTARTABLE, 3, L(TDH_MEM_PAGE_DEMOTE) | L(TDH_MEM_PAGE_PROMOTE)},
+	{TDX_INTERRUPTED_RESTARTABLE, 9, L(TDH_MEM_PAGE_PROMOTE)},
+	{TDX_EPT_INVALID_PROMOTE_CONDITIONS | TDX_OPERAND_ID_RCX, 1, L(TDH_MEM_PAGE_PROMOTE)},
 	{TDX_PREVIOUS_TLB_EPOCH_BUSY, 1, L(TDH_MEM_TRACK)},
 	{TDX_HPA_RANGE_NOT_FREE, 1, L(TDH_PHYMEM_PAMT_ADD)},
 	{TDX_NO_PAMT_PAGE_PAIR, 1, L(TDH_PHYMEM_PAMT_ADD)},
@@ -130,6 +138,12 @@ static enum outcome expected_upstream(const struct site *site, const struct st *
 		return TORN_DOWN; /* only the teardown's leak check applies */
 	if (site->act == ACT_FINALIZE)
 		return RECOVERED; /* the status is returned, the TD stays INITIALIZED */
+	/*
+	 * A promotion never costs the VM (docs/PROMOTION.md); a failed TRACK
+	 * is tried once more after a kick, and a single injection is spent.
+	 */
+	if (site->act == ACT_PROMOTE)
+		return RECOVERED;
 	if (s == TDX_OPERAND_BUSY) {
 		if (site->busy == BUSY_FAIL_OP)
 			return RECOVERED;
@@ -247,6 +261,10 @@ static struct kvm *setup(enum action act, enum tdx_error_policy policy, bool dpa
 	case ACT_SPLIT:
 		accept_setup(kvm, 0, PG_LEVEL_2M);
 		break;
+	case ACT_PROMOTE:
+		accept_setup(kvm, 0, PG_LEVEL_2M);
+		assert_int_equal(kvm_split_range(kvm, 0, 2 * M, PG_LEVEL_4K), 0);
+		break;
 	default:
 		break;
 	}
@@ -278,6 +296,10 @@ static void act(struct kvm *kvm, enum action a, char *res, size_t len)
 	case ACT_SPLIT:
 		rc = kvm_split_range(kvm, 0, 2 * M, PG_LEVEL_4K);
 		snprintf(res, len, "split: rc=%s", rc_name(rc));
+		return;
+	case ACT_PROMOTE:
+		rc = kvm_promote_range(kvm, 0, 2 * M);
+		snprintf(res, len, "promote: rc=%s", rc_name(rc));
 		return;
 	case ACT_FINALIZE:
 		status = kvm_tdx_finalize(kvm);
