@@ -88,6 +88,7 @@ struct kvm_tdx {
 	atomic_ullong busy_retries;
 	atomic_ullong interrupted_retries;
 	atomic_ullong errors;
+	atomic_ullong shared_split_busy; /* contention met by shared-lock splits */
 };
 
 /* ---- tdx_seamcall.c: one SEAMCALL, the status remembered ---- */
@@ -172,6 +173,9 @@ int tdx_sept_remove_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t p
 int tdx_sept_free_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
 int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
 			       hpa_t external_spt);
+/* tdx_split_shared.c: the same with mmu_lock held for read. */
+int tdx_sept_split_private_spt_shared(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
+				      hpa_t external_spt);
 
 static inline bool tdx_is_runnable(struct kvm_tdx *kvm_tdx)
 {

@@ -14,6 +14,7 @@ static const struct kvm_external_ops tdx_ops = {
 	.remove_external_spte = tdx_sept_remove_private_spte,
 	.free_external_spt = tdx_sept_free_private_spt,
 	.split_external_spt = tdx_sept_split_private_spt,
+	.split_external_spt_shared = tdx_sept_split_private_spt_shared,
 	.topup_external_cache = tdx_topup_external_cache,
 	.flush_external = tdx_flush_batched,
 };
@@ -132,4 +133,5 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 	st->busy_retries = counter_read(&kvm_tdx->busy_retries);
 	st->interrupted_retries = counter_read(&kvm_tdx->interrupted_retries);
 	st->errors = counter_read(&kvm_tdx->errors);
+	st->shared_split_busy = counter_read(&kvm_tdx->shared_split_busy);
 }

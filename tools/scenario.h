@@ -13,6 +13,7 @@
 #include "tdpmmu/tdx.h"
 #include "tdpmmu/tdxmod.h"
 #include "tdpmmu/types.h"
+#include "tdpmmu/vm.h"
 
 /* Logical threads `thread=N` can name (tdpmmu explore). */
 #define SCN_MAX_THREADS 4
@@ -73,6 +74,8 @@ enum scn_counter {
 	SCN_CNT_TRACK_ROUNDS, /* extension */
 	SCN_CNT_BUSY_RETRIES, /* extension */
 	SCN_CNT_GUEST_INHIBITS, /* extension */
+	SCN_CNT_MMU_WRITE_LOCKS, /* v2 §5.3 */
+	SCN_CNT_SPLIT_RETRIES, /* extension: split_lock=shared splits given back */
 };
 
 struct scn_cmd {
@@ -116,6 +119,7 @@ struct scn_cmd {
 	u64 seed;
 	enum tdx_error_policy policy;
 	bool track_batch;
+	enum kvm_split_lock split_lock; /* v2 §5.3 */
 };
 
 struct scn_error {

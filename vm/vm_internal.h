@@ -112,6 +112,7 @@ struct kvm {
 
 	atomic_ullong ept_violations;
 	atomic_ullong guest_inhibits;
+	atomic_ullong split_retries; /* split_lock=shared: splits given back */
 };
 
 /* vcpu.c */

@@ -82,6 +82,7 @@ struct tdx_stats {
 	u64 busy_retries; /* retry after kick on OPERAND_BUSY */
 	u64 interrupted_retries; /* DEMOTE/PROMOTE INTERRUPTED_RESTARTABLE retries */
 	u64 errors; /* unexpected statuses handled by the policy */
+	u64 shared_split_busy; /* contention statuses met by shared-lock splits */
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 

@@ -15,6 +15,12 @@
 #include "tdpmmu/tdx.h"
 #include "tdpmmu/tdxmod.h"
 
+/* Which mmu_lock mode the fault path's split takes (vm split_lock=). */
+enum kvm_split_lock {
+	KVM_SPLIT_LOCK_EXCLUSIVE, /* the seed: mmu_lock held for write */
+	KVM_SPLIT_LOCK_SHARED, /* mmu_lock held for read, frozen-leaf protocol */
+};
+
 struct kvm_config {
 	u64 mem; /* bytes, multiple of 4K */
 	int nr_vcpus; /* >= 1 */
@@ -26,6 +32,7 @@ struct kvm_config {
 	enum tdx_error_policy policy;
 	bool track_batch; /* batch TRACK rounds per MMU operation (off) */
 	bool vcpu_threads; /* run each vCPU as a thread (default true) */
+	enum kvm_split_lock split_lock; /* fault-path splits (exclusive) */
 };
 void kvm_config_default(struct kvm_config *cfg);
 
@@ -125,6 +132,9 @@ struct kvm_counters {
 	u64 write_lock_hold_ns;
 	u64 write_lock_hold_max_ns;
 	u64 guest_inhibits; /* gfn ranges where the guest inhibited huge mappings */
+	/* split_lock=shared: fault-path splits given back for a retry (busy, no memory) */
+	u64 split_retries;
+	u64 shared_split_busy; /* contention statuses those splits met in the module */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
