@@ -106,8 +106,7 @@ static int tdx_unblock_shared(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level)
  * decides as in tdx_error.c, but RECOVER's UNBLOCK must not hold vCPUs out
  * here (see above), so it is retried like any other contended UNBLOCK.
  */
-static int tdx_demote_failed_shared(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op,
-				    u64 err)
+static int tdx_demote_failed_shared(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err)
 {
 	int r;
 
