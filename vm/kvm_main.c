@@ -189,6 +189,7 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->guest_inhibits = counter_read(&kvm->guest_inhibits);
 	c->split_retries = counter_read(&kvm->split_retries);
 	c->shared_split_busy = ts.shared_split_busy;
+	c->read_lock_waits = atomic_load(&lock->read_waits);
 }
 
 bool kvm_is_bugged(struct kvm *kvm)

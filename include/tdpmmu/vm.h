@@ -135,6 +135,7 @@ struct kvm_counters {
 	/* split_lock=shared: fault-path splits given back for a retry (busy, no memory) */
 	u64 split_retries;
 	u64 shared_split_busy; /* contention statuses those splits met in the module */
+	u64 read_lock_waits; /* mmu_lock read acquisitions that waited for a writer */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
