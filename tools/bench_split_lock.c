@@ -168,7 +168,7 @@ static int sl_run_one(enum kvm_split_lock mode, int nr_faulters, u64 mem, u64 nr
 	struct kvm_config cfg;
 	struct sl_run run = {
 		.nr_faulters = nr_faulters, .nr_split = nr_split, .splitter = splitter};
-	struct sl_faulter *f = calloc((size_t)nr_faulters, sizeof(*f));
+	struct sl_faulter *f = calloc((size_t)nr_faulters + 1, sizeof(*f));
 	pthread_t *th = calloc((size_t)nr_faulters + 1, sizeof(*th));
 	struct kvm_counters c0, c1;
 	u64 cap = 200000, t0;
@@ -290,7 +290,7 @@ json_t *bench_split_lock(const struct bench_opts *o)
 	u64 mem = o->quick ? 512 * MB : 2048 * MB;
 	u64 nr_split = o->quick ? 64 : 256;
 	json_t *doc = json_object(), *life = json_object(), *lat = json_object();
-	struct sl_result res[2] = {}, idle = {};
+	struct sl_result res[2] = {}, idle = {}, alone[2] = {};
 	u64 wl[2] = {};
 	double rate[2] = {}, waits[2] = {};
 	bool ok = true;
@@ -316,6 +316,11 @@ json_t *bench_split_lock(const struct bench_opts *o)
 				       &res[m]))
 				ok = false;
 		}
+		/* The split's own cost: no other vCPU running. */
+		for (int m = 0; m < 2 && ok; m++)
+			if (sl_run_one((enum kvm_split_lock)m, 0, mem / 4, nr_split, true, 0,
+				       &alone[m]))
+				ok = false;
 		bench_progress("split-lock: faults, no splits, %d/%d", rep + 1, repeats);
 		if (ok && sl_run_one(KVM_SPLIT_LOCK_EXCLUSIVE, nr_faulters, mem, 0, false,
 				     (u64)(res[0].window_ms / (rep + 1) * 1e6 / 2), &idle))
@@ -330,6 +335,8 @@ json_t *bench_split_lock(const struct bench_opts *o)
 			free(res[m].split);
 		}
 		free(idle.lat);
+		for (int m = 0; m < 2; m++)
+			free(alone[m].split);
 		return NULL;
 	}
 
@@ -361,6 +368,9 @@ json_t *bench_split_lock(const struct bench_opts *o)
 		waits[m] = r->splits ? (double)r->read_waits / (double)r->splits : 0.0;
 		json_object_set_new(lat, mode_names[m], one);
 	}
+	for (int m = 0; m < 2; m++)
+		json_object_set_new(lat, m ? "split_alone_shared" : "split_alone_exclusive",
+				    lat_json(alone[m].split, alone[m].nr_split));
 	json_object_set_new(
 		lat, "no_splits",
 		json_pack("{s:f,s:o}", "faults_per_ms",
@@ -383,5 +393,7 @@ json_t *bench_split_lock(const struct bench_opts *o)
 		free(res[m].split);
 	}
 	free(idle.lat);
+	for (int m = 0; m < 2; m++)
+		free(alone[m].split);
 	return doc;
 }
