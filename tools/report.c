@@ -57,6 +57,8 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("busy_retries", c.busy_retries);
 	P("guest_inhibits", c.guest_inhibits);
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
+	P("mmu_write_locks", c.write_lock_acquisitions);
+	P("split_retries", c.split_retries);
 	P("write_lock_hold_ns", c.write_lock_hold_ns);
 	P("write_lock_hold_max_ns", c.write_lock_hold_max_ns);
 	P("mappings.4K", m[PG_LEVEL_4K]);
@@ -301,6 +303,8 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	json_object_set_new(counts, "track_rounds", ju(res->track_rounds));
 	json_object_set_new(counts, "busy_retries", ju(res->busy_retries));
 	json_object_set_new(counts, "guest_inhibits", ju(res->guest_inhibits));
+	/* v2 §5.3 */
+	json_object_set_new(counts, "mmu_write_locks", ju(res->write_lock_acquisitions));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",
