@@ -28,6 +28,7 @@ void rwlock_init(struct rwlock *l)
 	atomic_init(&l->write_acquisitions, 0);
 	atomic_init(&l->write_hold_ns, 0);
 	atomic_init(&l->write_hold_max_ns, 0);
+	atomic_init(&l->read_waits, 0);
 	l->write_since_ns = 0;
 }
 
@@ -51,7 +52,9 @@ void read_lock(struct rwlock *l)
 	if (unlikely(tdpmmu_yield_hook != NULL)) {
 		while (pthread_rwlock_tryrdlock(&l->lock))
 			yield_point(YIELD_BLOCKED, "read_lock");
-	} else {
+	} else if (pthread_rwlock_tryrdlock(&l->lock)) {
+		/* A writer holds it or waits for it (writers are preferred). */
+		counter_inc(&l->read_waits);
 		pthread_rwlock_rdlock(&l->lock);
 	}
 	atomic_fetch_add(&l->readers, 1);

@@ -104,6 +104,7 @@ struct kvm_tdx {
 	atomic_ullong pamt_pairs; /* DPAMT: PAMT_4K page pairs installed now */
 
 	struct tdx_raw_pages raw;
+	atomic_ullong shared_split_busy; /* contention met by shared-lock splits */
 };
 
 /* ---- tdx_seamcall.c: one SEAMCALL, the status remembered ---- */
@@ -209,6 +210,9 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn
 /* tdx_promote.c */
 int tdx_sept_promote_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
 				 hpa_t external_spt);
+/* tdx_split_shared.c: the same with mmu_lock held for read. */
+int tdx_sept_split_private_spt_shared(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
+				      hpa_t external_spt);
 
 static inline bool tdx_is_runnable(struct kvm_tdx *kvm_tdx)
 {

@@ -15,6 +15,7 @@ static const struct kvm_external_ops tdx_ops = {
 	.free_external_spt = tdx_sept_free_private_spt,
 	.split_external_spt = tdx_sept_split_private_spt,
 	.promote_external_spt = tdx_sept_promote_private_spt,
+	.split_external_spt_shared = tdx_sept_split_private_spt_shared,
 	.topup_external_cache = tdx_topup_external_cache,
 	.flush_external = tdx_flush_batched,
 };
@@ -141,4 +142,5 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 	st->promote_unblocks = counter_read(&kvm_tdx->promote_unblocks);
 	st->promote_rounds = counter_read(&kvm_tdx->promote_rounds);
 	st->pamt_pairs = counter_read(&kvm_tdx->pamt_pairs);
+	st->shared_split_busy = counter_read(&kvm_tdx->shared_split_busy);
 }

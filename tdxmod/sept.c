@@ -279,6 +279,12 @@ u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsign
 	}
 	/* Re-read under the entry lock. */
 	w->entry = atomic_load_explicit(sept_walk_ptr(w), memory_order_acquire);
+	/*
+	 * Another thread may run while this one holds the tree lock (shared
+	 * or exclusive) and the entry lock: explore reaches the BUSY answers
+	 * of real contention (e.g. a split's BLOCK against another vCPU's AUG).
+	 */
+	yield_point(YIELD_SEAMCALL, "S-EPT tree and entry locked");
 	return TDX_SUCCESS;
 
 out_tree:

@@ -28,6 +28,8 @@ static const struct {
 	{"convert", bench_convert, "N scattered 4K conversions inside 2M mappings"},
 	{"size", bench_size, "map 1G..1T TDs: time, RSS vs page-table bytes, checker, zap"},
 	{"boot", bench_boot, "default TD lifecycle at 4K-only vs 2M: SEAMCALLs, host cost"},
+	{"split-lock", bench_split_lock,
+	 "fault-path split under the exclusive vs shared mmu_lock: write locks, fault p99"},
 };
 
 static void usage(FILE *f)

@@ -54,6 +54,7 @@ json_t *bench_promote(const struct bench_opts *o);
 json_t *bench_convert(const struct bench_opts *o);
 json_t *bench_size(const struct bench_opts *o);
 json_t *bench_boot(const struct bench_opts *o);
+json_t *bench_split_lock(const struct bench_opts *o);
 
 /* bench_size.c: the child process of one size run (hidden option). */
 int bench_size_child(int argc, char **argv);

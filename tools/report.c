@@ -62,6 +62,8 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("promote_rounds", c.promote_rounds);
 	P("pamt_pairs", c.pamt_pairs);
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
+	P("mmu_write_locks", c.write_lock_acquisitions);
+	P("split_retries", c.split_retries);
 	P("write_lock_hold_ns", c.write_lock_hold_ns);
 	P("write_lock_hold_max_ns", c.write_lock_hold_max_ns);
 	P("mappings.4K", m[PG_LEVEL_4K]);
@@ -317,6 +319,8 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	json_object_set_new(counts, "promote_tries", ju(res->promote_tries));
 	json_object_set_new(counts, "promote_refused", ju(res->promote_refused));
 	json_object_set_new(counts, "promote_rounds", ju(res->promote_rounds));
+	/* v2 §5.3 */
+	json_object_set_new(counts, "mmu_write_locks", ju(res->write_lock_acquisitions));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",

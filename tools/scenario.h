@@ -13,6 +13,7 @@
 #include "tdpmmu/tdx.h"
 #include "tdpmmu/tdxmod.h"
 #include "tdpmmu/types.h"
+#include "tdpmmu/vm.h"
 
 /* Logical threads `thread=N` can name (tdpmmu explore). */
 #define SCN_MAX_THREADS 4
@@ -76,6 +77,8 @@ enum scn_counter {
 	SCN_CNT_GUEST_INHIBITS, /* extension */
 	SCN_CNT_PROMOTES, /* version 2 (§5.2) */
 	SCN_CNT_PROMOTE_TRIES, /* extension */
+	SCN_CNT_MMU_WRITE_LOCKS, /* v2 §5.3 */
+	SCN_CNT_SPLIT_RETRIES, /* extension: split_lock=shared splits given back */
 };
 
 struct scn_cmd {
@@ -120,6 +123,7 @@ struct scn_cmd {
 	enum tdx_error_policy policy;
 	bool track_batch;
 	bool promote; /* version 2 (§5.2) */
+	enum kvm_split_lock split_lock; /* v2 §5.3 */
 };
 
 struct scn_error {

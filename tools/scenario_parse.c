@@ -16,7 +16,7 @@
 #include "tdpmmu/tdxmod.h"
 
 #define MAX_TOKENS 64
-#define MAX_KEYS 12
+#define MAX_KEYS 16
 #define SCN_MAX_VCPUS 1024
 
 #define LV(l) (1u << (l))
@@ -57,6 +57,7 @@ static const char *const modules[] = {"1.5", "2.0", NULL};
 static const char *const policies[] = {"upstream", "recover", NULL};
 static const char *const to_kind[] = {"shared", "private", NULL};
 static const char *const exit_kind[] = {"accept", NULL};
+static const char *const split_locks[] = {"exclusive", "shared", NULL};
 
 struct parser {
 	struct scenario *scn;
@@ -540,6 +541,8 @@ static const struct key_spec vm_keys[] = {
 	{"track_batch", V_CHOICE, false, 0, on_off, "on|off"},
 	/* Version 2 (§5.2): recover huge mappings by promotion. */
 	{"promote", V_CHOICE, false, 0, on_off, "on|off"},
+	/* v2 §5.3: the fault path's split under the shared mmu_lock. */
+	{"split_lock", V_CHOICE, false, 0, split_locks, "exclusive|shared"},
 	KEY_END,
 };
 
@@ -565,6 +568,7 @@ static void parse_vm(struct parser *p, struct scn_cmd *c, char **toks, int n)
 	c->policy = kv[7].ok && kv[7].ival ? TDX_POLICY_RECOVER : TDX_POLICY_UPSTREAM;
 	c->track_batch = kv[8].ok && kv[8].ival;
 	c->promote = kv[9].ok && kv[9].ival;
+	c->split_lock = kv[10].ok && kv[10].ival ? KVM_SPLIT_LOCK_SHARED : KVM_SPLIT_LOCK_EXCLUSIVE;
 
 	bool mem_ok = kv[0].ok;
 
@@ -904,6 +908,8 @@ static const struct {
 	{"guest_inhibits", SCN_CNT_GUEST_INHIBITS},
 	{"promotes", SCN_CNT_PROMOTES},
 	{"promote_tries", SCN_CNT_PROMOTE_TRIES},
+	{"mmu_write_locks", SCN_CNT_MMU_WRITE_LOCKS},
+	{"split_retries", SCN_CNT_SPLIT_RETRIES},
 };
 
 static void parse_expect_count(struct parser *p, struct scn_cmd *c, char **toks, int n)

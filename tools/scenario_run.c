@@ -234,6 +234,10 @@ static u64 counter_value(const struct kvm_counters *c, const struct scn_cmd *cmd
 		return c->promotes;
 	case SCN_CNT_PROMOTE_TRIES:
 		return c->promote_tries;
+	case SCN_CNT_MMU_WRITE_LOCKS:
+		return c->write_lock_acquisitions;
+	case SCN_CNT_SPLIT_RETRIES:
+		return c->split_retries;
 	}
 	return 0;
 }
@@ -273,6 +277,7 @@ static void run_vm(struct runner *r, const struct scn_cmd *c)
 	cfg.policy = c->policy;
 	cfg.track_batch = c->track_batch;
 	cfg.promote = c->promote;
+	cfg.split_lock = c->split_lock;
 	cfg.vcpu_threads = !r->opts->no_vcpu_threads;
 	err = kvm_create(&cfg, &r->kvm);
 	if (err) {

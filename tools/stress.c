@@ -110,6 +110,7 @@ struct stress_opts {
 	enum tdx_module_version module;
 	bool dpamt, demote_interruptible;
 	enum tdx_error_policy policy;
+	enum kvm_split_lock split_lock; /* --split-lock */
 	double inject_rate;
 	bool inject_fatal;
 	double check_interval; /* seconds between quiescent checks */
@@ -777,6 +778,7 @@ static int stress_vm_create(struct stress *s)
 	cfg.demote_interruptible = s->o.demote_interruptible;
 	cfg.seed = s->o.seed;
 	cfg.policy = s->o.policy;
+	cfg.split_lock = s->o.split_lock;
 	cfg.vcpu_threads = s->o.vcpu_threads;
 	cfg.promote = s->o.promote;
 	r = kvm_create(&cfg, &s->kvm);
@@ -909,11 +911,13 @@ static void write_header(FILE *f, const struct stress *s)
 		(unsigned long long)s->o.seed, s->o.vcpus, s->o.host_threads,
 		s->o.policy == TDX_POLICY_RECOVER ? "recover" : "upstream");
 	fprintf(f, "# first violation: %s\n", s->first_violation);
-	fprintf(f, "vm mem=0x%llx vcpus=%d max_level=%s module=%s%s%s%s seed=%llu\n",
+	fprintf(f, "vm mem=0x%llx vcpus=%d max_level=%s module=%s%s%s%s%s seed=%llu\n",
 		(unsigned long long)s->o.mem, s->o.vcpus, scn_level_name(s->o.max_level),
 		s->o.module == TDX_MODULE_2_0 ? "2.0" : "1.5", s->o.dpamt ? " dpamt=on" : "",
 		s->o.demote_interruptible ? " demote_interruptible=on" : "",
-		s->o.promote ? " promote=on" : "", (unsigned long long)s->o.seed);
+		s->o.promote ? " promote=on" : "",
+		s->o.split_lock == KVM_SPLIT_LOCK_SHARED ? " split_lock=shared" : "",
+		(unsigned long long)s->o.seed);
 	fprintf(f, "finalize\n");
 }
 
@@ -1110,6 +1114,8 @@ static void stress_usage(FILE *f)
 		   "  --policy P          upstream|recover error policy (default upstream)\n"
 		   "  --promote           vm promote=on, host promote ops, the recovery worker\n"
 		   "                      run after every host op (docs/PROMOTION.md)\n"
+		   "  --split-lock L      exclusive|shared: mmu_lock mode of the fault path's\n"
+		   "                      split (default exclusive)\n"
 		   "  --inject-rate R     probability per host op of arming one injection,\n"
 		   "                      recoverable ones only: BUSY on SEPT.ADD/AUG, DEMOTE\n"
 		   "                      INTERRUPTED_RESTARTABLE, allocation failure (and,\n"
@@ -1160,6 +1166,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		O_JSON,
 		O_QUIET,
 		O_HELP,
+		O_SPLITLOCK,
 	};
 	static const struct option lo[] = {
 		{"seed", required_argument, NULL, O_SEED},
@@ -1184,6 +1191,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		{"json", no_argument, NULL, O_JSON},
 		{"quiet", no_argument, NULL, O_QUIET},
 		{"help", no_argument, NULL, O_HELP},
+		{"split-lock", required_argument, NULL, O_SPLITLOCK},
 		{NULL, 0, NULL, 0},
 	};
 	bool seconds_given = false;
@@ -1267,6 +1275,14 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 			break;
 		case O_PROMOTE:
 			o->promote = true;
+			break;
+		case O_SPLITLOCK:
+			if (!strcmp(optarg, "exclusive"))
+				o->split_lock = KVM_SPLIT_LOCK_EXCLUSIVE;
+			else if (!strcmp(optarg, "shared"))
+				o->split_lock = KVM_SPLIT_LOCK_SHARED;
+			else
+				goto bad;
 			break;
 		case O_RATE:
 			if (!parse_double(optarg, &o->inject_rate) || o->inject_rate > 1)

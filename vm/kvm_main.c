@@ -194,6 +194,9 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->promote_rounds = ts.promote_rounds;
 	c->promote_queued = counter_read(&kvm->promote.queued);
 	c->pamt_pairs = ts.pamt_pairs;
+	c->split_retries = counter_read(&kvm->split_retries);
+	c->shared_split_busy = ts.shared_split_busy;
+	c->read_lock_waits = atomic_load(&lock->read_waits);
 }
 
 bool kvm_is_bugged(struct kvm *kvm)

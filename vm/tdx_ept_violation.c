@@ -7,12 +7,48 @@
  * fault; the guest re-executes its ACCEPT after re-entry.
  */
 #include <errno.h>
+#include <sched.h>
 
 #include "vm_internal.h"
 
-static int tdx_handle_mismatched_accept(struct kvm *kvm, gfn_t gfn, int level)
+/*
+ * split_lock=shared: the same split with mmu_lock held for read
+ * (mmu/tdp_mmu_split_shared.c), so the other vCPUs keep faulting.  A
+ * contended split gives the fault back (-EBUSY): the guest re-executes its
+ * ACCEPT and exits again, as with KVM's RET_PF_RETRY.
+ */
+static int tdx_split_for_accept_shared(struct kvm *kvm, gfn_t gfn, int level, gfn_t start,
+				       gfn_t end)
 {
 	struct rwlock *lock = kvm_mmu_lock(kvm->mmu);
+	int r;
+
+	/* Every page the split may take, before the lock. */
+	r = kvm_mmu_topup_memory_caches(kvm->mmu);
+	if (r)
+		return r;
+	read_lock(lock);
+	r = kvm_tdp_mmu_split_huge_pages_shared(kvm->mmu, start, end, level);
+	/* One of several concurrent setters counts it. */
+	if (!r && hugepage_set_guest_inhibit_shared(kvm->mmu, gfn, level + 1)) {
+		if (level == PG_LEVEL_4K)
+			hugepage_set_guest_inhibit_shared(kvm->mmu, gfn, level + 2);
+		counter_inc(&kvm->guest_inhibits);
+	}
+	read_unlock(lock);
+	if (r == -EBUSY || r == -ENOMEM || r == -EAGAIN) {
+		counter_inc(&kvm->split_retries);
+		/* Whoever owns the entry must run before a retry can succeed. */
+		yield_point(YIELD_BLOCKED, "shared split retry");
+		sched_yield();
+	}
+	return r;
+}
+
+static int tdx_handle_mismatched_accept(struct kvm *kvm, gfn_t gfn, int level, u64 eeq)
+{
+	struct rwlock *lock = kvm_mmu_lock(kvm->mmu);
+	bool shared = kvm->cfg.split_lock == KVM_SPLIT_LOCK_SHARED;
 	gfn_t start, end;
 	int r;
 
@@ -21,16 +57,28 @@ static int tdx_handle_mismatched_accept(struct kvm *kvm, gfn_t gfn, int level)
 	/*
 	 * Lock-free: the bit is one-way and set only after the split.  Only a
 	 * promotion can map the range huge again (a pending huge leaf the
-	 * guest now accepts below its level): then split anyway.
+	 * guest now accepts below its level): then split anyway.  Under
+	 * the shared lock a fault that read lpage_info before the bit was set
+	 * may still install a huge leaf after the split's walk; the exit says
+	 * so (the S-EPT walk ended on a leaf above the ACCEPT level), and then
+	 * the split runs again.
 	 */
 	if (hugepage_test_guest_inhibit(kvm->mmu, gfn, level + 1) &&
-	    !kvm_promote_mapped_above(kvm, gfn, level))
+	    !kvm_promote_mapped_above(kvm, gfn, level) &&
+	    !(shared && tdx_eeq_err_is_leaf(eeq) &&
+	      tdx_sept_level_to_pg_level(tdx_eeq_err_level(eeq)) > level))
 		return 0;
 
 	start = gfn_round_for_level(gfn, level);
 	end = start + KVM_PAGES_PER_HPAGE(level);
 	if (end > kvm->nr_gfns)
 		end = kvm->nr_gfns;
+
+	if (shared) {
+		r = tdx_split_for_accept_shared(kvm, gfn, level, start, end);
+		if (r != -EOPNOTSUPP)
+			return r;
+	}
 
 	write_lock(lock);
 	/*
@@ -62,7 +110,8 @@ int tdx_handle_ept_violation(struct kvm *kvm, int vcpu, bool shared_access, bool
 	if (!shared_access && tdx_eeq_type(exit->ext_exit_qual) == TDX_EXT_EXIT_QUAL_TYPE_ACCEPT) {
 		r = tdx_handle_mismatched_accept(
 			kvm, gfn,
-			tdx_sept_level_to_pg_level(tdx_eeq_req_level(exit->ext_exit_qual)));
+			tdx_sept_level_to_pg_level(tdx_eeq_req_level(exit->ext_exit_qual)),
+			exit->ext_exit_qual);
 		if (r)
 			return r;
 	}

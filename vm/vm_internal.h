@@ -128,6 +128,7 @@ struct kvm {
 	atomic_ullong enter_busy_retries; /* VP.ENTER tried again after BUSY */
 
 	struct kvm_promote_queue promote;
+	atomic_ullong split_retries; /* split_lock=shared: splits given back */
 };
 
 /* vcpu.c */

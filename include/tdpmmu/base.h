@@ -97,6 +97,7 @@ struct rwlock {
 	atomic_ullong write_acquisitions;
 	atomic_ullong write_hold_ns;
 	atomic_ullong write_hold_max_ns;
+	atomic_ullong read_waits; /* read acquisitions that found it taken for write */
 	u64 write_since_ns; /* valid while held for write */
 };
 

@@ -65,6 +65,18 @@ struct kvm_external_ops {
 	int (*promote_external_spt)(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
 				    hpa_t external_spt);
 	/*
+	 * Optional (NULL: splits need the exclusive lock).  The same split
+	 * with mmu_lock held for READ: the MMU has frozen the mirror leaf, so
+	 * no other MMU thread acts on the entry, but other vCPUs fault, AUG
+	 * and ACCEPT around it.  0: the external entry is a table of leaves
+	 * one level down.  -EBUSY: contention (module lock, interrupted
+	 * DEMOTE); the external leaf is exactly as before, the MMU restores
+	 * the mirror leaf and the fault is retried.  -ENOMEM as above.
+	 * -EAGAIN/-EIO as above (error policy).
+	 */
+	int (*split_external_spt_shared)(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
+					 hpa_t external_spt);
+	/*
 	 * Fill the implementer's caches (e.g. Dynamic PAMT page pairs) so that
 	 * the next @nr_ops operations under mmu_lock need no allocation.
 	 * Called without mmu_lock.  -ENOMEM on failure.

@@ -93,6 +93,8 @@ bool kvm_mmu_hugepage_test_mixed(struct kvm_mmu *mmu, gfn_t gfn, int level);
  */
 void hugepage_set_guest_inhibit(struct kvm_mmu *mmu, gfn_t gfn, int level);
 bool hugepage_test_guest_inhibit(struct kvm_mmu *mmu, gfn_t gfn, int level);
+/* The same set with mmu_lock held for read; true if this call set it. */
+bool hugepage_set_guest_inhibit_shared(struct kvm_mmu *mmu, gfn_t gfn, int level);
 /*
  * kvm_mmu_max_mapping_level: min(@max_level, KVM_MAX_HUGEPAGE_LEVEL),
  * stepped down while lpage_info disallows the level (MIXED, GUEST_INHIBIT,
@@ -192,6 +194,18 @@ int kvm_tdp_mmu_promote_huge_page(struct kvm_mmu *mmu, gfn_t gfn, int level,
  * *pfn (may be NULL) gets the first.  No external call.
  */
 bool kvm_tdp_mmu_promote_candidate(struct kvm_mmu *mmu, gfn_t gfn, int level, kvm_pfn_t *pfn);
+/*
+ * The fault path's split with mmu_lock held for READ (any holder may be
+ * faulting or splitting at the same time): split every private leaf above
+ * @target_level overlapping [start, end) with the frozen-leaf protocol
+ * (mmu/tdp_mmu_split_shared.c).  Pages come from the caller's fault cache
+ * (kvm_mmu_topup_memory_caches() before the lock).  0 (nothing left to
+ * split), -EBUSY (another thread owns an entry, or the external table was
+ * contended: the leaf is back as it was, retry), -ENOMEM (cache empty),
+ * -EAGAIN (policy), -EIO (VM bugged), -EOPNOTSUPP (no shared-lock hook).
+ */
+int kvm_tdp_mmu_split_huge_pages_shared(struct kvm_mmu *mmu, gfn_t start, gfn_t end,
+					int target_level);
 
 /* ---- inspection (mmu_lock held, either mode) ---- */
 

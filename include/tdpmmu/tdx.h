@@ -113,6 +113,7 @@ struct tdx_stats {
 	u64 promote_unblocks; /* UNBLOCKs undoing a refused PROMOTE's BLOCK */
 	u64 promote_rounds; /* TRACK + kick rounds paid by promotions */
 	u64 pamt_pairs; /* DPAMT: PAMT_4K page pairs (8 KiB each) installed now */
+	u64 shared_split_busy; /* contention statuses met by shared-lock splits */
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 

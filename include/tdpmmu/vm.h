@@ -15,6 +15,12 @@
 #include "tdpmmu/tdx.h"
 #include "tdpmmu/tdxmod.h"
 
+/* Which mmu_lock mode the fault path's split takes (vm split_lock=). */
+enum kvm_split_lock {
+	KVM_SPLIT_LOCK_EXCLUSIVE, /* the seed: mmu_lock held for write */
+	KVM_SPLIT_LOCK_SHARED, /* mmu_lock held for read, frozen-leaf protocol */
+};
+
 struct kvm_config {
 	u64 mem; /* bytes, multiple of 4K */
 	int nr_vcpus; /* >= 1 */
@@ -28,6 +34,7 @@ struct kvm_config {
 	bool vcpu_threads; /* run each vCPU as a thread (default true) */
 	/* Recover huge private mappings by promotion on its own (off; docs/PROMOTION.md). */
 	bool promote;
+	enum kvm_split_lock split_lock; /* fault-path splits (exclusive) */
 };
 void kvm_config_default(struct kvm_config *cfg);
 
@@ -169,6 +176,10 @@ struct kvm_counters {
 	u64 promote_rounds; /* TRACK + kick rounds the tries paid */
 	u64 promote_queued; /* promote=on: regions the fault path queued */
 	u64 pamt_pairs; /* DPAMT: PAMT_4K page pairs (8 KiB each) installed now */
+	/* split_lock=shared: fault-path splits given back for a retry (busy, no memory) */
+	u64 split_retries;
+	u64 shared_split_busy; /* contention statuses those splits met in the module */
+	u64 read_lock_waits; /* mmu_lock read acquisitions that waited for a writer */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
