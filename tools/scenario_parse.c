@@ -95,7 +95,9 @@ static void add_error(struct scenario *scn, int line, const char *fmt, va_list a
 	char buf[512];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	scn->errors = xrealloc(scn->errors, (scn->nr_errors + 1) * sizeof(*scn->errors));
+	if (!(scn->nr_errors & (scn->nr_errors - 1))) /* doubling, as the commands */
+		scn->errors = xrealloc(scn->errors, (scn->nr_errors ? 2 * scn->nr_errors : 1) *
+							    sizeof(*scn->errors));
 	scn->errors[scn->nr_errors].line = line;
 	scn->errors[scn->nr_errors].msg = xstrdup(buf);
 	scn->nr_errors++;
@@ -1063,7 +1065,10 @@ static void parse_line(struct parser *p, char **toks, int n)
 		p->too_many = true;
 		return;
 	}
-	scn->cmds = xrealloc(scn->cmds, (scn->nr_cmds + 1) * sizeof(*scn->cmds));
+	/* Doubling at each power of two: 10^6 commands must not copy quadratically. */
+	if (!(scn->nr_cmds & (scn->nr_cmds - 1)))
+		scn->cmds = xrealloc(scn->cmds,
+				     (scn->nr_cmds ? 2 * scn->nr_cmds : 1) * sizeof(*scn->cmds));
 	c = &scn->cmds[scn->nr_cmds++];
 	memset(c, 0, sizeof(*c));
 	c->line = p->line;
