@@ -965,8 +965,9 @@ static void parse_expect(struct parser *p, struct scn_cmd *c, char **toks, int n
 		c->gpa = kv[0].num;
 		c->level = kv[1].ival;
 		c->state = kv[2].ival;
-		if (kv[0].ok && kv[1].ok && check_aligned(p, "gpa", c->gpa, c->level))
-			check_in_sept(p, c->gpa, level_size(c->level));
+		/* v2 5.1: an observation takes any 4K address inside the entry. */
+		if (kv[0].ok && kv[1].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K))
+			check_in_sept(p, c->gpa, PAGE_SIZE);
 	} else if (!eq && !strcmp(key, "mirror")) {
 		c->kind = SCN_EXPECT_MIRROR;
 		parse_keys(p, "expect mirror", expect_mirror_keys, toks, 2, n, kv);
@@ -976,8 +977,8 @@ static void parse_expect(struct parser *p, struct scn_cmd *c, char **toks, int n
 		if (kv[1].given == kv[2].given)
 			perr(p, "expect mirror needs exactly one of 'level=L' and 'absent'");
 		if (kv[0].ok && (!kv[1].given || kv[1].ok) &&
-		    check_aligned(p, "gpa", c->gpa, kv[1].ok ? c->level : PG_LEVEL_4K))
-			check_in_mem(p, c->gpa, kv[1].ok ? level_size(c->level) : PAGE_SIZE);
+		    check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K))
+			check_in_mem(p, c->gpa, PAGE_SIZE);
 	} else if (!eq && !strcmp(key, "count")) {
 		parse_expect_count(p, c, toks, n);
 	} else {
