@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian build dependencies when missing (as root), or print the
 # exact apt-get line and fail.
-PKGS="cmake make gcc clang pkg-config liburcu-dev libcmocka-dev libjansson-dev libclang-rt-14-dev valgrind"
+PKGS="cmake make gcc clang pkg-config liburcu-dev libcmocka-dev libjansson-dev libcairo2-dev libclang-rt-14-dev valgrind"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

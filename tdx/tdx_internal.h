@@ -65,6 +65,10 @@ struct kvm_tdx {
 
 	atomic_ullong last_status;
 
+	/* The first SEAMCALL error the VM did not survive (tdx_error.c). */
+	atomic_bool fatal_claimed, fatal_recorded;
+	struct tdx_error_info fatal;
+
 	/*
 	 * S-EPT pages whose SEPT.REMOVE failed: the MMU gave them up, the
 	 * module may still hold them.  Freed once the TD is torn down (the

@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 
+#include "tdpmmu/trace.h"
 #include "tdx_internal.h"
 
 void tdx_kick_all(struct kvm_tdx *kvm_tdx, bool hold)
 {
 	counter_inc(&kvm_tdx->kicks);
+	trace_kvm_tdx_kick(counter_read(&kvm_tdx->kicks), hold);
 	if (kvm_tdx->kick && kvm_tdx->kick->kick_all)
 		kvm_tdx->kick->kick_all(kvm_tdx->vm, hold);
 }
@@ -80,6 +82,7 @@ int tdx_track(struct kvm_tdx *kvm_tdx)
 	if (unlikely(err))
 		return tdx_handle_sept_error(kvm_tdx, &op, err);
 	counter_inc(&kvm_tdx->track_rounds);
+	trace_kvm_tdx_track(counter_read(&kvm_tdx->track_rounds));
 
 	/*
 	 * The epoch moved to N+1; every vCPU that entered in epoch N must

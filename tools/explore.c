@@ -413,6 +413,7 @@ static int xp_run_one(struct xp *x, struct xs_sched *s)
 	char sig[1024];
 	int t, bad;
 
+	scn_result_free(&x->res);
 	memset(&x->res, 0, sizeof(x->res));
 	free(x->msg);
 	x->msg = NULL;
@@ -571,6 +572,7 @@ static void xp_free(struct xp *x)
 	free(x->first_violation_sched);
 	free(x->first_violation_msg);
 	free(x->msg);
+	scn_result_free(&x->res);
 	scenario_free(&x->scn);
 }
 

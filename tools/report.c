@@ -8,6 +8,7 @@
 
 #include "cost_model.h"
 #include "report.h"
+#include "report_config.h"
 #include "tdpmmu/vm.h"
 
 /* The modelled host cost (tools/cost_model.c) of the run's counters. */
@@ -83,6 +84,55 @@ static const char *fmt_bytes(u64 b, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.2f %s", v, units[u]);
 	return buf;
+}
+
+/* "32M", "1G", "0x3000": a size as a scenario writes it. */
+static const char *fmt_size_key(u64 b, char *buf, size_t len)
+{
+	static const char sfx[] = "TGMK";
+
+	for (int i = 0; i < 4; i++) {
+		u64 unit = 1ULL << (10 * (4 - i));
+
+		if (b && !(b % unit)) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(b / unit), sfx[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "0x%llx", (unsigned long long)b);
+	return buf;
+}
+
+static int print_config_key(void *arg, const char *key, const char *value, bool number)
+{
+	FILE *f = arg;
+	char sz[32];
+	u64 v;
+
+	(void)number;
+	if (!strcmp(key, "mem") && sscanf(value, "%llu", (unsigned long long *)&v) == 1)
+		value = fmt_size_key(v, sz, sizeof(sz));
+	fprintf(f, " %s=%s", key, value);
+	return 0;
+}
+
+/* The cause of a bugged VM, in one line (the JSON `bugged` in words). */
+static void print_bug_cause(FILE *f, const struct scn_result *res)
+{
+	const struct kvm_bug_info *b = &res->bug;
+	char st[64];
+
+	fprintf(f, "  VM bugged            YES");
+	if (res->bugged_line)
+		fprintf(f, ", during line %d", res->bugged_line);
+	fprintf(f, ": %s (in %s)", b->reason ? b->reason : "unknown", b->func ? b->func : "?");
+	if (b->has_leaf)
+		fprintf(f, "; %s returned %s", leaf_name(b->leaf),
+			tdx_status_format(b->status, st, sizeof(st)));
+	if (b->has_gfn)
+		fprintf(f, "; gfn 0x%llx level %s", (unsigned long long)b->gfn,
+			scn_level_name(b->level));
+	fputc('\n', f);
 }
 
 static u64 mapped_bytes(const u64 m[3])
@@ -186,6 +236,11 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 			res->module == TDX_MODULE_2_0 ? "2.0" : "1.5",
 			res->dpamt ? ", Dynamic PAMT" : "",
 			res->demote_interruptible ? ", DEMOTE interruptible" : "");
+	if (res->have_vm) {
+		fprintf(f, "vm   ");
+		report_config_for_each(&res->config, print_config_key, f);
+		fputc('\n', f);
+	}
 	fprintf(f, "  expects           %d passed, %d failed\n", res->expects_passed,
 		res->expects_failed);
 	fprintf(f, "  invariant checks  %d passed, %d failed%s\n", res->checks_passed,
@@ -231,7 +286,7 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 		(unsigned long long)res->track_rounds, (unsigned long long)res->kicks,
 		res->nr_vcpus, res->nr_vcpus == 1 ? "" : "s");
 	fprintf(f, "  BUSY retries         %llu      VM bugged %s\n",
-		(unsigned long long)res->busy_retries, res->vm_bugged ? "YES" : "no");
+		(unsigned long long)res->busy_retries, res->vm_bugged ? "YES (below)" : "no");
 	fprintf(f,
 		"  mmu_lock for write   %llu acquisitions, held %.1f us in total, %.1f us mean, "
 		"%.1f us max\n",
@@ -240,6 +295,8 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 			? res->write_lock_hold_ns / 1e3 / (double)res->write_lock_acquisitions
 			: 0.0,
 		res->write_lock_hold_max_ns / 1e3);
+	if (res->vm_bugged)
+		print_bug_cause(f, res);
 
 	fprintf(f, "\nModelled host cost (per-operation table: docs/COST-MODEL.md, "
 		   "tools/cost_model.c)\n");
@@ -268,6 +325,32 @@ static json_t *ju(u64 v)
 	return json_integer((json_int_t)v);
 }
 
+static int json_config_key(void *arg, const char *key, const char *value, bool number)
+{
+	json_t *o = arg;
+	unsigned long long v;
+
+	if (number && sscanf(value, "%llu", &v) == 1)
+		return json_object_set_new(o, key, ju(v));
+	return json_object_set_new(o, key, json_string(value));
+}
+
+/* `bugged`: line, leaf, status, gfn, level, reason (null where not known). */
+static json_t *json_bugged(const struct scn_result *res)
+{
+	const struct kvm_bug_info *b = &res->bug;
+	char st[64];
+
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "line",
+			 res->bugged_line ? json_integer(res->bugged_line) : json_null(), "leaf",
+			 b->has_leaf ? json_string(leaf_name(b->leaf)) : json_null(), "status",
+			 b->has_leaf ? json_string(tdx_status_format(b->status, st, sizeof(st)))
+				     : json_null(),
+			 "gfn", b->has_gfn ? ju(b->gfn) : json_null(), "level",
+			 b->has_gfn ? json_string(scn_level_name(b->level)) : json_null(), "reason",
+			 b->reason ? b->reason : "unknown", "func", b->func ? b->func : "?");
+}
+
 int report_json(FILE *f, const char *file, const struct scn_result *res, bool failed)
 {
 	json_t *root = json_object();
@@ -291,6 +374,26 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 			    json_pack("{s:i, s:i}", "passed", res->checks_passed, "failed",
 				      res->checks_failed));
 	json_object_set_new(root, "run_errors", json_integer(res->run_errors));
+	json_object_set_new(root, "vm_bugged", json_boolean(res->vm_bugged));
+	{
+		json_t *failed = json_array();
+
+		for (size_t i = 0; i < res->nr_failures; i++)
+			json_array_append_new(failed,
+					      json_pack("{s:i, s:s, s:s}", "line",
+							res->failures[i].line, "want",
+							res->failures[i].want, "got",
+							res->failures[i].got));
+		json_object_set_new(root, "failed", failed);
+	}
+	if (res->have_vm) {
+		json_t *config = json_object();
+
+		report_config_for_each(&res->config, json_config_key, config);
+		json_object_set_new(root, "config", config);
+	}
+	if (res->vm_bugged)
+		json_object_set_new(root, "bugged", json_bugged(res));
 
 	for (int i = 0; i < NR_TDX_LEAVES; i++)
 		json_object_set_new(counts, leaf_name(i), ju(res->leaf_calls[i]));

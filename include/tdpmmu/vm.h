@@ -129,6 +129,20 @@ struct kvm_counters {
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
 
+/* Why the VM is bugged: where the MMU bugged it and the SEAMCALL behind it. */
+struct kvm_bug_info {
+	bool bugged;
+	const char *reason; /* "split_external_spt failed", "KVM_BUG_ON(...)" */
+	const char *func; /* the MMU function that bugged the VM */
+	bool has_gfn;
+	gfn_t gfn;
+	int level; /* PG level; 0: no entry */
+	bool has_leaf; /* an unrecoverable SEAMCALL error caused it: */
+	enum tdx_leaf leaf;
+	u64 status;
+};
+void kvm_get_bug_info(struct kvm *kvm, struct kvm_bug_info *bi);
+
 /* Present private leaves in the mirror per level: [PG_LEVEL_4K..PG_LEVEL_1G]. */
 void kvm_count_mappings(struct kvm *kvm, u64 mappings[PG_LEVEL_512G + 1]);
 /* Mirror page-table pages and external (S-EPT) pages currently allocated. */
