@@ -15,9 +15,10 @@
 #include "tdpmmu/tdxmod.h"
 #include "tdpmmu/vm.h"
 
+/* Not grey (but the unmapped background): text's antialiasing makes greys. */
 const struct gpa_map_colour gpa_map_colours[NR_GPA_MAP_KINDS] = {
 	[GPA_MAP_UNMAPPED] = {0xe6, 0xe6, 0xe6, "private, not mapped"},
-	[GPA_MAP_PUNCHED] = {0x40, 0x40, 0x40, "punched (no backing)"},
+	[GPA_MAP_PUNCHED] = {0x5c, 0x3a, 0x21, "punched (no backing)"},
 	[GPA_MAP_SHARED] = {0xff, 0xa5, 0x00, "shared"},
 	[GPA_MAP_4K_ACCEPTED] = {0x1f, 0x4e, 0xc8, "private 4K, accepted"},
 	[GPA_MAP_4K_PENDING] = {0x9d, 0xb8, 0xf2, "private 4K, pending"},
