@@ -27,7 +27,9 @@
 #include "commands.h"
 #include "explore_sched.h"
 #include "scenario.h"
+#include "tdpmmu/trace.h"
 #include "tdpmmu/vm.h"
+#include "trace_file.h"
 
 #define XP_MAX_STATES 256
 
@@ -36,7 +38,8 @@ struct xp_opts {
 	unsigned long long max_schedules;
 	unsigned long long max_steps;
 	const char *replay;
-	bool trace, json, keep_going;
+	const char *trace; /* --trace FILE (with --replay) */
+	bool json, keep_going;
 	const char *file;
 };
 
@@ -87,7 +90,9 @@ static void usage(FILE *f)
 		   "                     livelock (default 100000)\n"
 		   "  --replay S         run only schedule S (\"0,1,1,...\": the thread picked\n"
 		   "                     at each choice point, as printed for a violation)\n"
-		   "  --trace            print every yield point (useful with --replay)\n"
+		   "  --trace FILE       with --replay: write a kernel-style event log of the\n"
+		   "                     schedule (yield points, SPTE changes, SEAMCALLs, ...)\n"
+		   "                     to FILE, - for stderr (docs/SCENARIO-LANGUAGE.md)\n"
 		   "  --keep-going       go on after a violation (deadlocks still stop)\n"
 		   "  --json             report as one JSON object on stdout\n"
 		   "  -h, --help         this text\n"
@@ -112,7 +117,7 @@ static int parse_args(int argc, char **argv, struct xp_opts *o)
 		{"max-schedules", required_argument, NULL, 's'},
 		{"max-steps", required_argument, NULL, 'm'},
 		{"replay", required_argument, NULL, 'r'},
-		{"trace", no_argument, NULL, 't'},
+		{"trace", required_argument, NULL, 't'},
 		{"keep-going", no_argument, NULL, 'k'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
@@ -150,7 +155,7 @@ static int parse_args(int argc, char **argv, struct xp_opts *o)
 			o->replay = optarg;
 			break;
 		case 't':
-			o->trace = true;
+			o->trace = optarg;
 			break;
 		case 'k':
 			o->keep_going = true;
@@ -172,6 +177,10 @@ static int parse_args(int argc, char **argv, struct xp_opts *o)
 		return 2;
 	}
 	o->file = argv[optind];
+	if (o->trace && !o->replay) {
+		fprintf(stderr, "tdpmmu explore: --trace needs --replay (one schedule)\n");
+		return 2;
+	}
 	return 0;
 }
 
@@ -581,6 +590,7 @@ int cmd_explore(int argc, char **argv)
 	struct xp_opts o;
 	struct xp x = {.o = &o};
 	struct xs_sched *s;
+	FILE *trace = NULL;
 	u64 start;
 	int r, status;
 
@@ -604,8 +614,17 @@ int cmd_explore(int argc, char **argv)
 		xp_free(&x);
 		return 2;
 	}
-	if (o.trace)
-		xs_set_trace(s, stdout);
+	if (o.trace) {
+		trace = trace_open_file(o.trace);
+		if (!trace) {
+			fprintf(stderr, "tdpmmu explore: --trace %s: %s\n", o.trace, strerror(errno));
+			xs_destroy(s);
+			xp_free(&x);
+			return 2;
+		}
+		xs_set_trace(s, trace);
+		trace_start(trace, 0);
+	}
 
 	start = now_ns();
 	status = 0;
@@ -624,6 +643,10 @@ int cmd_explore(int argc, char **argv)
 		}
 		if (x.schedules >= o.max_schedules)
 			break;
+	}
+	if (trace) {
+		trace_stop();
+		trace_close_file(trace);
 	}
 	if (!x.broken)
 		reap_finish();

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_number.h"
 #include "scenario.h"
 #include "tdpmmu/tdx_errno.h"
 #include "tdpmmu/tdxmod.h"
@@ -153,56 +154,10 @@ const char *scn_rc_name(int rc)
 	return buf;
 }
 
-/*
- * Decimal or 0x hex, optionally (sizes and addresses) followed by one of
- * K M G T (powers of 1024).  0, -EINVAL (not a number), -ERANGE (overflow).
- */
+/* tools/parse_number.c: the same numbers everywhere (stress --mem too). */
 static int parse_number(const char *s, bool suffix, u64 *out)
 {
-	unsigned base = 10;
-	u64 v = 0;
-	const char *c = s;
-	bool digits = false;
-
-	if (c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
-		base = 16;
-		c += 2;
-	}
-	for (;; c++) {
-		unsigned d;
-
-		if (*c >= '0' && *c <= '9')
-			d = *c - '0';
-		else if (base == 16 && *c >= 'a' && *c <= 'f')
-			d = *c - 'a' + 10;
-		else if (base == 16 && *c >= 'A' && *c <= 'F')
-			d = *c - 'A' + 10;
-		else
-			break;
-		if (v > (UINT64_MAX - d) / base)
-			return -ERANGE;
-		v = v * base + d;
-		digits = true;
-	}
-	if (!digits)
-		return -EINVAL;
-	if (*c && suffix && !c[1]) {
-		const char *units = "KMGT";
-		const char *u = strchr(units, *c);
-
-		if (!u)
-			return -EINVAL;
-		unsigned shift = 10 * (unsigned)(u - units + 1);
-
-		if (v > (UINT64_MAX >> shift))
-			return -ERANGE;
-		v <<= shift;
-		c++;
-	}
-	if (*c)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return tdpmmu_parse_number(s, suffix, out);
 }
 
 static const struct {

@@ -136,6 +136,19 @@ void __trace_tdcall(const char *leaf, int vcpu, u64 gpa, const char *level, cons
 				      trace_level_name(level), (int)(err));                      \
 	} while (0)
 
+/*
+ * tdpmmu explore: logical thread @thread reached a yield point (@kind at
+ * @where) at step @step; @next runs next (@choice: the explorer chose).
+ */
+#define trace_explore_yield(step, thread, kind, where, choice, next)                              \
+	do {                                                                                      \
+		if (trace_enabled())                                                              \
+			__trace_event("explore_yield",                                            \
+				      "step=%llu thread=T%d kind=%s where=\"%s\" %s=T%d",         \
+				      (unsigned long long)(step), (int)(thread), (kind), (where), \
+				      (choice) ? "choice" : "next", (int)(next));                 \
+	} while (0)
+
 /* KVM_BUG_ON: why the VM was bugged (the first cause only). */
 #define trace_kvm_vm_bugged(reason, func, gfn, level)                                              \
 	do {                                                                                       \

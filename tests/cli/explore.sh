@@ -50,10 +50,16 @@ grep -q "expect failed: status=TDX_SUCCESS thread=0, got TDX_PAGE_SIZE_MISMATCH"
 	fail "race.tdp: message"
 sched=$(sed -n 's/^  replay with *tdpmmu explore --replay \([0-9,]*\) .*/\1/p' "$tmp/out")
 [ -n "$sched" ] || fail "race.tdp: no replay schedule"
-"$bin" explore --replay "$sched" --trace "$tmp/race.tdp" >"$tmp/replay" 2>&1
+"$bin" explore --replay "$sched" --trace "$tmp/trace" "$tmp/race.tdp" >"$tmp/replay" 2>&1
 [ $? = 1 ] || fail "replay of $sched must fail again"
 grep -q "schedules         1 (replay)" "$tmp/replay" || fail "replay: one schedule"
-grep -q "TDH.MEM.PAGE.AUG" "$tmp/replay" || fail "replay: trace"
+grep -q ': explore_yield: step=[0-9]* thread=T[01] kind=seamcall where="TDH.MEM.PAGE.AUG"' \
+	"$tmp/trace" || fail "replay: trace of the yield points"
+grep -q ': tdx_seamcall: leaf=TDH.MEM.PAGE.AUG gpa=0x[0-9a-f]* level=[24][KM] status=' \
+	"$tmp/trace" || fail "replay: trace of the SEAMCALLs"
+grep -q '^ *T[01]-[0-9]* *\[[0-9]*\] ' "$tmp/trace" || fail "replay: task is the logical thread"
+"$bin" explore --trace "$tmp/trace" "$tmp/race.tdp" >/dev/null 2>&1
+[ $? = 2 ] || fail "--trace without --replay is a usage error"
 "$bin" explore --keep-going "$tmp/race.tdp" >"$tmp/out" 2>&1
 [ $? = 1 ] || fail "keep-going exit"
 grep -q "(complete)" "$tmp/out" || fail "keep-going explores everything"

@@ -91,4 +91,12 @@ grep -q ': tdx_seamcall: leaf=TDH.MEM.PAGE.DEMOTE gpa=0x' "$tmp/err" ||
 	fail "--trace - wrote no DEMOTE line to stderr"
 "$bin" run --trace /nonexistent/dir/trace "$src/tests/scenarios/vm/split.tdp" >/dev/null 2>&1
 [ $? -eq 2 ] || fail "--trace to an unwritable path must exit 2"
+
+# stress --trace is bounded: --trace-max lines of events, then one line
+# saying how many were cut.
+"$bin" stress --ops 400 --quiet --trace "$tmp/st" --trace-max 50 >/dev/null 2>"$tmp/err" ||
+	fail "stress --trace"
+[ "$(grep -vc '^#' "$tmp/st")" -eq 50 ] || fail "stress --trace-max 50 wrote $(grep -vc '^#' "$tmp/st") events"
+grep -q '^# trace bound reached: [0-9]* more events not written' "$tmp/st" || fail "stress trace: no bound line"
+grep -q 'more cut (--trace-max)' "$tmp/err" || fail "stress: the cut is not reported"
 exit 0
