@@ -31,6 +31,24 @@ static void evaluate_cost(const struct scn_result *res, struct cost_report *cr)
 	cost_model_evaluate(&c, res->nr_vcpus, cr);
 }
 
+/*
+ * The guest's own work (its TDCALLs) is not host CPU: keep it apart.
+ * @host and @guest get the items of @all on each side.
+ */
+static void split_cost(const struct cost_report *all, struct cost_report *host,
+		       struct cost_report *guest)
+{
+	memset(host, 0, sizeof(*host));
+	memset(guest, 0, sizeof(*guest));
+	for (int k = 0; k < all->nr_items; k++) {
+		bool g = !strcmp(all->items[k].name, "TDG.MEM.PAGE.ACCEPT");
+		struct cost_report *r = g ? guest : host;
+
+		r->items[r->nr_items++] = all->items[k];
+		r->total_us += all->items[k].us_total;
+	}
+}
+
 static const char *leaf_name(int i)
 {
 	const char *n = tdx_leaf_name((enum tdx_leaf)i);
@@ -57,6 +75,7 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("track_rounds", c.track_rounds);
 	P("busy_retries", c.busy_retries);
 	P("guest_inhibits", c.guest_inhibits);
+	P("guest_inhibits_4k", c.guest_inhibits_4k);
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
 	P("write_lock_hold_ns", c.write_lock_hold_ns);
 	P("write_lock_hold_max_ns", c.write_lock_hold_max_ns);
@@ -68,21 +87,26 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 #undef P
 }
 
-/* "4 GiB", "64 MiB", "18.0 MiB": binary units, one decimal unless whole. */
+/*
+ * "4 GiB", "64 MiB", "18.50 MiB": binary units, two decimals unless whole.
+ * Decimals are cut, not rounded, so 1 GiB minus 4 KiB reads "1023.99 MiB",
+ * never as the next unit.
+ */
 static const char *fmt_bytes(u64 b, char *buf, size_t len)
 {
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)b;
+	u64 unit = 1;
 	int u = 0;
 
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
+	while (b / unit >= 1024 && u < 4) {
+		unit <<= 10;
 		u++;
 	}
-	if (v == (double)(u64)v)
-		snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+	if (!(b % unit))
+		snprintf(buf, len, "%llu %s", (unsigned long long)(b / unit), units[u]);
 	else
-		snprintf(buf, len, "%.2f %s", v, units[u]);
+		snprintf(buf, len, "%llu.%02u %s", (unsigned long long)(b / unit),
+			 (unsigned int)((b % unit) * 100 / unit) % 100, units[u]);
 	return buf;
 }
 
@@ -174,7 +198,7 @@ static void print_timeline_row(FILE *f, const struct scn_timeline_point *first,
 		snprintf(step, sizeof(step), "%.*s x%zu", (int)cmd_word_len(first->text),
 			 first->text, n);
 	}
-	fprintf(f, "  %-9s %-50s %7llu %6llu %4llu %9s %6llu %6llu\n", lines, step,
+	fprintf(f, "  %-9s %-50s %7llu %6llu %4llu %11s %6llu %6llu\n", lines, step,
 		(unsigned long long)last->mappings[0], (unsigned long long)last->mappings[1],
 		(unsigned long long)last->mappings[2],
 		fmt_bytes(mapped_bytes(last->mappings), sz, sizeof(sz)),
@@ -207,7 +231,7 @@ static void print_timeline(FILE *f, const struct scn_result *res)
 	fprintf(f,
 		"\nMappings over time (present private leaves in the mirror after each step,\n"
 		"splits and TRACK rounds so far; runs of one command merged, last state shown)\n");
-	fprintf(f, "  %-9s %-50s %7s %6s %4s %9s %6s %6s\n", "line", "step", "4K", "2M", "1G",
+	fprintf(f, "  %-9s %-50s %7s %6s %4s %11s %6s %6s\n", "line", "step", "4K", "2M", "1G",
 		"mapped", "splits", "TRACK");
 	for (size_t g = 0; g < nr; g++) {
 		if (nr > TIMELINE_ROWS && g == TIMELINE_ROWS / 2) {
@@ -279,8 +303,12 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 	fprintf(f, "  %-30s %10llu\n", "all SEAMCALLs", (unsigned long long)seamcalls);
 
 	fprintf(f, "\nMMU events\n");
-	fprintf(f, "  splits (huge -> 4K)  %llu      guest huge-page inhibits %llu\n",
-		(unsigned long long)res->splits, (unsigned long long)res->guest_inhibits);
+	fprintf(f, "  splits (huge -> 4K)  %llu\n", (unsigned long long)res->splits);
+	fprintf(f,
+		"  huge ranges capped by the guest's ACCEPT level  %llu  (%llu 2M ranges by 4K "
+		"ACCEPTs, %llu 1G ranges by 2M ACCEPTs)\n",
+		(unsigned long long)res->guest_inhibits, (unsigned long long)res->guest_inhibits_4k,
+		(unsigned long long)(res->guest_inhibits - res->guest_inhibits_4k));
 	fprintf(f, "  EPT violations       %llu\n", (unsigned long long)res->faults);
 	fprintf(f, "  TRACK rounds         %llu      vCPU kicks %llu (of %d vCPU%s each)\n",
 		(unsigned long long)res->track_rounds, (unsigned long long)res->kicks,
@@ -298,17 +326,27 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 	if (res->vm_bugged)
 		print_bug_cause(f, res);
 
-	fprintf(f, "\nModelled host cost (per-operation table: docs/COST-MODEL.md, "
-		   "tools/cost_model.c)\n");
-	fprintf(f, "  %-24s %9s %10s %12s %6s\n", "operation", "us each", "count", "us total",
-		"share");
-	for (int k = 0; k < cr.nr_items; k++)
-		fprintf(f, "  %-24s %9.1f %10llu %12.1f %5.1f%%\n", cr.items[k].name,
-			cr.items[k].us_each, (unsigned long long)cr.items[k].count,
-			cr.items[k].us_total,
-			cr.total_us > 0 ? 100.0 * cr.items[k].us_total / cr.total_us : 0.0);
-	fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "total", "", "", cr.total_us,
-		cr.total_us / 1e3);
+	{
+		struct cost_report host, guest;
+
+		split_cost(&cr, &host, &guest);
+		fprintf(f, "\nModelled cost (per-operation table: docs/COST-MODEL.md, "
+			   "tools/cost_model.c)\n");
+		fprintf(f, "  %-24s %9s %10s %12s %6s\n", "host operation", "us each", "count",
+			"us total", "share");
+		for (int k = 0; k < host.nr_items; k++)
+			fprintf(f, "  %-24s %9.1f %10llu %12.1f %5.1f%%\n", host.items[k].name,
+				host.items[k].us_each, (unsigned long long)host.items[k].count,
+				host.items[k].us_total,
+				host.total_us > 0 ? 100.0 * host.items[k].us_total / host.total_us
+						  : 0.0);
+		fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "host total", "",
+			"", host.total_us, host.total_us / 1e3);
+		for (int k = 0; k < guest.nr_items; k++)
+			fprintf(f, "  %-24s %9.1f %10llu %12.1f  (guest vCPU time, not host)\n",
+				guest.items[k].name, guest.items[k].us_each,
+				(unsigned long long)guest.items[k].count, guest.items[k].us_total);
+	}
 
 	fprintf(f, "\nWall time  %.1f ms for the run, teardown %.1f ms%s%s\n", res->wall_ns / 1e6,
 		res->teardown_ns / 1e6, res->teardown_leaked_bytes ? ", frames left over: " : "",
@@ -404,6 +442,7 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	json_object_set_new(counts, "track_rounds", ju(res->track_rounds));
 	json_object_set_new(counts, "busy_retries", ju(res->busy_retries));
 	json_object_set_new(counts, "guest_inhibits", ju(res->guest_inhibits));
+	json_object_set_new(counts, "guest_inhibits_4k", ju(res->guest_inhibits_4k));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",
@@ -430,19 +469,26 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 					      "leaked_bytes", ju(res->teardown_leaked_bytes)));
 	}
 	if (res->have_vm) {
-		struct cost_report cr;
-		json_t *items = json_array();
+		struct cost_report all, side[2];
+		static const char *const names[] = {"modelled_host_cost", "modelled_guest_cost"};
 
-		evaluate_cost(res, &cr);
-		for (int i = 0; i < cr.nr_items; i++)
-			json_array_append_new(items, json_pack("{s:s, s:f, s:o, s:f}", "name",
-							       cr.items[i].name, "us_each",
-							       cr.items[i].us_each, "count",
-							       ju(cr.items[i].count), "us_total",
-							       cr.items[i].us_total));
-		json_object_set_new(
-			root, "modelled_host_cost",
-			json_pack("{s:f, s:o}", "total_us", cr.total_us, "items", items));
+		evaluate_cost(res, &all);
+		split_cost(&all, &side[0], &side[1]);
+		for (int s = 0; s < 2; s++) {
+			const struct cost_report *cr = &side[s];
+			json_t *items = json_array();
+
+			for (int i = 0; i < cr->nr_items; i++)
+				json_array_append_new(
+					items, json_pack("{s:s, s:f, s:o, s:f}", "name",
+							 cr->items[i].name, "us_each",
+							 cr->items[i].us_each, "count",
+							 ju(cr->items[i].count), "us_total",
+							 cr->items[i].us_total));
+			json_object_set_new(root, names[s],
+					    json_pack("{s:f, s:o}", "total_us", cr->total_us,
+						      "items", items));
+		}
 	}
 	for (size_t i = 0; i < res->nr_timeline; i++) {
 		const struct scn_timeline_point *p = &res->timeline[i];

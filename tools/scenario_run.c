@@ -148,6 +148,7 @@ static void snapshot(struct runner *r)
 	res->track_rounds = c.track_rounds;
 	res->busy_retries = c.busy_retries;
 	res->guest_inhibits = c.guest_inhibits;
+	res->guest_inhibits_4k = c.guest_inhibits_4k;
 	res->write_lock_acquisitions = c.write_lock_acquisitions;
 	res->write_lock_hold_ns = c.write_lock_hold_ns;
 	res->write_lock_hold_max_ns = c.write_lock_hold_max_ns;

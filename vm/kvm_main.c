@@ -188,6 +188,7 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->write_lock_hold_ns = atomic_load(&lock->write_hold_ns);
 	c->write_lock_hold_max_ns = atomic_load(&lock->write_hold_max_ns);
 	c->guest_inhibits = counter_read(&kvm->guest_inhibits);
+	c->guest_inhibits_4k = counter_read(&kvm->guest_inhibits_4k);
 }
 
 bool kvm_is_bugged(struct kvm *kvm)

@@ -39,6 +39,8 @@ static int tdx_handle_mismatched_accept(struct kvm *kvm, gfn_t gfn, int level)
 		if (level == PG_LEVEL_4K)
 			hugepage_set_guest_inhibit(kvm->mmu, gfn, level + 2);
 		counter_inc(&kvm->guest_inhibits);
+		if (level == PG_LEVEL_4K)
+			counter_inc(&kvm->guest_inhibits_4k);
 	}
 	write_unlock(lock);
 	return r;

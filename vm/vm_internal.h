@@ -112,6 +112,7 @@ struct kvm {
 
 	atomic_ullong ept_violations;
 	atomic_ullong guest_inhibits;
+	atomic_ullong guest_inhibits_4k; /* of them, by a 4K ACCEPT (2M capped to 4K) */
 };
 
 /* vcpu.c */

@@ -124,7 +124,13 @@ struct kvm_counters {
 	u64 write_lock_acquisitions;
 	u64 write_lock_hold_ns;
 	u64 write_lock_hold_max_ns;
-	u64 guest_inhibits; /* gfn ranges where the guest inhibited huge mappings */
+	/*
+	 * Huge ranges a guest ACCEPT capped, the first time: an ACCEPT at level
+	 * L forbids mappings above L around it (KVM's guest inhibit).  A 4K
+	 * ACCEPT caps its 2M (and 1G) range; a 2M ACCEPT caps its 1G range.
+	 */
+	u64 guest_inhibits;
+	u64 guest_inhibits_4k; /* of guest_inhibits, by 4K ACCEPTs */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
