@@ -29,12 +29,12 @@ static void kvm_update_page_stats(struct kvm_mmu *mmu, bool mirror, int level, s
  * recoverable (nothing changed externally); -EIO or anything unexpected
  * is KVM_BUG_ON.
  */
-static int external_hook_result(struct kvm_mmu *mmu, int ret, const char *hook, gfn_t gfn,
-				int level)
+static int external_hook_result(struct kvm_mmu *mmu, int ret, const char *func, const char *hook,
+				gfn_t gfn, int level)
 {
 	if (!ret || ret == -EBUSY || ret == -ENOMEM || ret == -EAGAIN)
 		return ret;
-	kvm_mmu_vm_bugged_at(mmu, hook, gfn, level);
+	__kvm_mmu_vm_bugged(mmu, func, hook, gfn, level);
 	return -EIO;
 }
 
@@ -192,7 +192,7 @@ static int __tdp_mmu_set_spte_atomic(struct kvm_mmu *mmu, bool mirror, struct td
 	if (ret) {
 		/* Nothing was published: put the old value back. */
 		__kvm_tdp_mmu_write_spte(iter->sptep, iter->old_spte);
-		return external_hook_result(mmu, ret,
+		return external_hook_result(mmu, ret, __func__,
 					    is_last_spte(new_spte, iter->level)
 						    ? "set_external_spte failed"
 						    : "link_external_spt failed",
@@ -286,7 +286,7 @@ int tdp_mmu_set_spte(struct kvm_mmu *mmu, bool mirror, u64 *sptep, u64 old_spte,
 	if (!ret)
 		return 0;
 
-	ret = external_hook_result(mmu, ret,
+	ret = external_hook_result(mmu, ret, __func__,
 				   t == MIRROR_SPLIT ? "split_external_spt failed"
 						     : "remove_external_spte failed",
 				   gfn, level);
