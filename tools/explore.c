@@ -503,17 +503,33 @@ static int xp_run_one(struct xp *x, struct xs_sched *s)
 
 static void xp_report_text(struct xp *x, double secs)
 {
-	printf("tdpmmu explore: %s: %s\n", x->scn.file, x->violations ? "FAIL" : "PASS");
+	char bound[32];
+
+	printf("tdpmmu explore: %s: %s%s\n", x->scn.file, x->violations ? "FAIL" : "PASS",
+	       x->violations || x->complete || x->o->replay
+		       ? ""
+		       : " so far: the search was cut before it was complete (see schedules)");
 	printf("  threads           %d (%zu set-up, %zu threaded, %zu end commands)\n",
 	       x->nr_threads, x->nr_setup, x->scn.nr_cmds - x->nr_setup - x->nr_end, x->nr_end);
 	if (x->o->bound < 0)
 		printf("  preemption bound  none\n");
 	else
 		printf("  preemption bound  %d\n", x->o->bound);
-	printf("  schedules         %llu (%s)\n", x->schedules,
-	       x->o->replay  ? "replay"
-	       : x->complete ? "complete"
-			     : "incomplete");
+	snprintf(bound, sizeof(bound), "%d", x->o->bound);
+	if (x->o->replay)
+		printf("  schedules         %llu (replay)\n", x->schedules);
+	else if (x->complete)
+		printf("  schedules         %llu (complete): every schedule with %s%s preemptions\n",
+		       x->schedules, x->o->bound < 0 ? "any number of" : "at most ",
+		       x->o->bound < 0 ? "" : bound);
+	else if (x->violations && !x->o->keep_going)
+		printf("  schedules         %llu (incomplete): stopped at the first violation "
+		       "(--keep-going runs the rest)\n",
+		       x->schedules);
+	else
+		printf("  schedules         %llu (incomplete): stopped by --max-schedules %llu; "
+		       "schedules after it were not run\n",
+		       x->schedules, x->o->max_schedules);
 	printf("  choice points     %llu at most per schedule, %llu yield points at most\n",
 	       x->max_choices, x->max_steps);
 	printf("  end states        %zu distinct\n", x->nr_states);
@@ -591,7 +607,8 @@ int cmd_explore(int argc, char **argv)
 	struct xp x = {.o = &o};
 	struct xs_sched *s;
 	FILE *trace = NULL;
-	u64 start;
+	bool progress, progress_shown = false;
+	u64 start, last_progress;
 	int r, status;
 
 	r = parse_args(argc, argv, &o);
@@ -627,11 +644,22 @@ int cmd_explore(int argc, char **argv)
 	}
 
 	start = now_ns();
+	last_progress = start;
+	progress = !o.replay && isatty(STDERR_FILENO);
 	status = 0;
 	for (;;) {
 		if (xp_run_one(&x, s)) {
 			status = 1;
 			break;
+		}
+		/* A long search says how far it got, on a terminal (stdout is the report). */
+		if (progress && now_ns() - last_progress >= 1000000000ULL) {
+			double el = (double)(now_ns() - start) / 1e9;
+
+			fprintf(stderr, "\r%.0fs: %llu schedules (%.0f/s), %zu end states, %llu violations",
+				el, x.schedules, x.schedules / el, x.nr_states, x.violations);
+			last_progress = now_ns();
+			progress_shown = true;
 		}
 		if (x.violations && !o.keep_going)
 			break;
@@ -644,6 +672,8 @@ int cmd_explore(int argc, char **argv)
 		if (x.schedules >= o.max_schedules)
 			break;
 	}
+	if (progress_shown)
+		fprintf(stderr, "\n");
 	if (trace) {
 		trace_stop();
 		trace_close_file(trace);

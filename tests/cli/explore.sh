@@ -29,8 +29,12 @@ s2=$("$bin" explore --preemptions 2 "$f" | sed -n 's/^  schedules *\([0-9]*\) .*
 [ "$s0" = 2 ] || fail "bound 0: $s0 schedules"
 "$bin" explore "$f" >"$tmp/out" 2>&1 || fail "explore $f"
 grep -q "violations        0" "$tmp/out" || fail "text report"
-[ "$(sed -n 's/^  schedules *\([0-9]*\) (complete)/\1/p' "$tmp/out")" = "$s2" ] ||
+[ "$(sed -n 's/^  schedules *\([0-9]*\) (complete): every schedule with at most 2 preemptions$/\1/p' "$tmp/out")" = "$s2" ] ||
 	fail "text report: schedules"
+# A search cut by --max-schedules says so, on the verdict line too.
+"$bin" explore --max-schedules 2 "$f" >"$tmp/cut" 2>&1 || fail "cut search exit"
+grep -q "PASS so far: the search was cut" "$tmp/cut" || fail "cut search: verdict"
+grep -q "2 (incomplete): stopped by --max-schedules 2" "$tmp/cut" || fail "cut search: schedules"
 [ "$s1" -gt "$s0" ] && [ "$s2" -gt "$s1" ] || fail "bounds: $s0 $s1 $s2"
 
 # An order-dependent expectation: the 2M accept succeeds only if it wins.
