@@ -4,7 +4,7 @@
 #   make check  build and run the whole test suite (plain, ASan+UBSan, TSan)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run check check-plain check-asan check-tsan bench clean format
+.PHONY: all deps build run check check-plain check-asan check-tsan bench plots clean format
 
 all: build
 
@@ -23,6 +23,10 @@ check: deps
 
 bench: build
 	./build/tdpmmu bench --quick
+
+# Every benchmark drawn (cairo): docs/bench-NAME*.svg, from a --quick run.
+plots: build
+	./build/tdpmmu bench --quick --plot docs
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -38,7 +38,8 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 		   "  --quick       smaller sizes, 3 repeats (under a minute)\n"
 		   "  --json        one JSON object on stdout (schema in docs/PERFORMANCE.md)\n"
-		   "  --repeats N   repeats per measurement (default 3 quick, 5 otherwise)\n\n"
+		   "  --repeats N   repeats per measurement (default 3 quick, 5 otherwise)\n"
+		   "  --plot DIR    also draw each benchmark: DIR/bench-NAME*.svg (`make plots`)\n\n"
 		   "Speeds are ratios against a baseline measured in the same run, with\n"
 		   "min/median/max over repeats.  A progress line goes to stderr on a terminal.\n");
 }
@@ -258,6 +259,7 @@ int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o = {.self = "/proc/self/exe"};
 	bool json = false, want[ARRAY_SIZE(benches)] = {}, any = false;
+	const char *plot_dir = NULL;
 	json_t *doc, *results;
 	int i, rc = 0;
 	u64 t0;
@@ -274,6 +276,8 @@ int cmd_bench(int argc, char **argv)
 			o.quick = true;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
+			plot_dir = argv[++i];
 		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
 			char *end;
 
@@ -316,6 +320,11 @@ int cmd_bench(int argc, char **argv)
 		}
 		if (!json)
 			print_bench(benches[b].name, r);
+		if (plot_dir && bench_plot(plot_dir, benches[b].name, r)) {
+			fprintf(stderr, "tdpmmu bench: cannot draw %s in %s\n", benches[b].name,
+				plot_dir);
+			rc = 1;
+		}
 		json_object_set_new(results, benches[b].name, r);
 	}
 	doc = json_pack("{s:i,s:b,s:i,s:o,s:f,s:o}", "version", 1, "quick", o.quick, "repeats",
