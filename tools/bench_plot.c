@@ -137,8 +137,7 @@ static void plot_title(cairo_t *cr, const char *name, const char *path)
 	cairo_set_font_size(cr, 15);
 	snprintf(t, sizeof(t), "tdpmmu bench %s", name);
 	plot_text(cr, 16, 26, t, 0);
-	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL,
-			       CAIRO_FONT_WEIGHT_NORMAL);
+	cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
 	cairo_set_font_size(cr, 10);
 	if (path) {
 		snprintf(t, sizeof(t), "%.150s%s", path, strlen(path) > 150 ? "..." : "");
@@ -215,8 +214,10 @@ static int plot_bars(const char *file, const char *name, const char *path, json_
 				cairo_rectangle(cr, x0, by, fmax(x - x0, 1), bar_h - 1);
 				cairo_fill(cr);
 				if (p.hi > p.lo && p.lo > 0) {
-					double xl = PLOT_LEFT + span * (log10(p.lo) - d0) / (d1 - d0);
-					double xh = PLOT_LEFT + span * (log10(p.hi) - d0) / (d1 - d0);
+					double xl =
+						PLOT_LEFT + span * (log10(p.lo) - d0) / (d1 - d0);
+					double xh =
+						PLOT_LEFT + span * (log10(p.hi) - d0) / (d1 - d0);
 
 					cairo_set_source_rgb(cr, 0, 0, 0);
 					cairo_move_to(cr, xl, by + bar_h / 2);
@@ -271,8 +272,17 @@ static int plot_lines(const char *file, const char *name, const char *path, cons
 	cairo_t *cr;
 	size_t i;
 
-	json_object_foreach(first, k, v) if (ncol <= PLOT_MAX_SERIES && plot_value(v).ok)
-		cols[ncol++] = k;
+	/* x: the size-like column when there is one (mem, present_leaves, ...), else the first. */
+	static const char *const xs[] = {"mem", "bytes", "size", "present_leaves", "k", "pages"};
+
+	cols[ncol] = NULL;
+	for (size_t x = 0; x < sizeof(xs) / sizeof(xs[0]) && !cols[0]; x++)
+		if (plot_value(json_object_get(first, xs[x])).ok) {
+			cols[0] = xs[x];
+			ncol = 1;
+		}
+	json_object_foreach(first, k, v) if (ncol <= PLOT_MAX_SERIES && plot_value(v).ok &&
+					     (!ncol || strcmp(k, cols[0]))) cols[ncol++] = k;
 	if (ncol < 2)
 		return 0;
 	json_array_foreach(recs, i, r)
@@ -388,7 +398,8 @@ int bench_plot(const char *dir, const char *name, json_t *b)
 	int ret = 0, n = 0;
 
 	/* Top-level configurations, or one member holding them. */
-	json_object_foreach(b, k, v) if (json_is_object(v) && !is_stat(v)) json_object_set(configs, k, v);
+	json_object_foreach(b, k, v) if (json_is_object(v) && !is_stat(v))
+		json_object_set(configs, k, v);
 	if (json_object_size(configs) == 1) {
 		json_t *only = json_object_iter_value(json_object_iter(configs));
 		const char *k2;
@@ -409,7 +420,8 @@ int bench_plot(const char *dir, const char *name, json_t *b)
 	json_decref(configs);
 	json_object_foreach(b, k, v)
 	{
-		if (!json_is_array(v) || !json_is_object(json_array_get(v, 0)) || !strcmp(k, "goals"))
+		if (!json_is_array(v) || !json_is_object(json_array_get(v, 0)) ||
+		    !strcmp(k, "goals"))
 			continue;
 		snprintf(file, sizeof(file), "%s/bench-%s-%s.svg", dir, name, k);
 		ret |= plot_lines(file, name, path, k, v);
