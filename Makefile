@@ -9,7 +9,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 export JOBS
 
-.PHONY: all deps deps-run build cli run check install bench clean format
+.PHONY: all deps deps-run build cli run check install bench plots clean format
 
 all: build
 
@@ -38,6 +38,10 @@ install: build
 
 bench: cli
 	./build/tdpmmu bench --quick
+
+# Every benchmark drawn (cairo): docs/bench-NAME*.svg, from a --quick run.
+plots: build
+	./build/tdpmmu bench --quick --plot docs
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -23,7 +23,7 @@ if(WITH_TOOLS)
   install(TARGETS tdpmmu RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   # The invariant checker is the tools' public entry point for programs.
   install(FILES ${CMAKE_SOURCE_DIR}/tools/checker.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tdpmmu)
-  string(APPEND PC_REQUIRES " jansson")
+  string(APPEND PC_REQUIRES " jansson cairo")
 
   # tdpmmu(1), generated from the CLI's own help texts (cmake/man.cmake).
   add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/tdpmmu.1

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "mmu_internal.h"
+#include "tdpmmu/trace.h"
 
 static atomic_ullong next_mmu_id = 1;
 
@@ -137,9 +138,24 @@ bool kvm_mmu_has_mirror(struct kvm_mmu *mmu)
 	return mmu->mirror_root != NULL;
 }
 
-void kvm_mmu_vm_bugged(struct kvm_mmu *mmu)
+void __kvm_mmu_vm_bugged(struct kvm_mmu *mmu, const char *func, const char *reason, gfn_t gfn,
+			 int level)
 {
+	/* The first cause wins; later ones are consequences. */
+	if (!atomic_exchange(&mmu->bug_claimed, true)) {
+		mmu->bug = (struct kvm_mmu_bug_info){func, reason, gfn, level};
+		atomic_store_explicit(&mmu->bug_recorded, true, memory_order_release);
+		trace_kvm_vm_bugged(reason, func, gfn, level);
+	}
 	atomic_store(&mmu->vm_bugged, true);
+}
+
+bool kvm_mmu_get_bug_info(struct kvm_mmu *mmu, struct kvm_mmu_bug_info *info)
+{
+	if (!atomic_load_explicit(&mmu->bug_recorded, memory_order_acquire))
+		return false;
+	*info = mmu->bug;
+	return true;
 }
 
 bool kvm_mmu_is_bugged(struct kvm_mmu *mmu)

@@ -54,6 +54,9 @@ struct kvm_mmu {
 	gfn_t nr_gfns;
 	struct rwlock mmu_lock;
 	atomic_bool vm_bugged;
+	/* Its cause: written once by the claimer, readable once recorded. */
+	atomic_bool bug_claimed, bug_recorded;
+	struct kvm_mmu_bug_info bug;
 	/* Set by destroy: hook failures no longer restore (teardown must finish). */
 	bool tearing_down;
 
@@ -155,10 +158,13 @@ static inline struct kvm_mmu_page *tdp_mmu_root(struct kvm_mmu *mmu, bool privat
 	for_each_tdp_pte_min_level (iter, (root)->spt, (root)->level, min_level, start, end)
 
 /* KVM_BUG_ON: mark the VM bugged if @cond; the caller returns -EIO. */
-static inline bool KVM_MMU_BUG_ON(struct kvm_mmu *mmu, bool cond)
+#define KVM_MMU_BUG_ON(mmu, cond) \
+	__kvm_mmu_bug_on(mmu, !!(cond), __func__, "KVM_BUG_ON(" #cond ")")
+static inline bool __kvm_mmu_bug_on(struct kvm_mmu *mmu, bool cond, const char *func,
+				    const char *what)
 {
 	if (unlikely(cond))
-		kvm_mmu_vm_bugged(mmu);
+		__kvm_mmu_vm_bugged(mmu, func, what, 0, 0);
 	return cond;
 }
 

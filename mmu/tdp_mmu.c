@@ -12,6 +12,7 @@
  *  - linking a new table and splitting a huge leaf.
  */
 #include "mmu_internal.h"
+#include "tdpmmu/trace.h"
 
 static struct stat_counter *mappings_stat(struct kvm_mmu *mmu, bool mirror, int level)
 {
@@ -28,11 +29,12 @@ static void kvm_update_page_stats(struct kvm_mmu *mmu, bool mirror, int level, s
  * recoverable (nothing changed externally); -EIO or anything unexpected
  * is KVM_BUG_ON.
  */
-static int external_hook_result(struct kvm_mmu *mmu, int ret)
+static int external_hook_result(struct kvm_mmu *mmu, int ret, const char *func, const char *hook,
+				gfn_t gfn, int level)
 {
 	if (!ret || ret == -EBUSY || ret == -ENOMEM || ret == -EAGAIN)
 		return ret;
-	kvm_mmu_vm_bugged(mmu);
+	__kvm_mmu_vm_bugged(mmu, func, hook, gfn, level);
 	return -EIO;
 }
 
@@ -46,7 +48,7 @@ int tdp_mmu_flush_external(struct kvm_mmu *mmu)
 		return 0;
 	/* The mirror entries are gone already: a failure cannot be undone. */
 	if (kvm_x86_call(mmu, flush_external)) {
-		kvm_mmu_vm_bugged(mmu);
+		kvm_mmu_vm_bugged_at(mmu, "flush_external failed", 0, 0);
 		return -EIO;
 	}
 	return 0;
@@ -97,7 +99,9 @@ static void handle_removed_pt(struct kvm_mmu *mmu, u64 *pt, bool shared)
 					       spte_to_pfn(old_spte));
 			/* The table is gone from the mirror: no way back. */
 			if (ret)
-				kvm_mmu_vm_bugged(mmu);
+				kvm_mmu_vm_bugged_at(mmu,
+						     "remove_external_spte failed (table removed)",
+						     gfn, level);
 		}
 	}
 
@@ -106,7 +110,8 @@ static void handle_removed_pt(struct kvm_mmu *mmu, u64 *pt, bool shared)
 			kvm_x86_call(mmu, free_external_spt, base_gfn, level + 1, sp->external_spt);
 		if (ret) {
 			/* The external table may still own the page: leak it. */
-			kvm_mmu_vm_bugged(mmu);
+			kvm_mmu_vm_bugged_at(mmu, "free_external_spt failed", base_gfn,
+					     level + 1);
 			sp->external_spt = 0;
 			counter_inc(&mmu->external_leaked);
 		}
@@ -132,6 +137,7 @@ static void handle_changed_spte(struct kvm_mmu *mmu, bool mirror, gfn_t gfn, u64
 		return;
 	if (!was_present && !is_present)
 		return;
+	trace_kvm_tdp_mmu_spte_changed(mirror, gfn, level, old_spte, new_spte);
 	if (is_leaf != was_leaf)
 		kvm_update_page_stats(mmu, mirror, level, is_leaf ? 1 : -1);
 	if (was_present && !was_leaf && (is_leaf || !is_present || pfn_changed))
@@ -186,7 +192,11 @@ static int __tdp_mmu_set_spte_atomic(struct kvm_mmu *mmu, bool mirror, struct td
 	if (ret) {
 		/* Nothing was published: put the old value back. */
 		__kvm_tdp_mmu_write_spte(iter->sptep, iter->old_spte);
-		return external_hook_result(mmu, ret);
+		return external_hook_result(mmu, ret, __func__,
+					    is_last_spte(new_spte, iter->level)
+						    ? "set_external_spte failed"
+						    : "link_external_spt failed",
+					    iter->gfn, iter->level);
 	}
 	/* Another thread may see the frozen entry between freeze and publish. */
 	yield_point(YIELD_CMPXCHG, "publish mirror spte");
@@ -274,7 +284,10 @@ int tdp_mmu_set_spte(struct kvm_mmu *mmu, bool mirror, u64 *sptep, u64 old_spte,
 	if (!ret)
 		return 0;
 
-	ret = external_hook_result(mmu, ret);
+	ret = external_hook_result(mmu, ret, __func__,
+				   t == MIRROR_SPLIT ? "split_external_spt failed"
+						     : "remove_external_spte failed",
+				   gfn, level);
 	if (!mmu->tearing_down) {
 		/*
 		 * The external leaf is still there: restore the mirror leaf
@@ -336,5 +349,6 @@ int tdp_mmu_split_huge_page(struct kvm_mmu *mmu, struct kvm_mmu_page *root, stru
 	kvm_update_page_stats(mmu, root->is_mirror, level - 1, PTRS_PER_PTE);
 	if (root->is_mirror)
 		counter_inc(&mmu->splits);
+	trace_kvm_mmu_split_huge_page(root->is_mirror, iter->gfn, level, 0);
 	return 0;
 }

@@ -38,14 +38,14 @@ static int tdp_mmu_split_huge_page_shared(struct kvm_mmu *mmu, struct tdp_iter *
 	if (!kvm_tdp_mmu_try_cmpxchg_spte(iter->sptep, &iter->old_spte, FROZEN_SPTE))
 		return -EBUSY; /* another splitter or a zap's leftovers: retry */
 
-	ret = mmu->ops->split_external_spt_shared(mmu->opaque, iter->gfn, level,
-						  spte_to_pfn(huge_spte), sp->external_spt);
+	ret = kvm_x86_call(mmu, split_external_spt_shared, iter->gfn, level, spte_to_pfn(huge_spte),
+			   sp->external_spt);
 	if (ret) {
 		/* The external leaf is as it was: so is the mirror leaf. */
 		__kvm_tdp_mmu_write_spte(iter->sptep, huge_spte);
 		iter->old_spte = huge_spte;
 		if (ret != -EBUSY && ret != -ENOMEM && ret != -EAGAIN) {
-			kvm_mmu_vm_bugged(mmu);
+			kvm_mmu_vm_bugged_at(mmu, "split_external_spt_shared failed", iter->gfn, level);
 			return -EIO;
 		}
 		return ret;

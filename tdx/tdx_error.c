@@ -31,6 +31,24 @@ static enum tdx_error_action tdx_recover(const struct tdx_sept_op *op)
 	}
 }
 
+/* The first error the VM does not survive: the cause reports show. */
+int tdx_fatal(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err)
+{
+	if (!atomic_exchange(&kvm_tdx->fatal_claimed, true)) {
+		kvm_tdx->fatal = (struct tdx_error_info){op->leaf, err, op->gfn, op->level};
+		atomic_store_explicit(&kvm_tdx->fatal_recorded, true, memory_order_release);
+	}
+	return -EIO;
+}
+
+bool tdx_get_fatal_error(struct kvm_tdx *kvm_tdx, struct tdx_error_info *info)
+{
+	if (!atomic_load_explicit(&kvm_tdx->fatal_recorded, memory_order_acquire))
+		return false;
+	*info = kvm_tdx->fatal;
+	return true;
+}
+
 enum tdx_error_action tdx_sept_error_policy(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op,
 					    u64 err)
 {
@@ -50,11 +68,9 @@ enum tdx_error_action tdx_sept_error_policy(struct kvm_tdx *kvm_tdx, const struc
 int tdx_handle_batched_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err)
 {
 	counter_inc(&kvm_tdx->errors);
-	(void)op;
-	(void)err;
 	/*
 	 * Under either policy: the mirror no longer maps the leaf, so an
 	 * UNBLOCK would leave the S-EPT mapping what KVM forgot.  Bug the VM.
 	 */
-	return -EIO;
+	return tdx_fatal(kvm_tdx, op, err);
 }

@@ -73,6 +73,10 @@ struct kvm_tdx {
 
 	atomic_ullong last_status;
 
+	/* The first SEAMCALL error the VM did not survive (tdx_error.c). */
+	atomic_bool fatal_claimed, fatal_recorded;
+	struct tdx_error_info fatal;
+
 	/*
 	 * S-EPT pages whose SEPT.REMOVE failed: the MMU gave them up, the
 	 * module may still hold them.  Freed once the TD is torn down (the
@@ -173,6 +177,8 @@ enum tdx_error_action {
  */
 enum tdx_error_action tdx_sept_error_policy(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op,
 					    u64 err);
+/* Record @op/@err as the first error the VM does not survive; -EIO. */
+int tdx_fatal(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op, u64 err);
 /*
  * tdx_track.c: carry out the policy's decision.  -EIO (the MMU marks the VM
  * bugged) or -EAGAIN (undone; the operation may be retried).

@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 
+#include "tdpmmu/trace.h"
 #include "tdx_internal.h"
 
 void tdx_kick_all(struct kvm_tdx *kvm_tdx, bool hold)
 {
 	counter_inc(&kvm_tdx->kicks);
+	trace_kvm_tdx_kick(counter_read(&kvm_tdx->kicks), hold);
 	if (kvm_tdx->kick && kvm_tdx->kick->kick_all)
 		kvm_tdx->kick->kick_all(kvm_tdx->vm, hold);
 }
@@ -55,11 +57,11 @@ int tdx_handle_sept_error(struct kvm_tdx *kvm_tdx, const struct tdx_sept_op *op,
 	case TDX_ERR_UNBLOCK_RETRY:
 		/* If even the UNBLOCK fails the tables cannot be trusted any more. */
 		if (tdh_do_no_vcpus(kvm_tdx, TDH_MEM_RANGE_UNBLOCK, &in, &out))
-			return -EIO;
+			return tdx_fatal(kvm_tdx, op, err);
 		return -EAGAIN;
 	case TDX_ERR_BUG:
 	default:
-		return -EIO;
+		return tdx_fatal(kvm_tdx, op, err);
 	}
 }
 
@@ -98,6 +100,7 @@ int tdx_track(struct kvm_tdx *kvm_tdx)
 	if (unlikely(err))
 		return tdx_handle_sept_error(kvm_tdx, &op, err);
 	counter_inc(&kvm_tdx->track_rounds);
+	trace_kvm_tdx_track(counter_read(&kvm_tdx->track_rounds));
 
 	/*
 	 * The epoch moved to N+1; every vCPU that entered in epoch N must

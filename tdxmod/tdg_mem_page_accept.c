@@ -3,6 +3,9 @@
  * The guest side: TDG.MEM.PAGE.ACCEPT (walks without the tree lock, takes
  * only the entry lock) and guest loads/stores through the S-EPT.
  */
+#include <stdio.h>
+
+#include "tdpmmu/trace.h"
 #include "tdxmod_internal.h"
 
 #define EXIT_QUAL_READ BIT_ULL(0)
@@ -20,7 +23,7 @@ static void accept_violation(gpa_t gpa, int req_level, const struct sept_walk *w
 	exit->gpa = gpa & ~(PAGE_SIZE - 1);
 }
 
-u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exited,
+static u64 tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exited,
 			       struct tdx_ept_exit *exit)
 {
 	gpa_t gpa = page_info_gpa(rcx);
@@ -74,6 +77,24 @@ violation:
 	accept_violation(gpa, level, &w, exit);
 	*exited = true;
 	return TDX_SUCCESS;
+}
+
+/* The TDCALL's one trace point (every call, as the leaf counter counts). */
+u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exited,
+			       struct tdx_ept_exit *exit)
+{
+	u64 err = tdg_mem_page_accept(td, vcpu, rcx, exited, exit);
+	char st[64];
+
+	if (trace_enabled()) {
+		if (*exited)
+			snprintf(st, sizeof(st), "EXIT_EPT_VIOLATION");
+		else
+			tdx_status_format(err, st, sizeof(st));
+		trace_tdx_tdcall("TDG.MEM.PAGE.ACCEPT", vcpu, page_info_gpa(rcx),
+				 trace_level_name(page_info_level(rcx) + 1), st);
+	}
+	return err;
 }
 
 enum tdx_guest_access tdxmod_guest_access(struct tdx_td *td, int vcpu, gpa_t gpa, bool write,

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "tdpmmu/trace.h"
 #include "tdxmod_internal.h"
 
 void tlb_flush_vcpu(struct tdx_vcpu *v)
@@ -101,7 +102,7 @@ int tdxmod_tlb_for_each(struct tdx_td *td, int vcpu, tdx_tlb_visit_fn fn, void *
 	return ret;
 }
 
-u64 tdxmod_vp_enter(struct tdx_td *td, int vcpu)
+static u64 tdh_vp_enter(struct tdx_td *td, int vcpu)
 {
 	struct tdx_vcpu *v;
 	u64 injected, epoch;
@@ -130,6 +131,17 @@ u64 tdxmod_vp_enter(struct tdx_td *td, int vcpu)
 		v->last_epoch = epoch;
 	}
 	return TDX_SUCCESS;
+}
+
+/* The SEAMCALL's one trace point (every call, as the leaf counter counts). */
+u64 tdxmod_vp_enter(struct tdx_td *td, int vcpu)
+{
+	u64 err = tdh_vp_enter(td, vcpu);
+	char st[64];
+
+	if (trace_enabled())
+		trace_tdx_vp_enter(vcpu, tdx_status_format(err, st, sizeof(st)));
+	return err;
 }
 
 void tdxmod_vp_exit(struct tdx_td *td, int vcpu)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tdpmmu/trace.h"
 #include "tdxmod_internal.h"
 
 static const char *const tdx_leaf_names[NR_TDX_LEAVES] = {
@@ -239,17 +240,34 @@ static const tdx_leaf_fn tdx_leaf_fns[NR_TDX_LEAVES] = {
 	[TDH_PHYMEM_PAMT_REMOVE] = tdh_phymem_pamt_remove,
 };
 
+/* The trace point of every counted SEAMCALL; @rcx is the input RCX. */
+static void tdxmod_trace_seamcall(enum tdx_leaf leaf, u64 rcx, u64 err)
+{
+	char st[64];
+	bool has_gpa = leaf != TDH_MEM_TRACK && leaf != TDH_MR_FINALIZE &&
+		       leaf != TDH_PHYMEM_PAMT_ADD && leaf != TDH_PHYMEM_PAMT_REMOVE;
+
+	if (!trace_enabled())
+		return;
+	tdx_status_format(err, st, sizeof(st));
+	trace_tdx_seamcall(tdx_leaf_name(leaf), rcx & ~0xFFFULL,
+			   has_gpa ? trace_level_name((int)(rcx & 7) + 1) : NULL, st);
+}
+
 u64 tdxmod_seamcall(struct tdx_td *td, enum tdx_leaf leaf, struct tdx_module_args *args)
 {
-	u64 injected;
+	u64 injected, rcx = args->rcx, err;
 
 	if ((unsigned int)leaf >= NR_TDX_LEAVES || !tdx_leaf_fns[leaf])
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
 	yield_point(YIELD_SEAMCALL, tdx_leaf_name(leaf));
 	stat_counter_inc(&td->calls[leaf]);
 	if (fault_inject_should_fail(&td->inject[leaf], &injected))
-		return injected;
-	return tdx_leaf_fns[leaf](td, args);
+		err = injected;
+	else
+		err = tdx_leaf_fns[leaf](td, args);
+	tdxmod_trace_seamcall(leaf, rcx, err);
+	return err;
 }
 
 int tdxmod_inject(struct tdx_td *td, enum tdx_leaf leaf, u64 status, u64 count, u64 after)

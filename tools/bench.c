@@ -5,6 +5,7 @@
  * Benchmarks report; they never fail on a slow figure (the tests assert
  * behaviour).  Exit 0, 1 if a benchmark could not run, 2 on usage errors.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,80 +42,210 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 		   "  --quick       smaller sizes, 3 repeats (under a minute)\n"
 		   "  --json        one JSON object on stdout (schema in docs/PERFORMANCE.md)\n"
-		   "  --repeats N   repeats per measurement (default 3 quick, 5 otherwise)\n\n"
+		   "  --repeats N   repeats per measurement (default 3 quick, 5 otherwise)\n"
+		   "  --plot DIR    also draw each benchmark: DIR/bench-NAME*.svg (`make plots`)\n\n"
 		   "Speeds are ratios against a baseline measured in the same run, with\n"
 		   "min/median/max over repeats.  A progress line goes to stderr on a terminal.\n");
 }
 
-/* ---- text report, printed from the JSON ---- */
+/* ---- text report, printed from the JSON: tables, as in docs/PERFORMANCE.md ---- */
 
 static bool is_stat(json_t *v)
 {
 	return json_is_object(v) && json_object_get(v, "median") && json_object_get(v, "min");
 }
 
-static void print_value(const char *prefix, const char *key, json_t *v, int depth)
+/* One cell: a number, a text, or a statistic as "median [min..max]". */
+static const char *cell(json_t *v, char *buf, size_t len)
 {
+	if (is_stat(v))
+		snprintf(buf, len, "%.4g [%.4g..%.4g]", json_real_value(json_object_get(v, "median")),
+			 json_real_value(json_object_get(v, "min")),
+			 json_real_value(json_object_get(v, "max")));
+	else if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v) && fabs(json_real_value(v)) >= 100 && fabs(json_real_value(v)) < 1e15)
+		snprintf(buf, len, "%.0f", json_real_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.4g", json_real_value(v));
+	else if (json_is_string(v))
+		snprintf(buf, len, "%s", json_string_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+	else if (!v || json_is_null(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "...");
+	return buf;
+}
+
+/* The value at a dotted path below @o ("leaf_calls.TDH.MEM.PAGE.AUG": first dot only). */
+static json_t *at_path(json_t *o, const char *path)
+{
+	const char *dot = strchr(path, '.');
+	char head[128];
+
+	if (json_object_get(o, path) || !dot)
+		return json_object_get(o, path);
+	snprintf(head, sizeof(head), "%.*s", (int)(dot - path), path);
+	return json_object_get(json_object_get(o, head), dot + 1);
+}
+
+/* Row names of an object: its keys, one level of plain sub-objects flattened. */
+static void row_names(json_t *o, json_t *rows)
+{
+	const char *k, *k2;
+	json_t *v, *v2;
 	char name[256];
 
+	json_object_foreach(o, k, v)
+	{
+		if (json_is_object(v) && !is_stat(v)) {
+			json_object_foreach(v, k2, v2)
+			{
+				snprintf(name, sizeof(name), "%s.%s", k, k2);
+				if (!json_object_get(rows, name))
+					json_object_set_new(rows, name, json_true());
+			}
+		} else if (!json_is_array(v) && !json_object_get(rows, k)) {
+			json_object_set_new(rows, k, json_true());
+		}
+	}
+}
+
+/* Objects of one shape side by side ({"4K": {...}, "2M": {...}}): a column each. */
+static void print_side_by_side(const char *title, json_t *o)
+{
+	json_t *rows = json_object(), *c;
+	const char *k, *row;
+	char buf[96];
+
+	json_object_foreach(o, k, c) row_names(c, rows);
+	printf("  %s\n    %-40s", title, "");
+	json_object_foreach(o, k, c) printf(" %30s", k);
+	printf("\n");
+	json_object_foreach(rows, row, c)
+	{
+		printf("    %-40s", row);
+		json_object_foreach(o, k, c) printf(" %30s", cell(at_path(c, row), buf, sizeof(buf)));
+		printf("\n");
+	}
+	json_decref(rows);
+}
+
+/* An array of records: a row each, a column per scalar member. */
+static void print_records(const char *title, json_t *a)
+{
+	json_t *first = json_array_get(a, 0), *v, *r;
+	const char *k;
+	char buf[96];
+	size_t i;
+
+	printf("  %s\n   ", title);
+	json_object_foreach(first, k, v) if (!json_is_object(v) || is_stat(v)) printf(" %14s", k);
+	printf("\n");
+	json_array_foreach(a, i, r)
+	{
+		printf("   ");
+		json_object_foreach(first, k, v) if (!json_is_object(v) || is_stat(v))
+			printf(" %14s", cell(json_object_get(r, k), buf, sizeof(buf)));
+		printf("\n");
+	}
+}
+
+static bool all_objects(json_t *o)
+{
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	json_object_foreach(o, k, v)
+	{
+		if (!json_is_object(v) || is_stat(v))
+			return false;
+		n++;
+	}
+	return n > 1;
+}
+
+static void print_flat(const char *prefix, const char *key, json_t *v, int depth)
+{
+	char name[256], buf[96];
+
 	snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
-	if (is_stat(v)) {
-		printf("  %-52s %12.4g  (min %.4g, max %.4g)\n", name,
-		       json_real_value(json_object_get(v, "median")),
-		       json_real_value(json_object_get(v, "min")),
-		       json_real_value(json_object_get(v, "max")));
-	} else if (json_is_object(v) && depth < 4) {
+	if (json_is_object(v) && !is_stat(v) && depth < 4) {
 		const char *k;
 		json_t *c;
 
-		json_object_foreach(v, k, c) print_value(name, k, c, depth + 1);
-	} else if (json_is_array(v) && depth < 4) {
-		char idx[24];
-		size_t i;
-		json_t *c;
+		json_object_foreach(v, k, c) print_flat(name, k, c, depth + 1);
+	} else {
+		printf("  %-52s %s\n", name, cell(v, buf, sizeof(buf)));
+	}
+}
 
-		json_array_foreach(v, i, c)
-		{
-			snprintf(idx, sizeof(idx), "%zu", i);
-			print_value(name, idx, c, depth + 1);
-		}
-	} else if (json_is_integer(v)) {
-		printf("  %-52s %12lld\n", name, (long long)json_integer_value(v));
-	} else if (json_is_real(v)) {
-		printf("  %-52s %12.4g\n", name, json_real_value(v));
-	} else if (json_is_string(v)) {
-		printf("  %-52s %s\n", name, json_string_value(v));
-	} else if (json_is_boolean(v)) {
-		printf("  %-52s %s\n", name, json_is_true(v) ? "yes" : "no");
+/*
+ * A goal and how the measurement compares, in words: "MET: measured 0.95,
+ * goal <= 1.1".  A goal whose measurement could not decide it (met: null,
+ * e.g. a fitted constant below zero) says UNDETERMINED.
+ */
+static void print_goals(json_t *goals)
+{
+	json_t *v;
+	size_t i;
+
+	if (!json_array_size(goals))
+		return;
+	printf("  goals\n");
+	json_array_foreach(goals, i, v)
+	{
+		const char *why = json_string_value(json_object_get(v, "why"));
+		json_t *met = json_object_get(v, "met");
+
+		printf("    %-62s %-12s measured %.3g, goal %s %.3g%s%s\n",
+		       json_string_value(json_object_get(v, "goal")),
+		       json_is_null(met)   ? "UNDETERMINED"
+		       : json_is_true(met) ? "MET"
+					   : "NOT MET",
+		       json_real_value(json_object_get(v, "value")),
+		       json_string_value(json_object_get(v, "cmp")),
+		       json_real_value(json_object_get(v, "target")), why && *why ? " -- " : "",
+		       why ? why : "");
 	}
 }
 
 static void print_bench(const char *name, json_t *b)
 {
 	const char *k;
-	json_t *v, *goals;
-	size_t i;
+	json_t *v, *group;
 
 	printf("== %s ==\n", name);
 	json_object_foreach(b, k, v)
 	{
 		if (!strcmp(k, "goals"))
 			continue;
-		print_value("", k, v, 0);
+		if (json_is_string(v))
+			printf("  %s: %s\n", k, json_string_value(v));
 	}
-	goals = json_object_get(b, "goals");
-	json_array_foreach(goals, i, v)
+	/* Configurations measured side by side ("4K", "2M") share one table. */
+	group = json_object();
+	json_object_foreach(b, k, v) if (json_is_object(v) && !is_stat(v) && !all_objects(v))
+		json_object_set(group, k, v);
+	if (json_object_size(group) > 1)
+		print_side_by_side("by configuration", group);
+	json_object_foreach(b, k, v)
 	{
-		const char *why = json_string_value(json_object_get(v, "why"));
-
-		printf("  goal: %-46s %s (%.3g %s %.3g)%s%s\n",
-		       json_string_value(json_object_get(v, "goal")),
-		       json_is_true(json_object_get(v, "met")) ? "MET" : "NOT MET",
-		       json_real_value(json_object_get(v, "value")),
-		       json_string_value(json_object_get(v, "cmp")),
-		       json_real_value(json_object_get(v, "target")), why && *why ? " -- " : "",
-		       why ? why : "");
+		if (!strcmp(k, "goals") || json_is_string(v) ||
+		    (json_object_size(group) > 1 && json_object_get(group, k)))
+			continue;
+		if (json_is_object(v) && all_objects(v))
+			print_side_by_side(k, v);
+		else if (json_is_array(v) && json_is_object(json_array_get(v, 0)))
+			print_records(k, v);
+		else
+			print_flat("", k, v, 0);
 	}
+	json_decref(group);
+	print_goals(json_object_get(b, "goals"));
 	printf("\n");
 }
 
@@ -132,6 +263,7 @@ int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o = {.self = "/proc/self/exe"};
 	bool json = false, want[ARRAY_SIZE(benches)] = {}, any = false;
+	const char *plot_dir = NULL;
 	json_t *doc, *results;
 	int i, rc = 0;
 	u64 t0;
@@ -148,6 +280,8 @@ int cmd_bench(int argc, char **argv)
 			o.quick = true;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
+			plot_dir = argv[++i];
 		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
 			/* Whole word, range checked before any narrowing (2^32+1 is not 1). */
 			if (!cli_parse_int(argv[++i], 1, 16, &o.repeats)) {
@@ -189,6 +323,11 @@ int cmd_bench(int argc, char **argv)
 		}
 		if (!json)
 			print_bench(benches[b].name, r);
+		if (plot_dir && bench_plot(plot_dir, benches[b].name, r)) {
+			fprintf(stderr, "tdpmmu bench: cannot draw %s in %s\n", benches[b].name,
+				plot_dir);
+			rc = 1;
+		}
 		json_object_set_new(results, benches[b].name, r);
 	}
 	doc = json_pack("{s:i,s:b,s:i,s:o,s:f,s:o}", "version", 1, "quick", o.quick, "repeats",

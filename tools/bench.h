@@ -59,4 +59,7 @@ json_t *bench_split_lock(const struct bench_opts *o);
 /* bench_size.c: the child process of one size run (hidden option). */
 int bench_size_child(int argc, char **argv);
 
+/* --plot DIR: DIR/bench-NAME*.svg from one benchmark's result (cairo).  0 or -1. */
+int bench_plot(const char *dir, const char *name, json_t *result);
+
 #endif /* TDPMMU_TOOLS_BENCH_H */

@@ -27,7 +27,9 @@
 #include "commands.h"
 #include "explore_sched.h"
 #include "scenario.h"
+#include "tdpmmu/trace.h"
 #include "tdpmmu/vm.h"
+#include "trace_file.h"
 
 #define XP_MAX_STATES 256
 
@@ -36,7 +38,8 @@ struct xp_opts {
 	unsigned long long max_schedules;
 	unsigned long long max_steps;
 	const char *replay;
-	bool trace, json, keep_going;
+	const char *trace; /* --trace FILE (with --replay) */
+	bool json, keep_going;
 	const char *file;
 };
 
@@ -87,7 +90,9 @@ static void usage(FILE *f)
 		   "                     livelock (default 100000)\n"
 		   "  --replay S         run only schedule S (\"0,1,1,...\": the thread picked\n"
 		   "                     at each choice point, as printed for a violation)\n"
-		   "  --trace            print every yield point (useful with --replay)\n"
+		   "  --trace FILE       with --replay: write a kernel-style event log of the\n"
+		   "                     schedule (yield points, SPTE changes, SEAMCALLs, ...)\n"
+		   "                     to FILE, - for stderr (docs/SCENARIO-LANGUAGE.md)\n"
 		   "  --keep-going       go on after a violation (deadlocks still stop)\n"
 		   "  --json             report as one JSON object on stdout\n"
 		   "  -h, --help         this text\n"
@@ -112,7 +117,7 @@ static int parse_args(int argc, char **argv, struct xp_opts *o)
 		{"max-schedules", required_argument, NULL, 's'},
 		{"max-steps", required_argument, NULL, 'm'},
 		{"replay", required_argument, NULL, 'r'},
-		{"trace", no_argument, NULL, 't'},
+		{"trace", required_argument, NULL, 't'},
 		{"keep-going", no_argument, NULL, 'k'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
@@ -150,7 +155,7 @@ static int parse_args(int argc, char **argv, struct xp_opts *o)
 			o->replay = optarg;
 			break;
 		case 't':
-			o->trace = true;
+			o->trace = optarg;
 			break;
 		case 'k':
 			o->keep_going = true;
@@ -172,6 +177,10 @@ static int parse_args(int argc, char **argv, struct xp_opts *o)
 		return 2;
 	}
 	o->file = argv[optind];
+	if (o->trace && !o->replay) {
+		fprintf(stderr, "tdpmmu explore: --trace needs --replay (one schedule)\n");
+		return 2;
+	}
 	return 0;
 }
 
@@ -415,6 +424,7 @@ static int xp_run_one(struct xp *x, struct xs_sched *s)
 	char sig[1024];
 	int t, bad;
 
+	scn_result_free(&x->res);
 	memset(&x->res, 0, sizeof(x->res));
 	free(x->msg);
 	x->msg = NULL;
@@ -495,17 +505,33 @@ static int xp_run_one(struct xp *x, struct xs_sched *s)
 
 static void xp_report_text(struct xp *x, double secs)
 {
-	printf("tdpmmu explore: %s: %s\n", x->scn.file, x->violations ? "FAIL" : "PASS");
+	char bound[32];
+
+	printf("tdpmmu explore: %s: %s%s\n", x->scn.file, x->violations ? "FAIL" : "PASS",
+	       x->violations || x->complete || x->o->replay
+		       ? ""
+		       : " so far: the search was cut before it was complete (see schedules)");
 	printf("  threads           %d (%zu set-up, %zu threaded, %zu end commands)\n",
 	       x->nr_threads, x->nr_setup, x->scn.nr_cmds - x->nr_setup - x->nr_end, x->nr_end);
 	if (x->o->bound < 0)
 		printf("  preemption bound  none\n");
 	else
 		printf("  preemption bound  %d\n", x->o->bound);
-	printf("  schedules         %llu (%s)\n", x->schedules,
-	       x->o->replay  ? "replay"
-	       : x->complete ? "complete"
-			     : "incomplete");
+	snprintf(bound, sizeof(bound), "%d", x->o->bound);
+	if (x->o->replay)
+		printf("  schedules         %llu (replay)\n", x->schedules);
+	else if (x->complete)
+		printf("  schedules         %llu (complete): every schedule with %s%s preemptions\n",
+		       x->schedules, x->o->bound < 0 ? "any number of" : "at most ",
+		       x->o->bound < 0 ? "" : bound);
+	else if (x->violations && !x->o->keep_going)
+		printf("  schedules         %llu (incomplete): stopped at the first violation "
+		       "(--keep-going runs the rest)\n",
+		       x->schedules);
+	else
+		printf("  schedules         %llu (incomplete): stopped by --max-schedules %llu; "
+		       "schedules after it were not run\n",
+		       x->schedules, x->o->max_schedules);
 	printf("  choice points     %llu at most per schedule, %llu yield points at most\n",
 	       x->max_choices, x->max_steps);
 	printf("  end states        %zu distinct\n", x->nr_states);
@@ -573,6 +599,7 @@ static void xp_free(struct xp *x)
 	free(x->first_violation_sched);
 	free(x->first_violation_msg);
 	free(x->msg);
+	scn_result_free(&x->res);
 	scenario_free(&x->scn);
 }
 
@@ -581,7 +608,9 @@ int cmd_explore(int argc, char **argv)
 	struct xp_opts o;
 	struct xp x = {.o = &o};
 	struct xs_sched *s;
-	u64 start;
+	FILE *trace = NULL;
+	bool progress, progress_shown = false;
+	u64 start, last_progress;
 	int r, status;
 
 	r = parse_args(argc, argv, &o);
@@ -604,15 +633,35 @@ int cmd_explore(int argc, char **argv)
 		xp_free(&x);
 		return 2;
 	}
-	if (o.trace)
-		xs_set_trace(s, stdout);
+	if (o.trace) {
+		trace = trace_open_file(o.trace);
+		if (!trace) {
+			fprintf(stderr, "tdpmmu explore: --trace %s: %s\n", o.trace, strerror(errno));
+			xs_destroy(s);
+			xp_free(&x);
+			return 2;
+		}
+		xs_set_trace(s, trace);
+		trace_start(trace, 0);
+	}
 
 	start = now_ns();
+	last_progress = start;
+	progress = !o.replay && isatty(STDERR_FILENO);
 	status = 0;
 	for (;;) {
 		if (xp_run_one(&x, s)) {
 			status = 1;
 			break;
+		}
+		/* A long search says how far it got, on a terminal (stdout is the report). */
+		if (progress && now_ns() - last_progress >= 1000000000ULL) {
+			double el = (double)(now_ns() - start) / 1e9;
+
+			fprintf(stderr, "\r%.0fs: %llu schedules (%.0f/s), %zu end states, %llu violations",
+				el, x.schedules, x.schedules / el, x.nr_states, x.violations);
+			last_progress = now_ns();
+			progress_shown = true;
 		}
 		if (x.violations && !o.keep_going)
 			break;
@@ -624,6 +673,12 @@ int cmd_explore(int argc, char **argv)
 		}
 		if (x.schedules >= o.max_schedules)
 			break;
+	}
+	if (progress_shown)
+		fprintf(stderr, "\n");
+	if (trace) {
+		trace_stop();
+		trace_close_file(trace);
 	}
 	if (!x.broken)
 		reap_finish();

@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "explore_sched.h"
 #include "tdpmmu/base.h"
+#include "tdpmmu/trace.h"
 
 /* BLOCKED yields in a row, with no thread making progress, that mean deadlock. */
 #define XS_DEADLOCK_SPINS 1000
@@ -297,8 +299,8 @@ static void xs_hook(enum yield_kind kind, const char *where)
 	before = s->nr_choices;
 	next = xs_choose(s, me, kind == YIELD_BLOCKED ? XS_BLOCKED : XS_YIELD);
 	if (s->trace)
-		fprintf(s->trace, "  %6llu  T%d  %-8s %s%s%d\n", s->steps, me, kind_names[kind],
-			where, s->nr_choices > before ? "  choice -> T" : "  -> T", next);
+		trace_explore_yield(s->steps, me, kind_names[kind], where,
+				    s->nr_choices > before, next);
 	xs_scheduled(s, next);
 	xs_pass(s, me, next);
 }
@@ -310,14 +312,21 @@ static void *xs_thread_main(void *p)
 	int next;
 
 	xs_self = t->id;
+	{
+		char name[16];
+
+		/* The trace's TASK column: the logical thread. */
+		snprintf(name, sizeof(name), "T%d", t->id);
+		pthread_setname_np(pthread_self(), name);
+	}
 	xs_wait(t);
 	s->fn(s->arg, t->id);
 	t->done = true;
 	s->spins = 0;
 	xs_scheduled(s, t->id);
-	if (s->trace)
-		fprintf(s->trace, "  %6llu  T%d  end\n", s->steps, t->id);
 	next = xs_choose(s, t->id, XS_SWITCH);
+	if (s->trace)
+		trace_explore_yield(s->steps, t->id, "end", "", false, next);
 	if (next >= 0)
 		xs_scheduled(s, next);
 	xs_pass(s, -1, next);

@@ -37,8 +37,10 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n"
-		   "  tdpmmu run [--json] [FILE|-]\n"
-		   "  tdpmmu COMMAND --help   options of one command\n"
+		   "  tdpmmu run [--json] [--trace FILE] [--map FILE] [FILE|-]\n"
+		   "  tdpmmu COMMAND --help   options of one command (or: tdpmmu help COMMAND)\n"
+		   "\n"
+		   "The scenario language: docs/SCENARIO-LANGUAGE.md.\n"
 		   "\n"
 		   "Exit status: 0 success, 1 an expectation, invariant or run failed,\n"
 		   "2 usage or parse error.\n");
@@ -61,6 +63,16 @@ static int tdpmmu_main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		/* `tdpmmu help run` is `tdpmmu run --help`. */
+		char *sub[] = {argv[2], "--help", NULL};
+
+		for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+			if (!strcmp(argv[2], commands[i].name))
+				return commands[i].fn(2, sub);
+		fprintf(stderr, "tdpmmu: no command '%s' (try tdpmmu --help)\n", argv[2]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

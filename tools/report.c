@@ -8,6 +8,7 @@
 
 #include "cost_model.h"
 #include "report.h"
+#include "report_config.h"
 #include "tdpmmu/vm.h"
 
 /* The modelled host cost (tools/cost_model.c) of the run's counters. */
@@ -28,6 +29,24 @@ static void evaluate_cost(const struct scn_result *res, struct cost_report *cr)
 	c.guest_inhibits = res->guest_inhibits;
 	memset(cr, 0, sizeof(*cr));
 	cost_model_evaluate(&c, res->nr_vcpus, cr);
+}
+
+/*
+ * The guest's own work (its TDCALLs) is not host CPU: keep it apart.
+ * @host and @guest get the items of @all on each side.
+ */
+static void split_cost(const struct cost_report *all, struct cost_report *host,
+		       struct cost_report *guest)
+{
+	memset(host, 0, sizeof(*host));
+	memset(guest, 0, sizeof(*guest));
+	for (int k = 0; k < all->nr_items; k++) {
+		bool g = !strcmp(all->items[k].name, "TDG.MEM.PAGE.ACCEPT");
+		struct cost_report *r = g ? guest : host;
+
+		r->items[r->nr_items++] = all->items[k];
+		r->total_us += all->items[k].us_total;
+	}
 }
 
 static const char *leaf_name(int i)
@@ -61,6 +80,7 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("promote_refused", c.promote_refused);
 	P("promote_rounds", c.promote_rounds);
 	P("pamt_pairs", c.pamt_pairs);
+	P("guest_inhibits_4k", c.guest_inhibits_4k);
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
 	P("mmu_write_locks", c.write_lock_acquisitions);
 	P("split_retries", c.split_retries);
@@ -74,22 +94,76 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 #undef P
 }
 
-/* "4 GiB", "64 MiB", "18.0 MiB": binary units, one decimal unless whole. */
+/*
+ * "4 GiB", "64 MiB", "18.50 MiB": binary units, two decimals unless whole.
+ * Decimals are cut, not rounded, so 1 GiB minus 4 KiB reads "1023.99 MiB",
+ * never as the next unit.
+ */
 static const char *fmt_bytes(u64 b, char *buf, size_t len)
 {
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)b;
+	u64 unit = 1;
 	int u = 0;
 
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
+	while (b / unit >= 1024 && u < 4) {
+		unit <<= 10;
 		u++;
 	}
-	if (v == (double)(u64)v)
-		snprintf(buf, len, "%llu %s", (unsigned long long)v, units[u]);
+	if (!(b % unit))
+		snprintf(buf, len, "%llu %s", (unsigned long long)(b / unit), units[u]);
 	else
-		snprintf(buf, len, "%.2f %s", v, units[u]);
+		snprintf(buf, len, "%llu.%02u %s", (unsigned long long)(b / unit),
+			 (unsigned int)((b % unit) * 100 / unit) % 100, units[u]);
 	return buf;
+}
+
+/* "32M", "1G", "0x3000": a size as a scenario writes it. */
+static const char *fmt_size_key(u64 b, char *buf, size_t len)
+{
+	static const char sfx[] = "TGMK";
+
+	for (int i = 0; i < 4; i++) {
+		u64 unit = 1ULL << (10 * (4 - i));
+
+		if (b && !(b % unit)) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(b / unit), sfx[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "0x%llx", (unsigned long long)b);
+	return buf;
+}
+
+static int print_config_key(void *arg, const char *key, const char *value, bool number)
+{
+	FILE *f = arg;
+	char sz[32];
+	u64 v;
+
+	(void)number;
+	if (!strcmp(key, "mem") && sscanf(value, "%llu", (unsigned long long *)&v) == 1)
+		value = fmt_size_key(v, sz, sizeof(sz));
+	fprintf(f, " %s=%s", key, value);
+	return 0;
+}
+
+/* The cause of a bugged VM, in one line (the JSON `bugged` in words). */
+static void print_bug_cause(FILE *f, const struct scn_result *res)
+{
+	const struct kvm_bug_info *b = &res->bug;
+	char st[64];
+
+	fprintf(f, "  VM bugged            YES");
+	if (res->bugged_line)
+		fprintf(f, ", during line %d", res->bugged_line);
+	fprintf(f, ": %s (in %s)", b->reason ? b->reason : "unknown", b->func ? b->func : "?");
+	if (b->has_leaf)
+		fprintf(f, "; %s returned %s", leaf_name(b->leaf),
+			tdx_status_format(b->status, st, sizeof(st)));
+	if (b->has_gfn)
+		fprintf(f, "; gfn 0x%llx level %s", (unsigned long long)b->gfn,
+			scn_level_name(b->level));
+	fputc('\n', f);
 }
 
 static u64 mapped_bytes(const u64 m[3])
@@ -131,7 +205,7 @@ static void print_timeline_row(FILE *f, const struct scn_timeline_point *first,
 		snprintf(step, sizeof(step), "%.*s x%zu", (int)cmd_word_len(first->text),
 			 first->text, n);
 	}
-	fprintf(f, "  %-9s %-50s %7llu %6llu %4llu %9s %6llu %6llu\n", lines, step,
+	fprintf(f, "  %-9s %-50s %7llu %6llu %4llu %11s %6llu %6llu\n", lines, step,
 		(unsigned long long)last->mappings[0], (unsigned long long)last->mappings[1],
 		(unsigned long long)last->mappings[2],
 		fmt_bytes(mapped_bytes(last->mappings), sz, sizeof(sz)),
@@ -164,7 +238,7 @@ static void print_timeline(FILE *f, const struct scn_result *res)
 	fprintf(f,
 		"\nMappings over time (present private leaves in the mirror after each step,\n"
 		"splits and TRACK rounds so far; runs of one command merged, last state shown)\n");
-	fprintf(f, "  %-9s %-50s %7s %6s %4s %9s %6s %6s\n", "line", "step", "4K", "2M", "1G",
+	fprintf(f, "  %-9s %-50s %7s %6s %4s %11s %6s %6s\n", "line", "step", "4K", "2M", "1G",
 		"mapped", "splits", "TRACK");
 	for (size_t g = 0; g < nr; g++) {
 		if (nr > TIMELINE_ROWS && g == TIMELINE_ROWS / 2) {
@@ -193,6 +267,11 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 			res->module == TDX_MODULE_2_0 ? "2.0" : "1.5",
 			res->dpamt ? ", Dynamic PAMT" : "",
 			res->demote_interruptible ? ", DEMOTE interruptible" : "");
+	if (res->have_vm) {
+		fprintf(f, "vm   ");
+		report_config_for_each(&res->config, print_config_key, f);
+		fputc('\n', f);
+	}
 	fprintf(f, "  expects           %d passed, %d failed\n", res->expects_passed,
 		res->expects_failed);
 	fprintf(f, "  invariant checks  %d passed, %d failed%s\n", res->checks_passed,
@@ -231,8 +310,12 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 	fprintf(f, "  %-30s %10llu\n", "all SEAMCALLs", (unsigned long long)seamcalls);
 
 	fprintf(f, "\nMMU events\n");
-	fprintf(f, "  splits (huge -> 4K)  %llu      guest huge-page inhibits %llu\n",
-		(unsigned long long)res->splits, (unsigned long long)res->guest_inhibits);
+	fprintf(f, "  splits (huge -> 4K)  %llu\n", (unsigned long long)res->splits);
+	fprintf(f,
+		"  huge ranges capped by the guest's ACCEPT level  %llu  (%llu 2M ranges by 4K "
+		"ACCEPTs, %llu 1G ranges by 2M ACCEPTs)\n",
+		(unsigned long long)res->guest_inhibits, (unsigned long long)res->guest_inhibits_4k,
+		(unsigned long long)(res->guest_inhibits - res->guest_inhibits_4k));
 	if (res->promote_tries)
 		fprintf(f,
 			"  promotions           %llu of %llu tries (%llu refused by the module), "
@@ -245,7 +328,7 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 		(unsigned long long)res->track_rounds, (unsigned long long)res->kicks,
 		res->nr_vcpus, res->nr_vcpus == 1 ? "" : "s");
 	fprintf(f, "  BUSY retries         %llu      VM bugged %s\n",
-		(unsigned long long)res->busy_retries, res->vm_bugged ? "YES" : "no");
+		(unsigned long long)res->busy_retries, res->vm_bugged ? "YES (below)" : "no");
 	fprintf(f,
 		"  mmu_lock for write   %llu acquisitions, held %.1f us in total, %.1f us mean, "
 		"%.1f us max\n",
@@ -254,18 +337,30 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 			? res->write_lock_hold_ns / 1e3 / (double)res->write_lock_acquisitions
 			: 0.0,
 		res->write_lock_hold_max_ns / 1e3);
+	if (res->vm_bugged)
+		print_bug_cause(f, res);
 
-	fprintf(f, "\nModelled host cost (per-operation table: docs/COST-MODEL.md, "
-		   "tools/cost_model.c)\n");
-	fprintf(f, "  %-24s %9s %10s %12s %6s\n", "operation", "us each", "count", "us total",
-		"share");
-	for (int k = 0; k < cr.nr_items; k++)
-		fprintf(f, "  %-24s %9.1f %10llu %12.1f %5.1f%%\n", cr.items[k].name,
-			cr.items[k].us_each, (unsigned long long)cr.items[k].count,
-			cr.items[k].us_total,
-			cr.total_us > 0 ? 100.0 * cr.items[k].us_total / cr.total_us : 0.0);
-	fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "total", "", "", cr.total_us,
-		cr.total_us / 1e3);
+	{
+		struct cost_report host, guest;
+
+		split_cost(&cr, &host, &guest);
+		fprintf(f, "\nModelled cost (per-operation table: docs/COST-MODEL.md, "
+			   "tools/cost_model.c)\n");
+		fprintf(f, "  %-24s %9s %10s %12s %6s\n", "host operation", "us each", "count",
+			"us total", "share");
+		for (int k = 0; k < host.nr_items; k++)
+			fprintf(f, "  %-24s %9.1f %10llu %12.1f %5.1f%%\n", host.items[k].name,
+				host.items[k].us_each, (unsigned long long)host.items[k].count,
+				host.items[k].us_total,
+				host.total_us > 0 ? 100.0 * host.items[k].us_total / host.total_us
+						  : 0.0);
+		fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "host total", "",
+			"", host.total_us, host.total_us / 1e3);
+		for (int k = 0; k < guest.nr_items; k++)
+			fprintf(f, "  %-24s %9.1f %10llu %12.1f  (guest vCPU time, not host)\n",
+				guest.items[k].name, guest.items[k].us_each,
+				(unsigned long long)guest.items[k].count, guest.items[k].us_total);
+	}
 
 	fprintf(f, "\nWall time  %.1f ms for the run, teardown %.1f ms%s%s\n", res->wall_ns / 1e6,
 		res->teardown_ns / 1e6, res->teardown_leaked_bytes ? ", frames left over: " : "",
@@ -280,6 +375,32 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 static json_t *ju(u64 v)
 {
 	return json_integer((json_int_t)v);
+}
+
+static int json_config_key(void *arg, const char *key, const char *value, bool number)
+{
+	json_t *o = arg;
+	unsigned long long v;
+
+	if (number && sscanf(value, "%llu", &v) == 1)
+		return json_object_set_new(o, key, ju(v));
+	return json_object_set_new(o, key, json_string(value));
+}
+
+/* `bugged`: line, leaf, status, gfn, level, reason (null where not known). */
+static json_t *json_bugged(const struct scn_result *res)
+{
+	const struct kvm_bug_info *b = &res->bug;
+	char st[64];
+
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "line",
+			 res->bugged_line ? json_integer(res->bugged_line) : json_null(), "leaf",
+			 b->has_leaf ? json_string(leaf_name(b->leaf)) : json_null(), "status",
+			 b->has_leaf ? json_string(tdx_status_format(b->status, st, sizeof(st)))
+				     : json_null(),
+			 "gfn", b->has_gfn ? ju(b->gfn) : json_null(), "level",
+			 b->has_gfn ? json_string(scn_level_name(b->level)) : json_null(), "reason",
+			 b->reason ? b->reason : "unknown", "func", b->func ? b->func : "?");
 }
 
 int report_json(FILE *f, const char *file, const struct scn_result *res, bool failed)
@@ -305,6 +426,26 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 			    json_pack("{s:i, s:i}", "passed", res->checks_passed, "failed",
 				      res->checks_failed));
 	json_object_set_new(root, "run_errors", json_integer(res->run_errors));
+	json_object_set_new(root, "vm_bugged", json_boolean(res->vm_bugged));
+	{
+		json_t *failed = json_array();
+
+		for (size_t i = 0; i < res->nr_failures; i++)
+			json_array_append_new(failed,
+					      json_pack("{s:i, s:s, s:s}", "line",
+							res->failures[i].line, "want",
+							res->failures[i].want, "got",
+							res->failures[i].got));
+		json_object_set_new(root, "failed", failed);
+	}
+	if (res->have_vm) {
+		json_t *config = json_object();
+
+		report_config_for_each(&res->config, json_config_key, config);
+		json_object_set_new(root, "config", config);
+	}
+	if (res->vm_bugged)
+		json_object_set_new(root, "bugged", json_bugged(res));
 
 	for (int i = 0; i < NR_TDX_LEAVES; i++)
 		json_object_set_new(counts, leaf_name(i), ju(res->leaf_calls[i]));
@@ -321,6 +462,7 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	json_object_set_new(counts, "promote_rounds", ju(res->promote_rounds));
 	/* v2 §5.3 */
 	json_object_set_new(counts, "mmu_write_locks", ju(res->write_lock_acquisitions));
+	json_object_set_new(counts, "guest_inhibits_4k", ju(res->guest_inhibits_4k));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",
@@ -347,19 +489,26 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 					      "leaked_bytes", ju(res->teardown_leaked_bytes)));
 	}
 	if (res->have_vm) {
-		struct cost_report cr;
-		json_t *items = json_array();
+		struct cost_report all, side[2];
+		static const char *const names[] = {"modelled_host_cost", "modelled_guest_cost"};
 
-		evaluate_cost(res, &cr);
-		for (int i = 0; i < cr.nr_items; i++)
-			json_array_append_new(items, json_pack("{s:s, s:f, s:o, s:f}", "name",
-							       cr.items[i].name, "us_each",
-							       cr.items[i].us_each, "count",
-							       ju(cr.items[i].count), "us_total",
-							       cr.items[i].us_total));
-		json_object_set_new(
-			root, "modelled_host_cost",
-			json_pack("{s:f, s:o}", "total_us", cr.total_us, "items", items));
+		evaluate_cost(res, &all);
+		split_cost(&all, &side[0], &side[1]);
+		for (int s = 0; s < 2; s++) {
+			const struct cost_report *cr = &side[s];
+			json_t *items = json_array();
+
+			for (int i = 0; i < cr->nr_items; i++)
+				json_array_append_new(
+					items, json_pack("{s:s, s:f, s:o, s:f}", "name",
+							 cr->items[i].name, "us_each",
+							 cr->items[i].us_each, "count",
+							 ju(cr->items[i].count), "us_total",
+							 cr->items[i].us_total));
+			json_object_set_new(root, names[s],
+					    json_pack("{s:f, s:o}", "total_us", cr->total_us,
+						      "items", items));
+		}
 	}
 	for (size_t i = 0; i < res->nr_timeline; i++) {
 		const struct scn_timeline_point *p = &res->timeline[i];

@@ -13,6 +13,7 @@
 #include "tdpmmu/tdx.h"
 #include "tdpmmu/tdxmod.h"
 #include "tdpmmu/types.h"
+#include "gpa_map.h"
 #include "tdpmmu/vm.h"
 
 /* Logical threads `thread=N` can name (tdpmmu explore). */
@@ -190,6 +191,13 @@ struct scn_timeline_point {
 
 struct kvm_counters;
 
+/* A failed expectation or check, for the JSON report's `failed`. */
+struct scn_failure {
+	int line;
+	char *want; /* the expectation as written ("check" for a check) */
+	char *got;
+};
+
 struct scn_result {
 	int expects_passed, expects_failed;
 	int checks_passed, checks_failed;
@@ -204,8 +212,8 @@ struct scn_result {
 	/* Snapshot at the end of the run, before teardown. */
 	u64 leaf_calls[NR_TDX_LEAVES];
 	u64 splits, kicks, faults, vm_bugged;
-	u64 track_rounds, busy_retries, guest_inhibits;
 	u64 promotes, promote_tries, promote_refused, promote_rounds;
+	u64 track_rounds, busy_retries, guest_inhibits, guest_inhibits_4k;
 	u64 write_lock_acquisitions, write_lock_hold_ns, write_lock_hold_max_ns;
 	u64 mappings[3]; /* present private mirror leaves: 4K, 2M, 1G */
 	u64 pt_mirror, pt_external;
@@ -214,6 +222,17 @@ struct scn_result {
 	u64 teardown_ns, teardown_leaked_bytes;
 	struct scn_timeline_point *timeline;
 	size_t nr_timeline;
+	/* Every vm key in force (the `vm` line with its defaults filled in). */
+	struct kvm_config config;
+	struct scn_failure *failures;
+	size_t nr_failures;
+	/* A bugged VM: the line of the command that bugged it, and why. */
+	int bugged_line;
+	struct kvm_bug_info bug;
+	/* --map: the ranges punched (for the picture), and why drawing failed. */
+	struct gpa_map_range *punched;
+	size_t nr_punched;
+	const char *map_error;
 };
 
 struct scn_run_opts {
@@ -221,6 +240,7 @@ struct scn_run_opts {
 	FILE *err; /* failed expects, check violations, run errors */
 	bool timeline; /* record the mapping timeline */
 	bool no_vcpu_threads; /* vCPU work on the caller's thread (tdpmmu explore) */
+	const char *map_path; /* --map: draw the GPA space here at the end */
 };
 
 /*

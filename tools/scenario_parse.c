@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_number.h"
 #include "scenario.h"
 #include "text_escape.h"
 #include "tdpmmu/tdx_errno.h"
@@ -158,56 +159,10 @@ const char *scn_rc_name(int rc)
 	return buf;
 }
 
-/*
- * Decimal or 0x hex, optionally (sizes and addresses) followed by one of
- * K M G T (powers of 1024).  0, -EINVAL (not a number), -ERANGE (overflow).
- */
+/* tools/parse_number.c: the same numbers everywhere (stress --mem too). */
 static int parse_number(const char *s, bool suffix, u64 *out)
 {
-	unsigned base = 10;
-	u64 v = 0;
-	const char *c = s;
-	bool digits = false;
-
-	if (c[0] == '0' && (c[1] == 'x' || c[1] == 'X')) {
-		base = 16;
-		c += 2;
-	}
-	for (;; c++) {
-		unsigned d;
-
-		if (*c >= '0' && *c <= '9')
-			d = *c - '0';
-		else if (base == 16 && *c >= 'a' && *c <= 'f')
-			d = *c - 'a' + 10;
-		else if (base == 16 && *c >= 'A' && *c <= 'F')
-			d = *c - 'A' + 10;
-		else
-			break;
-		if (v > (UINT64_MAX - d) / base)
-			return -ERANGE;
-		v = v * base + d;
-		digits = true;
-	}
-	if (!digits)
-		return -EINVAL;
-	if (*c && suffix && !c[1]) {
-		const char *units = "KMGT";
-		const char *u = strchr(units, *c);
-
-		if (!u)
-			return -EINVAL;
-		unsigned shift = 10 * (unsigned)(u - units + 1);
-
-		if (v > (UINT64_MAX >> shift))
-			return -ERANGE;
-		v <<= shift;
-		c++;
-	}
-	if (*c)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	return tdpmmu_parse_number(s, suffix, out);
 }
 
 int scn_parse_number(const char *s, bool suffix, u64 *out)
@@ -985,8 +940,9 @@ static void parse_expect(struct parser *p, struct scn_cmd *c, char **toks, int n
 		c->gpa = kv[0].num;
 		c->level = kv[1].ival;
 		c->state = kv[2].ival;
-		if (kv[0].ok && kv[1].ok && check_aligned(p, "gpa", c->gpa, c->level))
-			check_in_sept(p, c->gpa, level_size(c->level));
+		/* v2 5.1: an observation takes any 4K address inside the entry. */
+		if (kv[0].ok && kv[1].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K))
+			check_in_sept(p, c->gpa, PAGE_SIZE);
 	} else if (!eq && !strcmp(key, "mirror")) {
 		c->kind = SCN_EXPECT_MIRROR;
 		parse_keys(p, "expect mirror", expect_mirror_keys, toks, 2, n, kv);
@@ -996,8 +952,8 @@ static void parse_expect(struct parser *p, struct scn_cmd *c, char **toks, int n
 		if (kv[1].given == kv[2].given)
 			perr(p, "expect mirror needs exactly one of 'level=L' and 'absent'");
 		if (kv[0].ok && (!kv[1].given || kv[1].ok) &&
-		    check_aligned(p, "gpa", c->gpa, kv[1].ok ? c->level : PG_LEVEL_4K))
-			check_in_mem(p, c->gpa, kv[1].ok ? level_size(c->level) : PAGE_SIZE);
+		    check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K))
+			check_in_mem(p, c->gpa, PAGE_SIZE);
 	} else if (!eq && !strcmp(key, "count")) {
 		parse_expect_count(p, c, toks, n);
 	} else {

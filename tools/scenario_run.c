@@ -15,6 +15,7 @@
 #include "guest_accept_memory.h"
 #include "report.h"
 #include "scenario.h"
+#include "tdpmmu/trace.h"
 #include "tdpmmu/vm.h"
 #include "tdpmmu/vm_inspect.h"
 
@@ -45,11 +46,48 @@ __attribute__((format(printf, 2, 3))) static void run_error(struct runner *r, co
 	r->res->run_errors++;
 }
 
+/* Kept for the JSON report; an allocation failure only loses the detail. */
+static void record_failure(struct runner *r, const char *want, const char *got)
+{
+	struct scn_result *res = r->res;
+	struct scn_failure *f = realloc(res->failures, (res->nr_failures + 1) * sizeof(*f));
+
+	if (!f)
+		return;
+	res->failures = f;
+	f += res->nr_failures;
+	f->line = r->cmd->line;
+	f->want = strdup(want);
+	f->got = strdup(got);
+	if (!f->want || !f->got) {
+		free(f->want);
+		free(f->got);
+		return;
+	}
+	res->nr_failures++;
+}
+
+/* For --map: a hole shows as punched until something maps it again. */
+static void record_punch(struct runner *r, gpa_t gpa, u64 size)
+{
+	struct scn_result *res = r->res;
+	struct gpa_map_range *p;
+
+	if (!r->opts->map_path)
+		return;
+	p = realloc(res->punched, (res->nr_punched + 1) * sizeof(*p));
+	if (!p)
+		return;
+	res->punched = p;
+	p[res->nr_punched++] = (struct gpa_map_range){gpa, size};
+}
+
 /* WANT is the expectation as written, without the leading "expect ". */
 __attribute__((format(printf, 3, 4))) static void expect_result(struct runner *r, bool ok,
 								const char *got_fmt, ...)
 {
 	const char *want = r->cmd->text;
+	char got[256];
 	va_list ap;
 
 	if (ok) {
@@ -59,11 +97,12 @@ __attribute__((format(printf, 3, 4))) static void expect_result(struct runner *r
 	r->res->expects_failed++;
 	if (!strncmp(want, "expect ", 7))
 		want += 7;
-	fprintf(r->opts->err, "%s:%d: expect failed: %s, got ", r->scn->file, r->cmd->line, want);
 	va_start(ap, got_fmt);
-	vfprintf(r->opts->err, got_fmt, ap);
+	vsnprintf(got, sizeof(got), got_fmt, ap);
 	va_end(ap);
-	fputc('\n', r->opts->err);
+	fprintf(r->opts->err, "%s:%d: expect failed: %s, got %s\n", r->scn->file, r->cmd->line,
+		want, got);
+	record_failure(r, want, got);
 }
 
 static void set_status(struct runner *r, enum scn_status_kind kind, u64 value)
@@ -167,6 +206,7 @@ static void snapshot(struct runner *r)
 	res->promote_tries = c.promote_tries;
 	res->promote_refused = c.promote_refused;
 	res->promote_rounds = c.promote_rounds;
+	res->guest_inhibits_4k = c.guest_inhibits_4k;
 	res->write_lock_acquisitions = c.write_lock_acquisitions;
 	res->write_lock_hold_ns = c.write_lock_hold_ns;
 	res->write_lock_hold_max_ns = c.write_lock_hold_max_ns;
@@ -258,7 +298,9 @@ static void check_report(void *arg, const char *msg)
 	struct runner *r = arg;
 
 	fprintf(r->opts->err, "%s:%d: check failed: %s\n", r->scn->file, r->cmd->line, msg);
-	r->check_violations++;
+	/* `failed` gets one object per failed check: its first violation. */
+	if (!r->check_violations++)
+		record_failure(r, "check", msg);
 }
 
 static void run_vm(struct runner *r, const struct scn_cmd *c)
@@ -292,6 +334,7 @@ static void run_vm(struct runner *r, const struct scn_cmd *c)
 	r->res->module = c->module;
 	r->res->dpamt = c->dpamt;
 	r->res->demote_interruptible = c->demote_interruptible;
+	r->res->config = cfg;
 }
 
 static void run_expect_exit(struct runner *r, const struct scn_cmd *c)
@@ -403,6 +446,8 @@ static void run_cmd(struct runner *r, const struct scn_cmd *c)
 		return;
 	case SCN_PUNCH:
 		set_rc(r, kvm_gmem_punch_hole(kvm, c->gpa, c->size));
+		if (!r->last_rc)
+			record_punch(r, c->gpa, c->size);
 		timeline_add(r);
 		return;
 	case SCN_SPLIT:
@@ -500,6 +545,8 @@ int scenario_run(const struct scenario *scn, const struct scn_run_opts *opts,
 	for (size_t i = 0; i < scn->nr_cmds; i++) {
 		r.cmd = &scn->cmds[i];
 		run_cmd(&r, r.cmd);
+		if (r.kvm && !res->bugged_line && kvm_is_bugged(r.kvm))
+			res->bugged_line = r.cmd->line;
 		/* Without a VM nothing else can run (the parser made vm first). */
 		if (!r.kvm)
 			break;
@@ -507,7 +554,19 @@ int scenario_run(const struct scenario *scn, const struct scn_run_opts *opts,
 	if (r.kvm) {
 		u64 t;
 
+		/* The trace ends where the counters are taken, so the two agree. */
+		trace_end("end of run: the report's counters are taken here; teardown is not traced");
 		snapshot(&r);
+		kvm_get_bug_info(r.kvm, &res->bug);
+		if (opts->map_path) {
+			char title[256];
+
+			snprintf(title, sizeof(title),
+				 "tdpmmu: %s: guest physical address space at the end of the run",
+				 scn->file);
+			gpa_map_draw(r.kvm, opts->map_path, title, res->punched, res->nr_punched,
+				     &res->map_error);
+		}
 		t = now_ns();
 		kvm_destroy(r.kvm);
 		res->teardown_ns = now_ns() - t;
@@ -522,6 +581,16 @@ void scn_result_free(struct scn_result *res)
 	free(res->timeline);
 	res->timeline = NULL;
 	res->nr_timeline = 0;
+	for (size_t i = 0; i < res->nr_failures; i++) {
+		free(res->failures[i].want);
+		free(res->failures[i].got);
+	}
+	free(res->failures);
+	res->failures = NULL;
+	res->nr_failures = 0;
+	free(res->punched);
+	res->punched = NULL;
+	res->nr_punched = 0;
 }
 
 /* ---- Step by step, for tdpmmu explore ---- */

@@ -27,9 +27,12 @@
 #include "cli_opts.h"
 #include "commands.h"
 #include "guest_accept_memory.h"
+#include "parse_number.h"
 #include "scenario.h"
+#include "tdpmmu/trace.h"
 #include "tdpmmu/vm.h"
 #include "tdpmmu/vm_inspect.h"
+#include "trace_file.h"
 
 #define MB (1ULL << 20)
 
@@ -120,6 +123,8 @@ struct stress_opts {
 	bool vcpu_threads;
 	double host_ratio; /* host ops per guest op (0: unpaced) */
 	bool promote; /* vm promote=on, host `promote` ops, worker runs */
+	const char *trace; /* --trace FILE */
+	u64 trace_max; /* events written at most */
 };
 
 struct stress;
@@ -1106,7 +1111,8 @@ static void stress_usage(FILE *f)
 		   "  --ops N             stop after N operations (all threads together)\n"
 		   "  --vcpus N           vCPU threads (default 2)\n"
 		   "  --host-threads M    host threads (default 2)\n"
-		   "  --mem SIZE          guest memory, e.g. 64M (default 64M)\n"
+		   "  --mem SIZE          guest memory, a multiple of 2M up to 1T: 64M, 4G, 1T\n"
+		   "                      (default 64M)\n"
 		   "  --max-level L       4K|2M|1G (default 2M)\n"
 		   "  --module V          1.5|2.0 (default 1.5)\n"
 		   "  --dpamt             Dynamic PAMT (implies --module 2.0)\n"
@@ -1127,10 +1133,13 @@ static void stress_usage(FILE *f)
 		   "  --log-limit N       op log entries kept for the replay (default 2000000)\n"
 		   "  --vcpu-threads      run guest ops on the VM's own vCPU threads\n"
 		   "  --host-ratio R      at most R host ops per guest op (default 1; 0: unpaced)\n"
+		   "  --trace FILE        kernel-style event log to FILE (- for stderr),\n"
+		   "                      at most --trace-max events (default 1000000)\n"
 		   "  --json              one JSON summary on stdout\n"
 		   "  --quiet             no progress line\n");
 }
 
+/* Numbers and sizes as everywhere else (tools/parse_number.c): 4K ... 1T. */
 static bool parse_u64(const char *sarg, u64 *v)
 {
 	return cli_parse_u64(sarg, true, 0, ~0ULL, v);
@@ -1164,6 +1173,8 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		O_VTHREADS,
 		O_HRATIO,
 		O_JSON,
+		O_TRACE,
+		O_TRACE_MAX,
 		O_QUIET,
 		O_HELP,
 		O_SPLITLOCK,
@@ -1189,6 +1200,8 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		{"vcpu-threads", no_argument, NULL, O_VTHREADS},
 		{"host-ratio", required_argument, NULL, O_HRATIO},
 		{"json", no_argument, NULL, O_JSON},
+		{"trace", required_argument, NULL, O_TRACE},
+		{"trace-max", required_argument, NULL, O_TRACE_MAX},
 		{"quiet", no_argument, NULL, O_QUIET},
 		{"help", no_argument, NULL, O_HELP},
 		{"split-lock", required_argument, NULL, O_SPLITLOCK},
@@ -1211,6 +1224,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		.host_ratio = 1.0,
 		.replay_path = "stress-replay.tdp",
 		.log_limit = 2000000,
+		.trace_max = 1000000,
 	};
 	optind = 1;
 	opterr = 0;
@@ -1311,6 +1325,13 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 			break;
 		case O_JSON:
 			o->json = true;
+			break;
+		case O_TRACE:
+			o->trace = optarg;
+			break;
+		case O_TRACE_MAX:
+			if (!parse_u64(optarg, &o->trace_max) || !o->trace_max)
+				goto bad;
 			break;
 		case O_QUIET:
 			o->quiet = true;
@@ -1521,6 +1542,7 @@ int cmd_stress(int argc, char **argv)
 	char replay_file[1024];
 	const char *verdict = NULL;
 	struct sigaction sa = {.sa_handler = stress_on_sigint, .sa_flags = SA_RESETHAND}, old_sa;
+	FILE *trace = NULL;
 	int i, r, ret;
 
 	s = calloc(1, sizeof(*s));
@@ -1535,6 +1557,16 @@ int cmd_stress(int argc, char **argv)
 	stress_sigint = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_sa);
+	if (s->o.trace) {
+		trace = trace_open_file(s->o.trace);
+		if (!trace) {
+			fprintf(stderr, "tdpmmu stress: --trace %s: %s\n", s->o.trace,
+				strerror(errno));
+			free(s);
+			return 2;
+		}
+		trace_start(trace, s->o.trace_max);
+	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->parked_cv, NULL);
 	pthread_cond_init(&s->resume_cv, NULL);
@@ -1543,6 +1575,8 @@ int cmd_stress(int argc, char **argv)
 	r = stress_vm_create(s);
 	if (r) {
 		fprintf(stderr, "tdpmmu stress: cannot create the TD: %s\n", strerror(-r));
+		trace_stop();
+		trace_close_file(trace);
 		free(s);
 		return 1;
 	}
@@ -1619,6 +1653,15 @@ int cmd_stress(int argc, char **argv)
 	secs = (double)(now_ns() - t0) / 1e9;
 	if (tty)
 		printf("\n");
+	if (trace) {
+		u64 cut = trace_dropped();
+
+		trace_stop();
+		trace_close_file(trace);
+		if (cut)
+			fprintf(stderr, "tdpmmu stress: --trace: the first %llu events written, %llu more cut (--trace-max)\n",
+				(unsigned long long)s->o.trace_max, (unsigned long long)cut);
+	}
 
 	/* The final check, with everything joined. */
 	if (s->kvm && !s->violations)

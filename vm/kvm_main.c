@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tdpmmu/vm_inspect.h"
 #include "vm_internal.h"
@@ -197,11 +198,43 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->split_retries = counter_read(&kvm->split_retries);
 	c->shared_split_busy = ts.shared_split_busy;
 	c->read_lock_waits = atomic_load(&lock->read_waits);
+	c->guest_inhibits_4k = counter_read(&kvm->guest_inhibits_4k);
 }
 
 bool kvm_is_bugged(struct kvm *kvm)
 {
 	return kvm_mmu_is_bugged(kvm->mmu);
+}
+
+void kvm_get_bug_info(struct kvm *kvm, struct kvm_bug_info *bi)
+{
+	struct kvm_mmu_bug_info mb;
+	struct tdx_error_info te;
+
+	memset(bi, 0, sizeof(*bi));
+	bi->bugged = kvm_mmu_is_bugged(kvm->mmu);
+	if (!bi->bugged)
+		return;
+	bi->reason = "unknown";
+	bi->func = "?";
+	if (kvm_mmu_get_bug_info(kvm->mmu, &mb)) {
+		bi->reason = mb.reason;
+		bi->func = mb.func;
+		bi->has_gfn = mb.level != 0;
+		bi->gfn = mb.gfn;
+		bi->level = mb.level;
+	}
+	/* The glue knows the leaf and status; its entry is the precise one. */
+	if (tdx_get_fatal_error(kvm->kvm_tdx, &te)) {
+		bi->has_leaf = true;
+		bi->leaf = te.leaf;
+		bi->status = te.status;
+		if (te.level) {
+			bi->has_gfn = true;
+			bi->gfn = te.gfn;
+			bi->level = te.level;
+		}
+	}
 }
 
 void kvm_count_mappings(struct kvm *kvm, u64 mappings[PG_LEVEL_512G + 1])

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <sched.h>
 
+#include "tdpmmu/trace.h"
 #include "vm_internal.h"
 
 /*
@@ -91,19 +92,19 @@ static int tdx_handle_mismatched_accept(struct kvm *kvm, gfn_t gfn, int level, u
 		if (level == PG_LEVEL_4K)
 			hugepage_set_guest_inhibit(kvm->mmu, gfn, level + 2);
 		counter_inc(&kvm->guest_inhibits);
+		if (level == PG_LEVEL_4K)
+			counter_inc(&kvm->guest_inhibits_4k);
 	}
 	write_unlock(lock);
 	return r;
 }
 
-int tdx_handle_ept_violation(struct kvm *kvm, int vcpu, bool shared_access, bool write,
-			     const struct tdx_ept_exit *exit, enum kvm_fault_result *res)
+static int __tdx_handle_ept_violation(struct kvm *kvm, bool shared_access, bool write,
+				      const struct tdx_ept_exit *exit, enum kvm_fault_result *res)
 {
 	gfn_t gfn = gpa_to_gfn(exit->gpa);
 	int r;
 
-	(void)vcpu;
-	counter_inc(&kvm->ept_violations);
 	if (kvm_mmu_is_bugged(kvm->mmu))
 		return -EIO;
 
@@ -118,4 +119,33 @@ int tdx_handle_ept_violation(struct kvm *kvm, int vcpu, bool shared_access, bool
 	/* Private faults are always handled as writes (TDX has no read-only private). */
 	return kvm_mmu_page_fault(kvm, gfn, !shared_access, write || !shared_access,
 				  KVM_MAX_HUGEPAGE_LEVEL, res);
+}
+
+static const char *fault_outcome(int r, const enum kvm_fault_result *res)
+{
+	switch (r) {
+	case 0:
+		return *res == KVM_FAULT_MEMORY_FAULT ? "memory_fault" : "fixed";
+	case -EIO:
+		return "EIO";
+	case -ENOMEM:
+		return "ENOMEM";
+	case -EAGAIN:
+		return "EAGAIN";
+	case -EBUSY:
+		return "EBUSY";
+	default:
+		return "error";
+	}
+}
+
+int tdx_handle_ept_violation(struct kvm *kvm, int vcpu, bool shared_access, bool write,
+			     const struct tdx_ept_exit *exit, enum kvm_fault_result *res)
+{
+	int r;
+
+	counter_inc(&kvm->ept_violations);
+	r = __tdx_handle_ept_violation(kvm, shared_access, write, exit, res);
+	trace_kvm_page_fault(vcpu, exit->gpa, !shared_access, write, fault_outcome(r, res));
+	return r;
 }

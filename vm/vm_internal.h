@@ -129,6 +129,7 @@ struct kvm {
 
 	struct kvm_promote_queue promote;
 	atomic_ullong split_retries; /* split_lock=shared: splits given back */
+	atomic_ullong guest_inhibits_4k; /* of them, by a 4K ACCEPT (2M capped to 4K) */
 };
 
 /* vcpu.c */

@@ -64,9 +64,27 @@ void kvm_mmu_destroy(struct kvm_mmu *mmu);
 struct rwlock *kvm_mmu_lock(struct kvm_mmu *mmu);
 bool kvm_mmu_has_mirror(struct kvm_mmu *mmu);
 
-/* KVM_BUG_ON's effect: mark the VM bugged (idempotent), and test it. */
-void kvm_mmu_vm_bugged(struct kvm_mmu *mmu);
+/*
+ * KVM_BUG_ON's effect: mark the VM bugged (idempotent), and test it.  The
+ * first call records why (the cause the reports show and the trace logs):
+ * @reason is static text, @func the site, @gfn/@level the entry involved
+ * (@level 0: none).  kvm_mmu_vm_bugged() records the site only.
+ */
+void __kvm_mmu_vm_bugged(struct kvm_mmu *mmu, const char *func, const char *reason, gfn_t gfn,
+			 int level);
+#define kvm_mmu_vm_bugged_at(mmu, reason, gfn, level) \
+	__kvm_mmu_vm_bugged(mmu, __func__, reason, gfn, level)
+#define kvm_mmu_vm_bugged(mmu) __kvm_mmu_vm_bugged(mmu, __func__, "KVM_BUG_ON", 0, 0)
 bool kvm_mmu_is_bugged(struct kvm_mmu *mmu);
+
+struct kvm_mmu_bug_info {
+	const char *func; /* where the VM was bugged */
+	const char *reason;
+	gfn_t gfn;
+	int level; /* PG level of the entry; 0: none */
+};
+/* true and *info once the VM is bugged and its cause recorded. */
+bool kvm_mmu_get_bug_info(struct kvm_mmu *mmu, struct kvm_mmu_bug_info *info);
 
 /* ---- mmu_invalidate protocol ---- */
 

@@ -117,6 +117,19 @@ struct tdx_stats {
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 
+/* A SEAMCALL's failure as the error policy saw it. */
+struct tdx_error_info {
+	enum tdx_leaf leaf;
+	u64 status;
+	gfn_t gfn;
+	int level; /* PG level */
+};
+/*
+ * The first error the policy could not recover from (the hook returned
+ * -EIO, so the MMU bugs the VM): true and *info, or false if none.
+ */
+bool tdx_get_fatal_error(struct kvm_tdx *kvm_tdx, struct tdx_error_info *info);
+
 /* Status of the glue's last SEAMCALL (any thread), e.g. for INIT_MEM_REGION. */
 u64 tdx_last_status(struct kvm_tdx *kvm_tdx);
 

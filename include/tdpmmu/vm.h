@@ -168,7 +168,6 @@ struct kvm_counters {
 	u64 write_lock_acquisitions;
 	u64 write_lock_hold_ns;
 	u64 write_lock_hold_max_ns;
-	u64 guest_inhibits; /* gfn ranges where the guest inhibited huge mappings */
 	u64 promotes; /* huge private leaves created by promotion (any level) */
 	u64 promote_tries; /* promotions tried (each a BLOCK/TRACK/kick round) */
 	u64 promote_refused; /* tries the module refused: INVALID_PROMOTE_CONDITIONS */
@@ -180,9 +179,30 @@ struct kvm_counters {
 	u64 split_retries;
 	u64 shared_split_busy; /* contention statuses those splits met in the module */
 	u64 read_lock_waits; /* mmu_lock read acquisitions that waited for a writer */
+	/*
+	 * Huge ranges a guest ACCEPT capped, the first time: an ACCEPT at level
+	 * L forbids mappings above L around it (KVM's guest inhibit).  A 4K
+	 * ACCEPT caps its 2M (and 1G) range; a 2M ACCEPT caps its 1G range.
+	 */
+	u64 guest_inhibits;
+	u64 guest_inhibits_4k; /* of guest_inhibits, by 4K ACCEPTs */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
+
+/* Why the VM is bugged: where the MMU bugged it and the SEAMCALL behind it. */
+struct kvm_bug_info {
+	bool bugged;
+	const char *reason; /* "split_external_spt failed", "KVM_BUG_ON(...)" */
+	const char *func; /* the MMU function that bugged the VM */
+	bool has_gfn;
+	gfn_t gfn;
+	int level; /* PG level; 0: no entry */
+	bool has_leaf; /* an unrecoverable SEAMCALL error caused it: */
+	enum tdx_leaf leaf;
+	u64 status;
+};
+void kvm_get_bug_info(struct kvm *kvm, struct kvm_bug_info *bi);
 
 /* Present private leaves in the mirror per level: [PG_LEVEL_4K..PG_LEVEL_1G]. */
 void kvm_count_mappings(struct kvm *kvm, u64 mappings[PG_LEVEL_512G + 1]);

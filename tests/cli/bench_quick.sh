@@ -10,7 +10,8 @@ grep -q "fault" "$tmp/help" || fail "--help lists the benchmarks"
 "$bin" bench no-such-bench >/dev/null 2>&1
 [ $? = 2 ] || fail "unknown benchmark must exit 2"
 
-"$bin" bench --quick --json --repeats 1 fault split convert >"$tmp/out" 2>"$tmp/err"
+mkdir "$tmp/plots"
+"$bin" bench --quick --json --repeats 1 --plot "$tmp/plots" fault split convert >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc = 0 ] || { cat "$tmp/err" >&2; fail "bench exit $rc"; }
 [ "$(wc -l <"$tmp/out")" -eq 1 ] || fail "--json: stdout is not one line"
@@ -47,4 +48,8 @@ need(sc["splits_per_unit"] == 1.0, "one split per scattered page")
 need(sc["seamcalls_per_unit"].get("TDH.MEM.PAGE.DEMOTE") == 1.0, "one DEMOTE per page")
 need(sc["seamcalls_per_unit"].get("TDH.MEM.PAGE.REMOVE") == 1.0, "one REMOVE per page")
 PY
+# --plot: one cairo SVG per benchmark (make plots).
+for b in fault split convert; do
+	head -c 200 "$tmp/plots/bench-$b.svg" 2>/dev/null | grep -q '<svg' || fail "--plot: no bench-$b.svg"
+done
 echo ok

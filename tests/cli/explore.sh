@@ -29,8 +29,12 @@ s2=$("$bin" explore --preemptions 2 "$f" | sed -n 's/^  schedules *\([0-9]*\) .*
 [ "$s0" = 2 ] || fail "bound 0: $s0 schedules"
 "$bin" explore "$f" >"$tmp/out" 2>&1 || fail "explore $f"
 grep -q "violations        0" "$tmp/out" || fail "text report"
-[ "$(sed -n 's/^  schedules *\([0-9]*\) (complete)/\1/p' "$tmp/out")" = "$s2" ] ||
+[ "$(sed -n 's/^  schedules *\([0-9]*\) (complete): every schedule with at most 2 preemptions$/\1/p' "$tmp/out")" = "$s2" ] ||
 	fail "text report: schedules"
+# A search cut by --max-schedules says so, on the verdict line too.
+"$bin" explore --max-schedules 2 "$f" >"$tmp/cut" 2>&1 || fail "cut search exit"
+grep -q "PASS so far: the search was cut" "$tmp/cut" || fail "cut search: verdict"
+grep -q "2 (incomplete): stopped by --max-schedules 2" "$tmp/cut" || fail "cut search: schedules"
 [ "$s1" -gt "$s0" ] && [ "$s2" -gt "$s1" ] || fail "bounds: $s0 $s1 $s2"
 
 # An order-dependent expectation: the 2M accept succeeds only if it wins.
@@ -50,10 +54,16 @@ grep -q "expect failed: status=TDX_SUCCESS thread=0, got TDX_PAGE_SIZE_MISMATCH"
 	fail "race.tdp: message"
 sched=$(sed -n 's/^  replay with *tdpmmu explore --replay \([0-9,]*\) .*/\1/p' "$tmp/out")
 [ -n "$sched" ] || fail "race.tdp: no replay schedule"
-"$bin" explore --replay "$sched" --trace "$tmp/race.tdp" >"$tmp/replay" 2>&1
+"$bin" explore --replay "$sched" --trace "$tmp/trace" "$tmp/race.tdp" >"$tmp/replay" 2>&1
 [ $? = 1 ] || fail "replay of $sched must fail again"
 grep -q "schedules         1 (replay)" "$tmp/replay" || fail "replay: one schedule"
-grep -q "TDH.MEM.PAGE.AUG" "$tmp/replay" || fail "replay: trace"
+grep -q ': explore_yield: step=[0-9]* thread=T[01] kind=seamcall where="TDH.MEM.PAGE.AUG"' \
+	"$tmp/trace" || fail "replay: trace of the yield points"
+grep -q ': tdx_seamcall: leaf=TDH.MEM.PAGE.AUG gpa=0x[0-9a-f]* level=[24][KM] status=' \
+	"$tmp/trace" || fail "replay: trace of the SEAMCALLs"
+grep -q '^ *T[01]-[0-9]* *\[[0-9]*\] ' "$tmp/trace" || fail "replay: task is the logical thread"
+"$bin" explore --trace "$tmp/trace" "$tmp/race.tdp" >/dev/null 2>&1
+[ $? = 2 ] || fail "--trace without --replay is a usage error"
 "$bin" explore --keep-going "$tmp/race.tdp" >"$tmp/out" 2>&1
 [ $? = 1 ] || fail "keep-going exit"
 grep -q "(complete)" "$tmp/out" || fail "keep-going explores everything"

@@ -22,6 +22,19 @@ for c in stress bench explore; do
 done
 [ "$(status "$bin" run --help)" = 0 ] || fail "run --help must exit 0"
 grep -q -- "--json" "$tmp/out" || fail "run --help does not document --json"
+grep -q "docs/SCENARIO-LANGUAGE.md" "$tmp/out" || fail "run --help does not name the language reference"
+for o in --trace --map; do
+	grep -q -- "$o FILE" "$tmp/out" || fail "run --help does not document $o"
+done
+[ "$(status "$bin" help run)" = 0 ] || fail "help run must exit 0"
+grep -q "^usage: tdpmmu run" "$tmp/out" || fail "help run does not print run's help"
+[ "$(status "$bin" help nope)" = 2 ] || fail "help of an unknown command must exit 2"
+[ "$(status "$bin" run --map x.pdf)" = 2 ] || fail "--map x.pdf must exit 2"
+grep -q "must end in .svg or .png" "$tmp/err" || fail "--map x.pdf: message"
+[ "$(status "$bin" run --trace)" = 2 ] || fail "--trace without FILE must exit 2"
+# One size parser: stress --mem takes T like the scenario language.
+[ "$(status "$bin" stress --mem 1T --ops 20 --quiet)" = 0 ] || fail "stress --mem 1T"
+[ "$(status "$bin" stress --mem 2T --ops 20 --quiet)" = 2 ] || fail "stress --mem 2T is too big"
 [ "$(status "$bin" --version)" = 0 ] || fail "--version must exit 0"
 grep -Eq '^tdpmmu [0-9]+\.[0-9]+\.[0-9]+$' "$tmp/out" || fail "--version format"
 echo ok

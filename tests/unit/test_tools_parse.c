@@ -109,8 +109,8 @@ static const struct bad_line bad_lines[] = {
 	 "bad level '3M' for 'level' (want 4K|2M|1G|512G)"},
 	{"expect sept gpa=0 level=4K state=GONE", "unknown S-EPT state 'GONE'"},
 	{"expect sept gpa=0 level=4K", "missing required key 'state' for 'expect sept'"},
-	{"expect sept gpa=0x201000 level=2M state=MAPPED",
-	 "gpa 0x201000 is not aligned to level 2M"},
+	{"expect sept gpa=0x201800 level=2M state=MAPPED", "gpa 0x201800 is not 4K aligned"},
+	{"expect mirror gpa=0x9ff800 level=2M", "gpa 0x9ff800 is not 4K aligned"},
 	{"expect mirror gpa=0", "expect mirror needs exactly one of 'level=L' and 'absent'"},
 	{"expect mirror gpa=0 level=4K absent",
 	 "expect mirror needs exactly one of 'level=L' and 'absent'"},
@@ -376,6 +376,21 @@ static void test_commands(void **state)
 		assert_int_equal(c.kind, SCN_TDCALL);
 		assert_int_equal(c.level, PG_LEVEL_2M);
 		assert_int_equal(c.vcpu, 1);
+		scenario_free(&scn_c);
+	}
+	{
+		/* v2 5.1: observations take any 4K address inside the entry. */
+		PARSE("expect sept gpa=0x9ff000 level=1G state=FREE", c);
+		assert_int_equal(c.kind, SCN_EXPECT_SEPT);
+		assert_int_equal(c.gpa, 0x9ff000);
+		assert_int_equal(c.level, PG_LEVEL_1G);
+		scenario_free(&scn_c);
+	}
+	{
+		PARSE("expect mirror gpa=0x9ff000 level=2M", c);
+		assert_int_equal(c.kind, SCN_EXPECT_MIRROR);
+		assert_int_equal(c.gpa, 0x9ff000);
+		assert_int_equal(c.level, PG_LEVEL_2M);
 		scenario_free(&scn_c);
 	}
 	{
