@@ -25,7 +25,8 @@ static const struct {
 	{"split", bench_split, "2M->4K split vs a lower bound; write-lock hold per split"},
 	{"convert", bench_convert, "N scattered 4K conversions inside 2M mappings"},
 	{"size", bench_size, "map 1G..1T TDs: time, RSS vs page-table bytes, checker, zap"},
-	{"boot", bench_boot, "default TD lifecycle at 4K-only vs 2M: SEAMCALLs, host cost"},
+	{"boot", bench_boot,
+	 "calibrated TD boot vs the published figures; lifecycle at 4K-only vs 2M"},
 };
 
 static void usage(FILE *f)
@@ -37,7 +38,10 @@ static void usage(FILE *f)
 	fprintf(f, "\n"
 		   "  --quick       smaller sizes, 3 repeats (under a minute)\n"
 		   "  --json        one JSON object on stdout (schema in docs/PERFORMANCE.md)\n"
-		   "  --repeats N   repeats per measurement (default 3 quick, 5 otherwise)\n\n"
+		   "  --repeats N   repeats per measurement (default 3 quick, 5 otherwise)\n"
+		   "  --mem SIZE    boot: the TD's RAM (default: 4G and 8G)\n"
+		   "  --emit FILE   boot: write the calibrated boot scenario to FILE (- = stdout)\n"
+		   "                and run nothing\n\n"
 		   "Speeds are ratios against a baseline measured in the same run, with\n"
 		   "min/median/max over repeats.  A progress line goes to stderr on a terminal.\n");
 }
@@ -124,6 +128,28 @@ static json_t *machine_info(void)
 			 u.release, "arch", u.machine);
 }
 
+/* "4G", "4096M", "0x100000000": a positive multiple of 2M. */
+static int parse_size_arg(const char *s, u64 *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	if (end == s)
+		return -1;
+	switch (*end) {
+	case 'G':
+		v <<= 30, end++;
+		break;
+	case 'M':
+		v <<= 20, end++;
+		break;
+	}
+	if (*end || !v || v % (2ULL << 20))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o = {.self = "/proc/self/exe"};
@@ -144,6 +170,13 @@ int cmd_bench(int argc, char **argv)
 			o.quick = true;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--emit") && i + 1 < argc) {
+			o.emit = argv[++i];
+		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
+			if (parse_size_arg(argv[++i], &o.boot_mem)) {
+				fprintf(stderr, "tdpmmu bench: bad --mem '%s'\n", argv[i]);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
 			char *end;
 
@@ -167,6 +200,8 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (!o.repeats)
 		o.repeats = o.quick ? 3 : 5;
+	if (o.emit)
+		return bench_boot_emit(&o);
 
 	kvm_mmu_register_thread();
 	results = json_object();

@@ -56,6 +56,12 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("track_rounds", c.track_rounds);
 	P("busy_retries", c.busy_retries);
 	P("guest_inhibits", c.guest_inhibits);
+	{
+		struct kvm_accept_stats as;
+
+		kvm_get_accept_stats(kvm, &as);
+		P("accept_below_mappable", as.below_mappable);
+	}
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
 	P("write_lock_hold_ns", c.write_lock_hold_ns);
 	P("write_lock_hold_max_ns", c.write_lock_hold_max_ns);
@@ -227,6 +233,9 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 	fprintf(f, "  splits (huge -> 4K)  %llu      guest huge-page inhibits %llu\n",
 		(unsigned long long)res->splits, (unsigned long long)res->guest_inhibits);
 	fprintf(f, "  EPT violations       %llu\n", (unsigned long long)res->faults);
+	fprintf(f, "  ACCEPT-level exits   %llu      accepted below the mappable level %llu\n",
+		(unsigned long long)res->accept_level_exits,
+		(unsigned long long)res->accept_below_mappable);
 	fprintf(f, "  TRACK rounds         %llu      vCPU kicks %llu (of %d vCPU%s each)\n",
 		(unsigned long long)res->track_rounds, (unsigned long long)res->kicks,
 		res->nr_vcpus, res->nr_vcpus == 1 ? "" : "s");
@@ -301,6 +310,7 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	json_object_set_new(counts, "track_rounds", ju(res->track_rounds));
 	json_object_set_new(counts, "busy_retries", ju(res->busy_retries));
 	json_object_set_new(counts, "guest_inhibits", ju(res->guest_inhibits));
+	json_object_set_new(counts, "accept_below_mappable", ju(res->accept_below_mappable));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",

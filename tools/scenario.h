@@ -13,6 +13,7 @@
 #include "tdpmmu/tdx.h"
 #include "tdpmmu/tdxmod.h"
 #include "tdpmmu/types.h"
+#include "tdpmmu/vm.h"
 
 /* Logical threads `thread=N` can name (tdpmmu explore). */
 #define SCN_MAX_THREADS 4
@@ -73,6 +74,7 @@ enum scn_counter {
 	SCN_CNT_TRACK_ROUNDS, /* extension */
 	SCN_CNT_BUSY_RETRIES, /* extension */
 	SCN_CNT_GUEST_INHIBITS, /* extension */
+	SCN_CNT_ACCEPT_BELOW_MAPPABLE, /* extension */
 };
 
 struct scn_cmd {
@@ -116,6 +118,9 @@ struct scn_cmd {
 	u64 seed;
 	enum tdx_error_policy policy;
 	bool track_batch;
+	int nr_memslots; /* extension: vm slots= */
+	struct kvm_memslot_range memslots[KVM_MAX_MEMSLOTS];
+	bool no_inhibit_precheck; /* extension: vm inhibit_precheck=off */
 };
 
 struct scn_error {
@@ -183,6 +188,10 @@ struct scn_result {
 	u64 leaf_calls[NR_TDX_LEAVES];
 	u64 splits, kicks, faults, vm_bugged;
 	u64 track_rounds, busy_retries, guest_inhibits;
+	/* kvm_get_accept_stats() */
+	u64 accept_below_mappable, accept_level_exits, accept_write_locks;
+	gfn_t *below_gfns; /* the GFN of each accept_below_mappable instance */
+	u64 nr_below_gfns;
 	u64 write_lock_acquisitions, write_lock_hold_ns, write_lock_hold_max_ns;
 	u64 mappings[3]; /* present private mirror leaves: 4K, 2M, 1G */
 	u64 pt_mirror, pt_external;

@@ -59,6 +59,8 @@ void gmem_destroy(struct guest_memfd *gmem)
 
 static bool range_in_slot(struct guest_memfd *gmem, gfn_t base, u64 nr)
 {
+	if (gmem->slots)
+		return kvm_cfg_range_in_slot(gmem->slots, gmem->nr_gfns, base, nr);
 	return base + nr <= gmem->nr_gfns;
 }
 

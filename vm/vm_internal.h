@@ -37,6 +37,7 @@ struct gmem_1g {
 
 struct guest_memfd {
 	pthread_mutex_t lock; /* filemap_invalidate_lock's role */
+	const struct kvm_config *slots; /* memslots bounding folios (NULL: [0, nr_gfns)) */
 	struct frame_allocator *fa;
 	gfn_t nr_gfns;
 	int max_level; /* largest folio */
@@ -112,6 +113,12 @@ struct kvm {
 
 	atomic_ullong ept_violations;
 	atomic_ullong guest_inhibits;
+
+	/* accept_stats.c */
+	pthread_mutex_t accept_lock;
+	struct kvm_accept_stats accept;
+	gfn_t *below_gfns;
+	size_t nr_below, cap_below;
 };
 
 /* vcpu.c */
@@ -145,6 +152,15 @@ void kvm_raw_pages_free(struct kvm *kvm);
 
 /* mem_attributes.c */
 bool kvm_gfn_is_private(struct kvm *kvm, gfn_t gfn);
+
+/* accept_stats.c: record an ACCEPT-level exit at @gfn for @level; the write-lock count. */
+void kvm_accept_stats_exit(struct kvm *kvm, gfn_t gfn, int level);
+void kvm_accept_stats_write_lock(struct kvm *kvm);
+void kvm_accept_stats_free(struct kvm *kvm);
+/* memslots.c: the private memslots' lpage_info edges and guest_memfd bounds. */
+void kvm_memslots_init_lpage(struct kvm *kvm);
+/* Whether [base, base+nr) lies inside one memslot of @cfg (nr_gfns: the default slot). */
+bool kvm_cfg_range_in_slot(const struct kvm_config *cfg, gfn_t nr_gfns, gfn_t base, u64 nr);
 
 /* fault.c */
 enum kvm_fault_result {
