@@ -193,7 +193,7 @@ int boot_workload_emit(FILE *f, const struct boot_workload_params *p)
 			vcpu);
 		vcpu = (vcpu + 1) % p->nr_vcpus;
 	}
-	fprintf(f, "# login\n");
+	fprintf(f, "# login\ncheck\n");
 	return left ? -EINVAL : 0;
 }
 
