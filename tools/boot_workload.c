@@ -52,6 +52,8 @@ void boot_workload_default(struct boot_workload_params *p, u64 mem)
 		.mem = mem,
 		.nr_vcpus = 8,
 		.kernel_accept = 889 * SZ_2M,
+		.coherent_dma = 0,
+		.mixed_ranges = 0,
 		.vm_extra = NULL,
 	};
 }
@@ -182,16 +184,45 @@ int boot_workload_emit(FILE *f, const struct boot_workload_params *p)
 
 	fprintf(f, "\n# ---- SMP up to login: the page allocator accepts 2M at a time on every\n"
 		   "# vCPU, ZONE_NORMAL (slot 2) first, then DMA32 above the firmware's 512M\n");
-	left = p->kernel_accept / SZ_2M * SZ_2M;
-	for (gpa = HIGH_BASE; left && gpa < HIGH_BASE + high; gpa += SZ_2M, left -= SZ_2M) {
-		fprintf(f, "accept_memory gpa=0x%llx size=2M vcpu=%d\n", (unsigned long long)gpa,
-			vcpu);
-		vcpu = (vcpu + 1) % p->nr_vcpus;
-	}
-	for (gpa = FW_LOW_END; left && gpa < swiotlb_base; gpa += SZ_2M, left -= SZ_2M) {
-		fprintf(f, "accept_memory gpa=0x%llx size=2M vcpu=%d\n", (unsigned long long)gpa,
-			vcpu);
-		vcpu = (vcpu + 1) % p->nr_vcpus;
+	{
+		u64 nr_full = p->kernel_accept / SZ_2M, nr = nr_full + (u64)p->mixed_ranges;
+		u64 *ranges = malloc((nr ? nr : 1) * sizeof(*ranges)), n = 0;
+
+		if (!ranges)
+			return -ENOMEM;
+		for (gpa = HIGH_BASE; n < nr && gpa < HIGH_BASE + high; gpa += SZ_2M)
+			ranges[n++] = gpa;
+		for (gpa = FW_LOW_END; n < nr && gpa < swiotlb_base; gpa += SZ_2M)
+			ranges[n++] = gpa;
+		left = nr - n;
+		for (i = 0; i < n; i++) {
+			if (i == nr_full)
+				fprintf(f, "# What-if (not in the published report): 2M ranges\n"
+					   "# that still hold a shared page when the allocator\n"
+					   "# reaches them, accepted 4K by 4K around it\n");
+			if (i < nr_full) {
+				fprintf(f, "accept_memory gpa=0x%llx size=2M vcpu=%d\n",
+					(unsigned long long)ranges[i], vcpu);
+			} else {
+				fprintf(f,
+					"convert gpa=0x%llx size=4K to=shared\n"
+					"accept_memory gpa=0x%llx size=0x%llx vcpu=%d\n",
+					(unsigned long long)ranges[i],
+					(unsigned long long)ranges[i] + 0x1000,
+					(unsigned long long)(SZ_2M - 0x1000), vcpu);
+			}
+			vcpu = (vcpu + 1) % p->nr_vcpus;
+		}
+		if (p->coherent_dma && n >= nr_full && nr_full) {
+			u64 step = nr_full / (u64)p->coherent_dma;
+
+			fprintf(f, "# What-if (not in the published report): dma_alloc_coherent\n"
+				   "# buffers (virtio rings) made shared inside 2M mappings\n");
+			for (int k = 0; k < p->coherent_dma && step; k++)
+				fprintf(f, "convert gpa=0x%llx size=4K to=shared\n",
+					(unsigned long long)ranges[(u64)k * step] + 0x5000);
+		}
+		free(ranges);
 	}
 	fprintf(f, "# login\ncheck\n");
 	return left ? -EINVAL : 0;

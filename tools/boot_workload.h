@@ -22,6 +22,14 @@ struct boot_workload_params {
 	 */
 	u64 kernel_accept;
 	const char *vm_extra; /* appended to the vm line ("inhibit_precheck=off ..."), or NULL */
+	/*
+	 * What-ifs, 0 by default (the published report does not locate them):
+	 * 4K pages the kernel makes shared inside 2M mappings after login's
+	 * accepts (dma_alloc_coherent), and 2M ranges that hold a shared page
+	 * when the allocator accepts them (accepted 4K around it).
+	 */
+	int coherent_dma;
+	int mixed_ranges;
 };
 
 void boot_workload_default(struct boot_workload_params *p, u64 mem);
