@@ -22,8 +22,8 @@ static int host_mappable_level(struct kvm *kvm, gfn_t gfn)
 	if (!tdx_td_is_runnable(kvm->kvm_tdx))
 		return PG_LEVEL_4K;
 	level = kvm_mmu_max_mapping_level_uninhibited(kvm->mmu, gfn, level);
-	/* A folio already split by a punch caps it; an absent one would be huge. */
-	folio = kvm_gmem_folio_level(kvm, gfn, false, NULL);
+	/* The folio there, or the one guest_memfd would allocate (4K after a punch split it). */
+	folio = gmem_max_folio_level(&kvm->gmem, gfn);
 	if (folio != PG_LEVEL_NONE && folio < level)
 		level = folio;
 	return level;

@@ -54,6 +54,8 @@ void gmem_destroy(struct guest_memfd *gmem);
  * is the level of the folio (the mapping limit).  0 or -ENOMEM.
  */
 int gmem_get_pfn(struct guest_memfd *gmem, gfn_t gfn, kvm_pfn_t *pfn, int *folio_level);
+/* The folio level behind @gfn now, or the one gmem_get_pfn would allocate (no allocation). */
+int gmem_max_folio_level(struct guest_memfd *gmem, gfn_t gfn);
 /* Whether a 1G folio backs @gfn now. */
 bool gmem_has_1g_folio(struct guest_memfd *gmem, gfn_t gfn);
 /* Free the backing of [start, end), splitting folios the hole cuts. */
