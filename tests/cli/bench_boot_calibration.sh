@@ -6,6 +6,7 @@
 # instances, their split over the three GFN ranges (506 / 512 / the rest)
 # and the 1144 2M mappings at login; the count does not grow with memory.
 # Without the lock-free inhibit test every ACCEPT-level exit takes mmu_lock.
+# Named bench_* (label bench): the sanitizer builds skip it.
 . "$(dirname "$0")/lib.sh"
 
 "$bin" bench boot --emit "$tmp/b4.tdp" --mem 4G || fail "emit 4G"
