@@ -28,7 +28,8 @@ static const struct {
 	{"promote", bench_promote, "4K->2M promotion vs a lower bound; write-lock hold"},
 	{"convert", bench_convert, "N scattered 4K conversions inside 2M mappings"},
 	{"size", bench_size, "map 1G..1T TDs: time, RSS vs page-table bytes, checker, zap"},
-	{"boot", bench_boot, "default TD lifecycle at 4K-only vs 2M: SEAMCALLs, host cost"},
+	{"boot", bench_boot,
+	 "calibrated TD boot vs the published figures; lifecycle at 4K-only vs 2M"},
 	{"split-lock", bench_split_lock,
 	 "fault-path split under the exclusive vs shared mmu_lock: write locks, fault p99"},
 };
@@ -44,6 +45,10 @@ static void usage(FILE *f)
 		   "  --json        one JSON object on stdout (schema in docs/PERFORMANCE.md)\n"
 		   "  --repeats N   repeats per measurement (default 3 quick, 5 otherwise)\n"
 		   "  --plot DIR    also draw each benchmark: DIR/bench-NAME*.svg (`make plots`)\n\n"
+		   "  --mem SIZE    boot: the calibrated boot at this size only (default: 4G and\n"
+		   "                8G, and the lifecycle at 4K-only vs 2M)\n"
+		   "  --emit FILE   boot: write the calibrated boot scenario to FILE (- = stdout)\n"
+		   "                and run nothing\n\n"
 		   "Speeds are ratios against a baseline measured in the same run, with\n"
 		   "min/median/max over repeats.  A progress line goes to stderr on a terminal.\n");
 }
@@ -259,6 +264,28 @@ static json_t *machine_info(void)
 			 u.release, "arch", u.machine);
 }
 
+/* "4G", "4096M", "0x100000000": a positive multiple of 2M. */
+static int parse_size_arg(const char *s, u64 *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	if (end == s)
+		return -1;
+	switch (*end) {
+	case 'G':
+		v <<= 30, end++;
+		break;
+	case 'M':
+		v <<= 20, end++;
+		break;
+	}
+	if (*end || !v || v % (2ULL << 20))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_opts o = {.self = "/proc/self/exe"};
@@ -282,6 +309,13 @@ int cmd_bench(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
 			plot_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--emit") && i + 1 < argc) {
+			o.emit = argv[++i];
+		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
+			if (parse_size_arg(argv[++i], &o.boot_mem)) {
+				fprintf(stderr, "tdpmmu bench: bad --mem '%s'\n", argv[i]);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
 			/* Whole word, range checked before any narrowing (2^32+1 is not 1). */
 			if (!cli_parse_int(argv[++i], 1, 16, &o.repeats)) {
@@ -304,6 +338,8 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (!o.repeats)
 		o.repeats = o.quick ? 3 : 5;
+	if (o.emit)
+		return bench_boot_emit(&o);
 
 	kvm_mmu_register_thread();
 	results = json_object();

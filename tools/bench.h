@@ -17,6 +17,8 @@ struct bench_opts {
 	bool quick;
 	int repeats;
 	const char *self; /* path of the tdpmmu binary (size runs children) */
+	const char *emit; /* boot --emit FILE: write the calibrated boot scenario, run nothing */
+	u64 boot_mem; /* boot --mem SIZE: the TD's RAM (0: 4G and 8G) */
 };
 
 /* ---- bench_util.c (wall time: now_ns() of base.h) ---- */
@@ -55,6 +57,8 @@ json_t *bench_convert(const struct bench_opts *o);
 json_t *bench_size(const struct bench_opts *o);
 json_t *bench_boot(const struct bench_opts *o);
 json_t *bench_split_lock(const struct bench_opts *o);
+/* bench_boot.c: `bench boot --emit FILE [--mem SIZE]`; exit status. */
+int bench_boot_emit(const struct bench_opts *o);
 
 /* bench_size.c: the child process of one size run (hidden option). */
 int bench_size_child(int argc, char **argv);

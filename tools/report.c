@@ -81,6 +81,12 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("promote_rounds", c.promote_rounds);
 	P("pamt_pairs", c.pamt_pairs);
 	P("guest_inhibits_4k", c.guest_inhibits_4k);
+	{
+		struct kvm_accept_stats as;
+
+		kvm_get_accept_stats(kvm, &as);
+		P("accept_below_mappable", as.below_mappable);
+	}
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
 	P("mmu_write_locks", c.write_lock_acquisitions);
 	P("split_retries", c.split_retries);
@@ -324,6 +330,9 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 			(unsigned long long)res->promote_refused,
 			(unsigned long long)res->promote_rounds);
 	fprintf(f, "  EPT violations       %llu\n", (unsigned long long)res->faults);
+	fprintf(f, "  ACCEPT-level exits   %llu      accepted below the mappable level %llu\n",
+		(unsigned long long)res->accept_level_exits,
+		(unsigned long long)res->accept_below_mappable);
 	fprintf(f, "  TRACK rounds         %llu      vCPU kicks %llu (of %d vCPU%s each)\n",
 		(unsigned long long)res->track_rounds, (unsigned long long)res->kicks,
 		res->nr_vcpus, res->nr_vcpus == 1 ? "" : "s");
@@ -463,6 +472,7 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	/* v2 §5.3 */
 	json_object_set_new(counts, "mmu_write_locks", ju(res->write_lock_acquisitions));
 	json_object_set_new(counts, "guest_inhibits_4k", ju(res->guest_inhibits_4k));
+	json_object_set_new(counts, "accept_below_mappable", ju(res->accept_below_mappable));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",

@@ -23,7 +23,7 @@ static const char *on_off(bool v)
 
 int report_config_for_each(const struct kvm_config *cfg, report_config_fn fn, void *arg)
 {
-	char mem[32], vcpus[16], seed[32];
+	char mem[32], vcpus[16], seed[32], slots[KVM_MAX_MEMSLOTS * 40] = "";
 	const struct {
 		const char *key;
 		const char *value;
@@ -40,11 +40,24 @@ int report_config_for_each(const struct kvm_config *cfg, report_config_fn fn, vo
 		{"track_batch", on_off(cfg->track_batch), false},
 		{"promote", on_off(cfg->promote), false},
 		{"split_lock", cfg->split_lock == KVM_SPLIT_LOCK_SHARED ? "shared" : "exclusive", false},
+		/* Extensions of the calibrated boot (docs/SCENARIOS.md). */
+		{"slots", slots, false},
+		{"inhibit_precheck", on_off(!cfg->no_inhibit_precheck), false},
 	};
 
 	snprintf(mem, sizeof(mem), "%llu", (unsigned long long)cfg->mem);
 	snprintf(vcpus, sizeof(vcpus), "%d", cfg->nr_vcpus);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)cfg->seed);
+	/* One slot [0, mem) unless vm slots= said otherwise. */
+	for (int i = 0; i < cfg->nr_memslots; i++) {
+		size_t n = strlen(slots);
+
+		snprintf(slots + n, sizeof(slots) - n, "%s0x%llx:0x%llx", i ? "," : "",
+			 (unsigned long long)cfg->memslots[i].base,
+			 (unsigned long long)cfg->memslots[i].size);
+	}
+	if (!cfg->nr_memslots)
+		snprintf(slots, sizeof(slots), "0x0:0x%llx", (unsigned long long)cfg->mem);
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		int r = fn(arg, keys[i].key, keys[i].value, keys[i].number);
 

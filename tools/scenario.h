@@ -80,6 +80,7 @@ enum scn_counter {
 	SCN_CNT_PROMOTE_TRIES, /* extension */
 	SCN_CNT_MMU_WRITE_LOCKS, /* v2 §5.3 */
 	SCN_CNT_SPLIT_RETRIES, /* extension: split_lock=shared splits given back */
+	SCN_CNT_ACCEPT_BELOW_MAPPABLE, /* extension */
 };
 
 struct scn_cmd {
@@ -125,6 +126,9 @@ struct scn_cmd {
 	bool track_batch;
 	bool promote; /* version 2 (§5.2) */
 	enum kvm_split_lock split_lock; /* v2 §5.3 */
+	int nr_memslots; /* extension: vm slots= */
+	struct kvm_memslot_range memslots[KVM_MAX_MEMSLOTS];
+	bool no_inhibit_precheck; /* extension: vm inhibit_precheck=off */
 };
 
 struct scn_error {
@@ -214,6 +218,10 @@ struct scn_result {
 	u64 splits, kicks, faults, vm_bugged;
 	u64 promotes, promote_tries, promote_refused, promote_rounds;
 	u64 track_rounds, busy_retries, guest_inhibits, guest_inhibits_4k;
+	/* kvm_get_accept_stats() */
+	u64 accept_below_mappable, accept_level_exits, accept_write_locks;
+	gfn_t *below_gfns; /* the GFN of each accept_below_mappable instance */
+	u64 nr_below_gfns;
 	u64 write_lock_acquisitions, write_lock_hold_ns, write_lock_hold_max_ns;
 	u64 mappings[3]; /* present private mirror leaves: 4K, 2M, 1G */
 	u64 pt_mirror, pt_external;

@@ -35,6 +35,7 @@ enum vtype {
 	V_RC,
 	V_STATE,
 	V_FLAG,
+	V_TEXT, /* the raw value, checked by the command (str in struct kv) */
 };
 
 struct key_spec {
@@ -51,6 +52,7 @@ struct kv {
 	u64 num;
 	int ival;
 	struct scn_status st;
+	const char *str; /* V_TEXT */
 };
 
 static const char *const on_off[] = {"off", "on", NULL};
@@ -71,6 +73,8 @@ struct parser {
 	int finalize_line;
 	bool line_failed; /* an error was reported for this line */
 	bool too_many; /* SCN_MAX_CMDS reached (reported once) */
+	int nr_memslots; /* vm slots=: MMU-level ranges must lie in one */
+	struct kvm_memslot_range memslots[KVM_MAX_MEMSLOTS];
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -345,6 +349,9 @@ static void parse_value(struct parser *p, const struct key_spec *k, const char *
 		break;
 	case V_FLAG:
 		break;
+	case V_TEXT:
+		kv->str = val;
+		break;
 	}
 	kv->ok = true;
 }
@@ -434,10 +441,81 @@ static void check_in_mem(struct parser *p, u64 gpa, u64 size)
 {
 	if (!p->mem_known)
 		return;
-	if (gpa >= p->mem || size > p->mem - gpa)
+	if (gpa >= p->mem || size > p->mem - gpa) {
 		perr(p, "range [0x%llx, 0x%llx) is outside guest memory [0, 0x%llx)",
 		     (unsigned long long)gpa, (unsigned long long)(gpa + size),
 		     (unsigned long long)p->mem);
+		return;
+	}
+	for (int i = 0; i < p->nr_memslots; i++) {
+		const struct kvm_memslot_range *m = &p->memslots[i];
+
+		if (gpa >= m->base && gpa - m->base < m->size && size <= m->size - (gpa - m->base))
+			return;
+	}
+	if (p->nr_memslots)
+		perr(p, "range [0x%llx, 0x%llx) is not inside one memslot (vm slots=)",
+		     (unsigned long long)gpa, (unsigned long long)(gpa + size));
+}
+
+/*
+ * Extension: vm slots=GPA:SIZE[,GPA:SIZE...] -- the private memslots, 4K
+ * aligned, inside [0, mem), disjoint, at most KVM_MAX_MEMSLOTS.
+ */
+static void parse_slots(struct parser *p, struct scn_cmd *c, const char *val, u64 mem, bool mem_ok)
+{
+	char buf[512], *save = NULL, *tok;
+
+	if (strlen(val) >= sizeof(buf)) {
+		perr(p, "slots list too long");
+		return;
+	}
+	strcpy(buf, val);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+		struct kvm_memslot_range *m;
+		u64 base, size;
+
+		if (c->nr_memslots == KVM_MAX_MEMSLOTS) {
+			perr(p, "more than %d memslots in 'slots'", KVM_MAX_MEMSLOTS);
+			return;
+		}
+		if (!colon) {
+			perr(p, "bad memslot '%s' in 'slots' (want GPA:SIZE)", tok);
+			return;
+		}
+		*colon = 0;
+		if (parse_number(tok, true, &base) || parse_number(colon + 1, true, &size)) {
+			perr(p, "bad number in memslot '%s:%s'", tok, colon + 1);
+			return;
+		}
+		if (!size || (base | size) % PAGE_SIZE) {
+			perr(p, "memslot 0x%llx:0x%llx is not 4K aligned or empty",
+			     (unsigned long long)base, (unsigned long long)size);
+			return;
+		}
+		if (mem_ok && (base >= mem || size > mem - base)) {
+			perr(p, "memslot [0x%llx, 0x%llx) is outside guest memory [0, 0x%llx)",
+			     (unsigned long long)base, (unsigned long long)(base + size),
+			     (unsigned long long)mem);
+			return;
+		}
+		for (int i = 0; i < c->nr_memslots; i++) {
+			m = &c->memslots[i];
+			if (base < m->base + m->size && m->base < base + size) {
+				perr(p, "memslot [0x%llx, 0x%llx) overlaps [0x%llx, 0x%llx)",
+				     (unsigned long long)base, (unsigned long long)(base + size),
+				     (unsigned long long)m->base,
+				     (unsigned long long)(m->base + m->size));
+				return;
+			}
+		}
+		m = &c->memslots[c->nr_memslots++];
+		m->base = base;
+		m->size = size;
+	}
+	if (!c->nr_memslots)
+		perr(p, "empty 'slots'");
 }
 
 /* Raw module access: any GPA the 4-level S-EPT can address. */
@@ -500,6 +578,10 @@ static const struct key_spec vm_keys[] = {
 	{"promote", V_CHOICE, false, 0, on_off, "on|off"},
 	/* v2 §5.3: the fault path's split under the shared mmu_lock. */
 	{"split_lock", V_CHOICE, false, 0, split_locks, "exclusive|shared"},
+	/* Extension: several private memslots (docs/SCENARIOS.md). */
+	{"slots", V_TEXT, false, 0, NULL, NULL},
+	/* Extension: the lock-free guest-inhibit test before the write lock (docs/SCENARIOS.md). */
+	{"inhibit_precheck", V_CHOICE, false, 0, on_off, "on|off"},
 	KEY_END,
 };
 
@@ -526,6 +608,7 @@ static void parse_vm(struct parser *p, struct scn_cmd *c, char **toks, int n)
 	c->track_batch = kv[8].ok && kv[8].ival;
 	c->promote = kv[9].ok && kv[9].ival;
 	c->split_lock = kv[10].ok && kv[10].ival ? KVM_SPLIT_LOCK_SHARED : KVM_SPLIT_LOCK_EXCLUSIVE;
+	c->no_inhibit_precheck = kv[12].ok && !kv[12].ival;
 
 	bool mem_ok = kv[0].ok;
 
@@ -547,7 +630,11 @@ static void parse_vm(struct parser *p, struct scn_cmd *c, char **toks, int n)
 	}
 	if (c->dpamt && (!kv[3].given || kv[3].ok) && c->module != TDX_MODULE_2_0)
 		perr(p, "dpamt=on needs module=2.0");
+	if (kv[11].ok)
+		parse_slots(p, c, kv[11].str, c->mem, mem_ok);
 	if (first) {
+		p->nr_memslots = c->nr_memslots;
+		memcpy(p->memslots, c->memslots, sizeof(p->memslots));
 		p->vm_line = p->line;
 		p->mem_known = mem_ok;
 		p->mem = c->mem;
@@ -867,6 +954,7 @@ static const struct {
 	{"promote_tries", SCN_CNT_PROMOTE_TRIES},
 	{"mmu_write_locks", SCN_CNT_MMU_WRITE_LOCKS},
 	{"split_retries", SCN_CNT_SPLIT_RETRIES},
+	{"accept_below_mappable", SCN_CNT_ACCEPT_BELOW_MAPPABLE},
 };
 
 static void parse_expect_count(struct parser *p, struct scn_cmd *c, char **toks, int n)

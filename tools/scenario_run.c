@@ -210,6 +210,16 @@ static void snapshot(struct runner *r)
 	res->write_lock_acquisitions = c.write_lock_acquisitions;
 	res->write_lock_hold_ns = c.write_lock_hold_ns;
 	res->write_lock_hold_max_ns = c.write_lock_hold_max_ns;
+	{
+		struct kvm_accept_stats as;
+
+		kvm_get_accept_stats(r->kvm, &as);
+		res->accept_below_mappable = as.below_mappable;
+		res->accept_level_exits = as.level_exits;
+		res->accept_write_locks = as.write_locks;
+		free(res->below_gfns);
+		res->below_gfns = kvm_accept_below_mappable_gfns(r->kvm, &res->nr_below_gfns);
+	}
 	kvm_count_mappings(r->kvm, m);
 	res->mappings[0] = m[PG_LEVEL_4K];
 	res->mappings[1] = m[PG_LEVEL_2M];
@@ -278,6 +288,8 @@ static u64 counter_value(const struct kvm_counters *c, const struct scn_cmd *cmd
 		return c->write_lock_acquisitions;
 	case SCN_CNT_SPLIT_RETRIES:
 		return c->split_retries;
+	case SCN_CNT_ACCEPT_BELOW_MAPPABLE:
+		return 0; /* read by the caller from kvm_get_accept_stats() */
 	}
 	return 0;
 }
@@ -320,6 +332,9 @@ static void run_vm(struct runner *r, const struct scn_cmd *c)
 	cfg.track_batch = c->track_batch;
 	cfg.promote = c->promote;
 	cfg.split_lock = c->split_lock;
+	cfg.nr_memslots = c->nr_memslots;
+	memcpy(cfg.memslots, c->memslots, sizeof(cfg.memslots));
+	cfg.no_inhibit_precheck = c->no_inhibit_precheck;
 	cfg.vcpu_threads = !r->opts->no_vcpu_threads;
 	err = kvm_create(&cfg, &r->kvm);
 	if (err) {
@@ -529,6 +544,12 @@ static void run_cmd(struct runner *r, const struct scn_cmd *c)
 
 		kvm_get_counters(kvm, &kc);
 		v = counter_value(&kc, c);
+		if (c->counter == SCN_CNT_ACCEPT_BELOW_MAPPABLE) {
+			struct kvm_accept_stats as;
+
+			kvm_get_accept_stats(kvm, &as);
+			v = as.below_mappable;
+		}
 		expect_result(r, v == c->value, "%llu", (unsigned long long)v);
 		return;
 	}
@@ -579,6 +600,8 @@ int scenario_run(const struct scenario *scn, const struct scn_run_opts *opts,
 void scn_result_free(struct scn_result *res)
 {
 	free(res->timeline);
+	free(res->below_gfns);
+	res->below_gfns = NULL;
 	res->timeline = NULL;
 	res->nr_timeline = 0;
 	for (size_t i = 0; i < res->nr_failures; i++) {

@@ -32,6 +32,11 @@ int kvm_mmu_page_fault(struct kvm *kvm, gfn_t gfn, bool private, bool write, int
 
 	if (gfn >= kvm->nr_gfns)
 		return -EINVAL;
+	/* No memslot: no RAM there; KVM exits to userspace (MMIO or error). */
+	if (!kvm_gfn_in_memslot(kvm, gfn)) {
+		*res = KVM_FAULT_MEMORY_FAULT;
+		return 0;
+	}
 
 	/* Allocate outside mmu_lock; the MMU tops up again, cheaply, if needed. */
 	r = kvm_mmu_topup_memory_caches(kvm->mmu);

@@ -59,7 +59,32 @@ void gmem_destroy(struct guest_memfd *gmem)
 
 static bool range_in_slot(struct guest_memfd *gmem, gfn_t base, u64 nr)
 {
+	if (gmem->slots)
+		return kvm_cfg_range_in_slot(gmem->slots, gmem->nr_gfns, base, nr);
 	return base + nr <= gmem->nr_gfns;
+}
+
+int gmem_max_folio_level(struct guest_memfd *gmem, gfn_t gfn)
+{
+	struct gmem_1g *g1;
+	struct gmem_2m *s;
+	int level = PG_LEVEL_4K;
+
+	if (gfn >= gmem->nr_gfns)
+		return PG_LEVEL_NONE;
+	pthread_mutex_lock(&gmem->lock);
+	g1 = &gmem->idx[gfn / GFNS_1G];
+	s = g1->slots ? &g1->slots[(gfn / GFNS_2M) % 512] : NULL;
+	if (g1->folio || (!g1->nr_used && !g1->split && gmem->max_level >= PG_LEVEL_1G &&
+			  range_in_slot(gmem, gfn_round_for_level(gfn, PG_LEVEL_1G), GFNS_1G)))
+		level = PG_LEVEL_1G;
+	else if ((s && s->folio) ||
+		 ((!s || (!s->nr_pages && !s->split)) && !g1->split &&
+		  gmem->max_level >= PG_LEVEL_2M &&
+		  range_in_slot(gmem, gfn_round_for_level(gfn, PG_LEVEL_2M), GFNS_2M)))
+		level = PG_LEVEL_2M;
+	pthread_mutex_unlock(&gmem->lock);
+	return level;
 }
 
 int gmem_get_pfn(struct guest_memfd *gmem, gfn_t gfn, kvm_pfn_t *pfn, int *folio_level)

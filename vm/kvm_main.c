@@ -38,6 +38,7 @@ static void kvm_free(struct kvm *kvm)
 	kvm_vcpus_destroy(kvm);
 	gmem_destroy(&kvm->gmem);
 	gmem_destroy(&kvm->shared_mem);
+	kvm_accept_stats_free(kvm);
 	free((void *)kvm->shared_bits);
 	pthread_mutex_destroy(&kvm->enter_lock);
 	pthread_cond_destroy(&kvm->enter_cond);
@@ -54,6 +55,27 @@ u64 kvm_destroy_leaked_bytes(void)
 	return destroy_leaked;
 }
 
+/* Slots 4K aligned, non-empty, inside [0, mem), pairwise disjoint. */
+static bool kvm_memslots_valid(const struct kvm_config *cfg)
+{
+	if (cfg->nr_memslots < 0 || cfg->nr_memslots > KVM_MAX_MEMSLOTS)
+		return false;
+	for (int i = 0; i < cfg->nr_memslots; i++) {
+		const struct kvm_memslot_range *a = &cfg->memslots[i];
+
+		if (!a->size || ((a->base | a->size) & (PAGE_SIZE - 1)) || a->base >= cfg->mem ||
+		    a->size > cfg->mem - a->base)
+			return false;
+		for (int j = 0; j < i; j++) {
+			const struct kvm_memslot_range *b = &cfg->memslots[j];
+
+			if (a->base < b->base + b->size && b->base < a->base + a->size)
+				return false;
+		}
+	}
+	return true;
+}
+
 int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 {
 	struct kvm_tdx_config tcfg = {};
@@ -64,6 +86,8 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 	    cfg->max_level < PG_LEVEL_4K || cfg->max_level > PG_LEVEL_1G ||
 	    (cfg->dpamt && cfg->module != TDX_MODULE_2_0))
 		return -EINVAL;
+	if (!kvm_memslots_valid(cfg))
+		return -EINVAL;
 
 	kvm_thread_ensure_registered();
 	kvm = calloc(1, sizeof(*kvm));
@@ -73,6 +97,7 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 	kvm->nr_gfns = gpa_to_gfn(cfg->mem);
 	pthread_mutex_init(&kvm->enter_lock, NULL);
 	pthread_cond_init(&kvm->enter_cond, NULL);
+	pthread_mutex_init(&kvm->accept_lock, NULL);
 	atomic_init(&kvm->no_vcpu_enter, false);
 	kvm_promote_init(kvm);
 
@@ -87,6 +112,10 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 		r = gmem_init(&kvm->shared_mem, kvm->fa, kvm->nr_gfns, cfg->max_level);
 	if (r)
 		goto err;
+	if (cfg->nr_memslots) {
+		kvm->gmem.slots = &kvm->cfg;
+		kvm->shared_mem.slots = &kvm->cfg;
+	}
 	r = kvm_vcpus_create(kvm);
 	if (r)
 		goto err;
@@ -108,6 +137,7 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 	kvm->mmu = kvm_mmu_create(kvm->fa, tdx_external_ops(), kvm->kvm_tdx, kvm->nr_gfns);
 	if (!kvm->mmu)
 		goto err;
+	kvm_memslots_init_lpage(kvm);
 	*kvmp = kvm;
 	return 0;
 err:

@@ -37,6 +37,7 @@ struct gmem_1g {
 
 struct guest_memfd {
 	pthread_mutex_t lock; /* filemap_invalidate_lock's role */
+	const struct kvm_config *slots; /* memslots bounding folios (NULL: [0, nr_gfns)) */
 	struct frame_allocator *fa;
 	gfn_t nr_gfns;
 	int max_level; /* largest folio */
@@ -53,6 +54,8 @@ void gmem_destroy(struct guest_memfd *gmem);
  * is the level of the folio (the mapping limit).  0 or -ENOMEM.
  */
 int gmem_get_pfn(struct guest_memfd *gmem, gfn_t gfn, kvm_pfn_t *pfn, int *folio_level);
+/* The folio level behind @gfn now, or the one gmem_get_pfn would allocate (no allocation). */
+int gmem_max_folio_level(struct guest_memfd *gmem, gfn_t gfn);
 /* Whether a 1G folio backs @gfn now. */
 bool gmem_has_1g_folio(struct guest_memfd *gmem, gfn_t gfn);
 /* Free the backing of [start, end), splitting folios the hole cuts. */
@@ -130,6 +133,12 @@ struct kvm {
 	struct kvm_promote_queue promote;
 	atomic_ullong split_retries; /* split_lock=shared: splits given back */
 	atomic_ullong guest_inhibits_4k; /* of them, by a 4K ACCEPT (2M capped to 4K) */
+
+	/* accept_stats.c */
+	pthread_mutex_t accept_lock;
+	struct kvm_accept_stats accept;
+	gfn_t *below_gfns;
+	size_t nr_below, cap_below;
 };
 
 /* vcpu.c */
@@ -179,6 +188,15 @@ bool kvm_promote_mapped_above(struct kvm *kvm, gfn_t gfn, int level);
 
 /* mem_attributes.c */
 bool kvm_gfn_is_private(struct kvm *kvm, gfn_t gfn);
+
+/* accept_stats.c: record an ACCEPT-level exit at @gfn for @level; the write-lock count. */
+void kvm_accept_stats_exit(struct kvm *kvm, gfn_t gfn, int level);
+void kvm_accept_stats_write_lock(struct kvm *kvm);
+void kvm_accept_stats_free(struct kvm *kvm);
+/* memslots.c: the private memslots' lpage_info edges and guest_memfd bounds. */
+void kvm_memslots_init_lpage(struct kvm *kvm);
+/* Whether [base, base+nr) lies inside one memslot of @cfg (nr_gfns: the default slot). */
+bool kvm_cfg_range_in_slot(const struct kvm_config *cfg, gfn_t nr_gfns, gfn_t base, u64 nr);
 
 /* fault.c */
 enum kvm_fault_result {

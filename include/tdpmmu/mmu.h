@@ -119,6 +119,10 @@ bool hugepage_set_guest_inhibit_shared(struct kvm_mmu *mmu, gfn_t gfn, int level
  * or a huge page that sticks out of the memslot).
  */
 int kvm_mmu_max_mapping_level(struct kvm_mmu *mmu, gfn_t gfn, int max_level);
+/* One more reason to disallow the huge page of @level covering @gfn (slot edges). */
+void kvm_mmu_lpage_disallow(struct kvm_mmu *mmu, gfn_t gfn, int level);
+/* kvm_mmu_max_mapping_level as if no guest inhibit were set (lock-free). */
+int kvm_mmu_max_mapping_level_uninhibited(struct kvm_mmu *mmu, gfn_t gfn, int max_level);
 
 /* ---- the fault ---- */
 

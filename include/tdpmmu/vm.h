@@ -21,6 +21,12 @@ enum kvm_split_lock {
 	KVM_SPLIT_LOCK_SHARED, /* mmu_lock held for read, frozen-leaf protocol */
 };
 
+/* Private memslots beyond the default one (docs/SCENARIOS.md, `vm ... slots=`). */
+#define KVM_MAX_MEMSLOTS 8
+struct kvm_memslot_range {
+	u64 base, size; /* bytes, 4K aligned, inside [0, mem) */
+};
+
 struct kvm_config {
 	u64 mem; /* bytes, multiple of 4K */
 	int nr_vcpus; /* >= 1 */
@@ -35,6 +41,12 @@ struct kvm_config {
 	/* Recover huge private mappings by promotion on its own (off; docs/PROMOTION.md). */
 	bool promote;
 	enum kvm_split_lock split_lock; /* fault-path splits (exclusive) */
+	/* 0: one private memslot [0, mem); else these, disjoint (GPAs elsewhere are no RAM). */
+	int nr_memslots;
+	struct kvm_memslot_range memslots[KVM_MAX_MEMSLOTS];
+	/* Take mmu_lock for write on every ACCEPT-level exit, without the lock-free inhibit test.
+	 */
+	bool no_inhibit_precheck;
 };
 void kvm_config_default(struct kvm_config *cfg);
 
@@ -188,6 +200,28 @@ struct kvm_counters {
 	u64 guest_inhibits_4k; /* of guest_inhibits, by 4K ACCEPTs */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
+
+/*
+ * ACCEPT-level EPT violations (accept_stats.c).  below_mappable: the guest
+ * accepted at a level below the one the host could map at that GFN
+ * (attributes, memslot, folio and max_level allow it; the guest inhibit is
+ * not counted, it is the guest's own doing) -- the figure the huge-page
+ * series measured on a real TD boot.  write_locks: mmu_lock write
+ * acquisitions by the mismatched-accept path.
+ */
+struct kvm_accept_stats {
+	u64 level_exits; /* EPT violations of ACCEPT type (any level) */
+	u64 level_exits_4k; /* ... at 4K */
+	u64 below_mappable;
+	u64 write_locks;
+};
+void kvm_get_accept_stats(struct kvm *kvm, struct kvm_accept_stats *s);
+/* below_mappable instances at GFNs in [start, end). */
+u64 kvm_accept_below_mappable_in(struct kvm *kvm, gfn_t start, gfn_t end);
+/* The GFN of every below_mappable instance, in order; *nr set; caller frees. */
+gfn_t *kvm_accept_below_mappable_gfns(struct kvm *kvm, u64 *nr);
+/* Whether @gfn is inside a private memslot. */
+bool kvm_gfn_in_memslot(struct kvm *kvm, gfn_t gfn);
 bool kvm_is_bugged(struct kvm *kvm);
 
 /* Why the VM is bugged: where the MMU bugged it and the SEAMCALL behind it. */
