@@ -52,6 +52,7 @@ static int pf_result(int ret)
 		return RET_PF_FIXED;
 	case -EBUSY:
 	case -EAGAIN:
+	case -ENOBUFS: /* the implementer's cache ran dry: the retry tops it up */
 		return RET_PF_RETRY;
 	default:
 		return ret; /* -ENOMEM, -EIO */
