@@ -146,6 +146,13 @@ int kvm_tdp_mmu_page_fault(struct kvm_mmu *mmu, struct kvm_page_fault *fault);
  */
 int kvm_tdp_mmu_unmap_gfn_range(struct kvm_mmu *mmu, gfn_t start, gfn_t end, bool private);
 /*
+ * The same, telling how far it got: leaves go in GFN order, so on a
+ * failure every leaf in [start, *done) is gone and none in [*done, end)
+ * was touched; *done is @end on success.
+ */
+int kvm_tdp_mmu_unmap_gfn_range_progress(struct kvm_mmu *mmu, gfn_t start, gfn_t end,
+					  bool private, gfn_t *done);
+/*
  * kvm_arch_flush_shadow_all's zap: every SPTE of the direct root.  The
  * mirror root is skipped, as in KVM (only destroy tears it down).
  */
