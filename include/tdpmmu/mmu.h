@@ -214,6 +214,8 @@ struct kvm_mmu_stats {
 	u64 mirror_mappings[PG_LEVEL_512G + 1]; /* present mirror leaves per level */
 	u64 direct_mappings[PG_LEVEL_512G + 1]; /* present direct leaves per level */
 	u64 remote_tlb_flushes; /* kvm_flush_remote_tlbs after direct-root changes */
+	/* WARN-class: a fault found a mirror huge leaf above its allowed level */
+	u64 warn_huge_leaf_above_level;
 };
 void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st);
 /* External pages held in the fault caches (not linked anywhere yet). */

@@ -137,6 +137,8 @@ struct kvm_counters {
 	u64 guest_inhibits; /* gfn ranges where the guest inhibited huge mappings */
 	u64 remote_tlb_flushes; /* shared-EPT TLB flushes after direct-root zaps */
 	u64 dpamt_cache_empty; /* locked sections that found a DPAMT cache empty (retried) */
+	/* WARN-class: a fault found a mirror huge leaf above its allowed level */
+	u64 warn_huge_leaf_above_level;
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
