@@ -76,7 +76,7 @@ void rwlock_destroy(struct rwlock *l)
 	pthread_rwlock_destroy(&l->lock);
 }
 
-void (*tdpmmu_yield_hook)(enum yield_kind kind, const char *where);
+_Atomic(tdpmmu_yield_hook_fn) tdpmmu_yield_hook;
 #ifdef TDPMMU_BUGS
 unsigned int tdpmmu_bugs;
 #endif

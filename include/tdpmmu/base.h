@@ -139,12 +139,19 @@ enum yield_kind {
 	YIELD_RCU,
 	YIELD_BLOCKED,
 };
-extern void (*tdpmmu_yield_hook)(enum yield_kind kind, const char *where);
+/*
+ * Atomic: the explorer installs and removes it while threads outside the
+ * exploration (its TD reapers) may pass yield points.
+ */
+typedef void (*tdpmmu_yield_hook_fn)(enum yield_kind kind, const char *where);
+extern _Atomic(tdpmmu_yield_hook_fn) tdpmmu_yield_hook;
 
 static inline void yield_point(enum yield_kind kind, const char *where)
 {
-	if (unlikely(tdpmmu_yield_hook != NULL))
-		tdpmmu_yield_hook(kind, where);
+	tdpmmu_yield_hook_fn hook = atomic_load_explicit(&tdpmmu_yield_hook, memory_order_relaxed);
+
+	if (unlikely(hook != NULL))
+		hook(kind, where);
 }
 
 /*
