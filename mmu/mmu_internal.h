@@ -79,7 +79,13 @@ struct kvm_mmu {
 	atomic_uint *lpage_info[2];
 	u64 nr_lpage[2];
 
+	/* kvm_flush_remote_tlbs: the VM's, for the direct root (mmu_tlb.c). */
+	void (*flush_remote_tlbs)(void *opaque);
+	void *flush_remote_tlbs_opaque;
+
 	/* statistics */
+	atomic_ullong remote_tlb_flushes;
+	atomic_ullong warn_huge_leaf_above_level; /* WARN-class: see tdp_mmu_fault.c */
 	atomic_ullong splits;
 	atomic_ullong promotes, promote_tries;
 	struct stat_counter faults; /* sharded: every fault of every thread */
@@ -199,6 +205,13 @@ int tdp_mmu_split_huge_page(struct kvm_mmu *mmu, struct kvm_mmu_page *root, stru
  * mmu_lock.  0, or -EIO with the VM bugged.
  */
 int tdp_mmu_flush_external(struct kvm_mmu *mmu);
+
+/*
+ * mmu_tlb.c: make every vCPU drop its cached direct-root translations
+ * (KVM's kvm_flush_remote_tlbs), after a direct-root change that takes a
+ * translation away.  mmu_lock held.
+ */
+void kvm_flush_remote_tlbs(struct kvm_mmu *mmu);
 
 /* tdp_mmu_zap.c */
 void tdp_mmu_zap_root(struct kvm_mmu *mmu, struct kvm_mmu_page *root);

@@ -32,7 +32,8 @@ static void kvm_update_page_stats(struct kvm_mmu *mmu, bool mirror, int level, s
 static int external_hook_result(struct kvm_mmu *mmu, int ret, const char *func, const char *hook,
 				gfn_t gfn, int level)
 {
-	if (!ret || ret == -EBUSY || ret == -ENOMEM || ret == -EAGAIN)
+	if (!ret || ret == -EBUSY || ret == -ENOMEM || ret == -EAGAIN || ret == -ENOBUFS ||
+	    ret == -EINTR)
 		return ret;
 	__kvm_mmu_vm_bugged(mmu, func, hook, gfn, level);
 	return -EIO;

@@ -44,7 +44,8 @@ static int tdp_mmu_split_huge_page_shared(struct kvm_mmu *mmu, struct tdp_iter *
 		/* The external leaf is as it was: so is the mirror leaf. */
 		__kvm_tdp_mmu_write_spte(iter->sptep, huge_spte);
 		iter->old_spte = huge_spte;
-		if (ret != -EBUSY && ret != -ENOMEM && ret != -EAGAIN) {
+		if (ret != -EBUSY && ret != -ENOMEM && ret != -EAGAIN && ret != -ENOBUFS &&
+		    ret != -EINTR) {
 			kvm_mmu_vm_bugged_at(mmu, "split_external_spt_shared failed", iter->gfn, level);
 			return -EIO;
 		}

@@ -102,7 +102,10 @@ static int raw_alloc(struct kvm_tdx *kvm_tdx, struct raw_page *p, int level, boo
 		return r;
 	p->size = level_size(level);
 	if (pamt && level == PG_LEVEL_4K) {
-		r = tdx_pamt_get(kvm_tdx, p->hpa);
+		/* Host side, no mmu_lock: fill the VM's cache first. */
+		r = tdx_topup_pamt_cache(kvm_tdx, 1);
+		if (!r)
+			r = tdx_pamt_get(kvm_tdx, p->hpa);
 		if (r) {
 			frame_free(fa, p->hpa, p->size);
 			p->hpa = 0;
@@ -111,6 +114,19 @@ static int raw_alloc(struct kvm_tdx *kvm_tdx, struct raw_page *p, int level, boo
 		p->pamt = true;
 	}
 	return 0;
+}
+
+/*
+ * What a page operand gets when its host page could not be allocated: an
+ * aligned address beyond any physical address width, so the module itself
+ * decides, in its own check order, whether (and when) the operand matters.
+ */
+#define RAW_INVALID_HPA (1ULL << 63)
+
+/* The operand for @p: its page, or RAW_INVALID_HPA if it has none. */
+static hpa_t raw_hpa(const struct raw_page *p)
+{
+	return p->hpa ? p->hpa : RAW_INVALID_HPA;
 }
 
 static bool raw_page_kept(struct kvm_tdx *kvm_tdx, const struct raw_page *p)
@@ -141,47 +157,48 @@ u64 tdx_raw_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, gpa_t gpa, int
 	struct tdx_module_args args = {.rcx = gpa | (u64)(tdx_level & 7), .rdx = flags};
 	bool dpamt = kvm_tdx->dpamt;
 	struct raw_page pages[3] = {};
-	int nr = 0, i, r = 0;
+	int nr = 0, i;
 	u64 err;
 
 	switch (leaf) {
 	case TDH_MEM_SEPT_ADD:
-		r = raw_alloc(kvm_tdx, &pages[nr++], PG_LEVEL_4K, false, dpamt);
-		args.r8 = pages[0].hpa;
+		raw_alloc(kvm_tdx, &pages[nr++], PG_LEVEL_4K, false, dpamt);
+		args.r8 = raw_hpa(&pages[0]);
 		break;
 	case TDH_MEM_PAGE_ADD:
-		r = raw_alloc(kvm_tdx, &pages[nr++], PG_LEVEL_4K, true, dpamt);
-		args.r8 = args.r9 = pages[0].hpa;
+		raw_alloc(kvm_tdx, &pages[nr++], PG_LEVEL_4K, true, dpamt);
+		args.r8 = args.r9 = raw_hpa(&pages[0]);
 		break;
 	case TDH_MEM_PAGE_AUG: {
 		int level = tdx_sept_level_to_pg_level(tdx_level);
 
 		if (level > PG_LEVEL_1G)
 			level = PG_LEVEL_4K;
-		r = raw_alloc(kvm_tdx, &pages[nr++], level, true, dpamt);
-		args.r8 = pages[0].hpa;
+		raw_alloc(kvm_tdx, &pages[nr++], level, true, dpamt);
+		args.r8 = raw_hpa(&pages[0]);
 		break;
 	}
 	case TDH_MEM_PAGE_DEMOTE:
-		r = raw_alloc(kvm_tdx, &pages[nr++], PG_LEVEL_4K, false, dpamt);
-		args.r8 = pages[0].hpa;
-		if (!r && dpamt && tdx_level == 1) {
-			for (i = 0; i < 2 && !r; i++) {
+		raw_alloc(kvm_tdx, &pages[nr++], PG_LEVEL_4K, false, dpamt);
+		args.r8 = raw_hpa(&pages[0]);
+		if (dpamt && tdx_level == 1) {
+			for (i = 0; i < 2; i++) {
 				pages[nr].pamt_page = true;
-				r = raw_alloc(kvm_tdx, &pages[nr++], PG_LEVEL_4K, false, false);
+				raw_alloc(kvm_tdx, &pages[nr++], PG_LEVEL_4K, false, false);
 			}
-			args.r12 = pages[1].hpa;
-			args.r13 = pages[2].hpa;
+			args.r12 = raw_hpa(&pages[1]);
+			args.r13 = raw_hpa(&pages[2]);
 		}
 		break;
 	default:
 		break;
 	}
-	if (r) {
-		/* No page to give: as if the module refused R8. */
-		err = TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8;
-		goto out_free;
-	}
+	/*
+	 * A page that could not be allocated goes in as an invalid address:
+	 * the module is called (and counted) all the same, and its own check
+	 * order decides (SEPT.ADD with allow_existing over an existing table
+	 * never looks at R8; DEMOTE reports a failed walk first).
+	 */
 
 	err = tdxmod_seamcall(kvm_tdx->td, leaf, &args);
 	if (ext1)
@@ -207,13 +224,12 @@ u64 tdx_raw_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, gpa_t gpa, int
 		}
 	}
 
-out_free:
 	for (i = 0; i < nr; i++) {
 		struct raw_page *p = &pages[i];
 
 		if (!p->hpa)
 			continue;
-		if (!r && raw_page_kept(kvm_tdx, p) && !raw_remember(kvm_tdx, p->hpa, p->size))
+		if (raw_page_kept(kvm_tdx, p) && !raw_remember(kvm_tdx, p->hpa, p->size))
 			continue;
 		if (p->pamt)
 			tdx_pamt_put(kvm_tdx, p->hpa);

@@ -136,6 +136,7 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 	st->kicks = counter_read(&kvm_tdx->kicks);
 	st->busy_retries = counter_read(&kvm_tdx->busy_retries);
 	st->interrupted_retries = counter_read(&kvm_tdx->interrupted_retries);
+	st->interrupted_drops = counter_read(&kvm_tdx->interrupted_drops);
 	st->errors = counter_read(&kvm_tdx->errors);
 	st->promote_refused = counter_read(&kvm_tdx->promote_refused);
 	st->promote_failed = counter_read(&kvm_tdx->promote_failed);
@@ -143,4 +144,5 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 	st->promote_rounds = counter_read(&kvm_tdx->promote_rounds);
 	st->pamt_pairs = counter_read(&kvm_tdx->pamt_pairs);
 	st->shared_split_busy = counter_read(&kvm_tdx->shared_split_busy);
+	st->pamt_cache_empty = counter_read(&kvm_tdx->pamt_cache_empty);
 }

@@ -273,12 +273,18 @@ static const char *const kind_names[] = {
 
 static void xs_hook(enum yield_kind kind, const char *where)
 {
-	struct xs_sched *s = xs_active;
 	int me = xs_self, next;
+	struct xs_sched *s;
 	size_t before;
 
-	/* Not a logical thread (the controller, liburcu's call_rcu thread). */
-	if (me < 0 || !s)
+	/*
+	 * Not a logical thread (the controller, liburcu's call_rcu thread, a
+	 * TD reaper): leave before reading the scheduler's state.
+	 */
+	if (me < 0)
+		return;
+	s = xs_active;
+	if (!s)
 		return;
 	if (++s->steps > s->max_steps)
 		xs_abort(s, me, XS_LIVELOCK, "thread %d still running at %s after the step limit",

@@ -87,6 +87,7 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 		kvm_get_accept_stats(kvm, &as);
 		P("accept_below_mappable", as.below_mappable);
 	}
+	P("warn_huge_leaf_above_level", c.warn_huge_leaf_above_level);
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
 	P("mmu_write_locks", c.write_lock_acquisitions);
 	P("split_retries", c.split_retries);
@@ -338,6 +339,11 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 		res->nr_vcpus, res->nr_vcpus == 1 ? "" : "s");
 	fprintf(f, "  BUSY retries         %llu      VM bugged %s\n",
 		(unsigned long long)res->busy_retries, res->vm_bugged ? "YES (below)" : "no");
+	if (res->warn_huge_leaf_above_level)
+		fprintf(f,
+			"  WARN                 %llu faults found a mirror huge leaf above their "
+			"allowed level\n",
+			(unsigned long long)res->warn_huge_leaf_above_level);
 	fprintf(f,
 		"  mmu_lock for write   %llu acquisitions, held %.1f us in total, %.1f us mean, "
 		"%.1f us max\n",
@@ -473,6 +479,8 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	json_object_set_new(counts, "mmu_write_locks", ju(res->write_lock_acquisitions));
 	json_object_set_new(counts, "guest_inhibits_4k", ju(res->guest_inhibits_4k));
 	json_object_set_new(counts, "accept_below_mappable", ju(res->accept_below_mappable));
+	json_object_set_new(counts, "warn_huge_leaf_above_level",
+			    ju(res->warn_huge_leaf_above_level));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",

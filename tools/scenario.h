@@ -222,6 +222,7 @@ struct scn_result {
 	u64 accept_below_mappable, accept_level_exits, accept_write_locks;
 	gfn_t *below_gfns; /* the GFN of each accept_below_mappable instance */
 	u64 nr_below_gfns;
+	u64 warn_huge_leaf_above_level; /* WARN-class MMU event */
 	u64 write_lock_acquisitions, write_lock_hold_ns, write_lock_hold_max_ns;
 	u64 mappings[3]; /* present private mirror leaves: 4K, 2M, 1G */
 	u64 pt_mirror, pt_external;

@@ -207,6 +207,7 @@ static void snapshot(struct runner *r)
 	res->promote_refused = c.promote_refused;
 	res->promote_rounds = c.promote_rounds;
 	res->guest_inhibits_4k = c.guest_inhibits_4k;
+	res->warn_huge_leaf_above_level = c.warn_huge_leaf_above_level;
 	res->write_lock_acquisitions = c.write_lock_acquisitions;
 	res->write_lock_hold_ns = c.write_lock_hold_ns;
 	res->write_lock_hold_max_ns = c.write_lock_hold_max_ns;

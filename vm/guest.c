@@ -48,17 +48,6 @@ static bool guest_handle_exit(struct kvm *kvm, int vcpu, struct guest_op *op,
 	return true;
 }
 
-static bool guest_shared_mapped(struct kvm *kvm, gfn_t gfn)
-{
-	struct rwlock *lock = kvm_mmu_lock(kvm->mmu);
-	bool mapped;
-
-	read_lock(lock);
-	mapped = kvm_tdp_mmu_lookup(kvm->mmu, gfn, false, NULL, NULL);
-	read_unlock(lock);
-	return mapped;
-}
-
 static void guest_enter_failed(struct guest_op *op, u64 status)
 {
 	op->status = status;
@@ -114,15 +103,10 @@ static void guest_op_run(struct kvm *kvm, int id, void *arg)
 				break;
 			}
 		} else {
-			/* Shared GPAs go through the shared EPT (the direct root). */
-			kvm_vcpu_guest_done(vcpu);
-			if (guest_shared_mapped(kvm, gpa_to_gfn(op->gpa))) {
+			/* Shared GPAs: the vCPU's TLB, else the shared EPT (direct root). */
+			if (kvm_vcpu_shared_translate(vcpu, gpa_to_gfn(op->gpa))) {
+				kvm_vcpu_guest_done(vcpu);
 				op->result = KVM_GUEST_OK;
-				return;
-			}
-			st = kvm_vcpu_guest_begin(vcpu);
-			if (st) {
-				guest_enter_failed(op, st);
 				return;
 			}
 			exit.gpa = op->gpa;

@@ -138,6 +138,7 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 	if (!kvm->mmu)
 		goto err;
 	kvm_memslots_init_lpage(kvm);
+	kvm_mmu_set_flush_remote_tlbs(kvm->mmu, kvm_flush_shared_tlbs, kvm);
 	*kvmp = kvm;
 	return 0;
 err:
@@ -229,6 +230,14 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->shared_split_busy = ts.shared_split_busy;
 	c->read_lock_waits = atomic_load(&lock->read_waits);
 	c->guest_inhibits_4k = counter_read(&kvm->guest_inhibits_4k);
+	c->remote_tlb_flushes = ms.remote_tlb_flushes;
+	c->dpamt_cache_empty = ts.pamt_cache_empty;
+	c->warn_huge_leaf_above_level = ms.warn_huge_leaf_above_level;
+}
+
+u64 kvm_dpamt_cached_pages(struct kvm *kvm, int vcpu)
+{
+	return tdx_pamt_cached_pages(kvm->kvm_tdx, vcpu);
 }
 
 bool kvm_is_bugged(struct kvm *kvm)

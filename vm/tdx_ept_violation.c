@@ -35,8 +35,13 @@ static int tdx_split_for_accept_shared(struct kvm *kvm, gfn_t gfn, int level, gf
 		if (level == PG_LEVEL_4K)
 			hugepage_set_guest_inhibit_shared(kvm->mmu, gfn, level + 2);
 		counter_inc(&kvm->guest_inhibits);
+		if (level == PG_LEVEL_4K)
+			counter_inc(&kvm->guest_inhibits_4k);
 	}
 	read_unlock(lock);
+	/* An empty DPAMT cache or a DEMOTE interrupted too often: retry the fault. */
+	if (r == -ENOBUFS || r == -EINTR)
+		r = -EBUSY;
 	if (r == -EBUSY || r == -ENOMEM || r == -EAGAIN) {
 		counter_inc(&kvm->split_retries);
 		/* Whoever owns the entry must run before a retry can succeed. */

@@ -65,6 +65,14 @@ void gmem_punch(struct guest_memfd *gmem, gfn_t start, gfn_t end);
 
 typedef void (*vcpu_work_fn)(struct kvm *kvm, int vcpu, void *arg);
 
+/* One cached shared translation (shared_tlb.c); 4K granule, direct-mapped. */
+#define KVM_SHARED_TLB_ENTRIES 64
+struct kvm_shared_tlb_entry {
+	gfn_t gfn;
+	kvm_pfn_t pfn;
+	bool valid;
+};
+
 struct kvm_vcpu {
 	struct kvm *kvm;
 	int id;
@@ -85,6 +93,9 @@ struct kvm_vcpu {
 	void *work_arg;
 	bool work_done;
 	bool stop;
+
+	/* Cached direct-root translations; under @lock (shared_tlb.c). */
+	struct kvm_shared_tlb_entry shared_tlb[KVM_SHARED_TLB_ENTRIES];
 };
 
 /* ---- promote=on: regions waiting for the recovery worker (promote.c) ---- */
@@ -185,6 +196,14 @@ void kvm_promote_after_fault(struct kvm *kvm, gfn_t gfn, int level, int folio_le
  * if a promotion may have put a huge leaf there again (then split anyway).
  */
 bool kvm_promote_mapped_above(struct kvm *kvm, gfn_t gfn, int level);
+/*
+ * shared_tlb.c.  With vcpu->lock held (inside the TD): true if the vCPU's
+ * TLB or a walk of the direct root translates @gfn (and it is cached).
+ */
+bool kvm_vcpu_shared_translate(struct kvm_vcpu *vcpu, gfn_t gfn);
+/* kvm_flush_remote_tlbs for the MMU: empty every vCPU's shared TLB. */
+void kvm_flush_shared_tlbs(void *vm);
+
 
 /* mem_attributes.c */
 bool kvm_gfn_is_private(struct kvm *kvm, gfn_t gfn);

@@ -108,8 +108,8 @@ void read_unlock(struct rwlock *l);
 void write_lock(struct rwlock *l);
 void write_unlock(struct rwlock *l);
 bool rwlock_held_write(struct rwlock *l); /* by the calling thread */
-bool rwlock_held_read(struct rwlock *l); /* by anyone, for read */
-bool rwlock_held(struct rwlock *l); /* read by anyone or write by me */
+bool rwlock_held_read(struct rwlock *l); /* by the calling thread, for read */
+bool rwlock_held(struct rwlock *l); /* by the calling thread, read or write */
 
 /*
  * Assertion that reports and aborts: for programming errors that make the
@@ -157,12 +157,19 @@ enum yield_kind {
 	YIELD_RCU,
 	YIELD_BLOCKED,
 };
-extern void (*tdpmmu_yield_hook)(enum yield_kind kind, const char *where);
+/*
+ * Atomic: the explorer installs and removes it while threads outside the
+ * exploration (its TD reapers) may pass yield points.
+ */
+typedef void (*tdpmmu_yield_hook_fn)(enum yield_kind kind, const char *where);
+extern _Atomic(tdpmmu_yield_hook_fn) tdpmmu_yield_hook;
 
 static inline void yield_point(enum yield_kind kind, const char *where)
 {
-	if (unlikely(tdpmmu_yield_hook != NULL))
-		tdpmmu_yield_hook(kind, where);
+	tdpmmu_yield_hook_fn hook = atomic_load_explicit(&tdpmmu_yield_hook, memory_order_relaxed);
+
+	if (unlikely(hook != NULL))
+		hook(kind, where);
 }
 
 /*
@@ -197,6 +204,8 @@ enum tdpmmu_bug_id {
 	TDPMMU_BUG_PUBLISH_CHILD_BEFORE_LINK,
 	TDPMMU_BUG_NO_INVALIDATE_RETRY,
 	TDPMMU_BUG_ZAP_WITHOUT_SPLIT,
+	TDPMMU_BUG_NARROW_PUNCH_INVALIDATION, /* "narrow_punch_invalidation" */
+	TDPMMU_BUG_SKIP_REMOTE_TLB_FLUSH, /* "skip_remote_tlb_flush" */
 	NR_TDPMMU_BUGS,
 };
 #ifdef TDPMMU_BUGS

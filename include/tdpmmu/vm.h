@@ -130,6 +130,16 @@ int kvm_guest_accept_memory(struct kvm *kvm, int vcpu, gpa_t gpa, u64 size);
 
 /* KVM_SET_MEMORY_ATTRIBUTES: to_private or to shared. */
 int kvm_set_memory_attributes(struct kvm *kvm, gpa_t gpa, u64 size, bool to_private);
+/*
+ * The same, telling how far it got: *done bytes from @gpa were converted
+ * (size on success).  A recoverable failure (-EAGAIN under policy=recover,
+ * a PAGE.REMOVE refused part way) converts the part whose private pages
+ * were already removed, so the guest never sees accepted memory vanish
+ * while it stays private; the rest is untouched, and the caller retries
+ * from @gpa + *done.  Any other failure converts nothing (*done = 0).
+ */
+int kvm_set_memory_attributes_progress(struct kvm *kvm, gpa_t gpa, u64 size, bool to_private,
+				       u64 *done);
 /* fallocate(PUNCH_HOLE) on the guest_memfd. */
 int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size);
 /* Split every private mapping above @level overlapping the range. */
@@ -198,6 +208,10 @@ struct kvm_counters {
 	 */
 	u64 guest_inhibits;
 	u64 guest_inhibits_4k; /* of guest_inhibits, by 4K ACCEPTs */
+	u64 remote_tlb_flushes; /* shared-EPT TLB flushes after direct-root zaps */
+	u64 dpamt_cache_empty; /* locked sections that found a DPAMT cache empty (retried) */
+	/* WARN-class: a fault found a mirror huge leaf above its allowed level */
+	u64 warn_huge_leaf_above_level;
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 
@@ -262,5 +276,15 @@ struct kvm_frame_usage {
 void kvm_get_frame_usage(struct kvm *kvm, struct kvm_frame_usage *u);
 
 /* The layers under the VM, for the checker and tests: tdpmmu/vm_inspect.h. */
+/*
+ * For the checker: every shared translation the vCPUs' TLBs hold (GFN and
+ * the PFN of that 4K page).  Stops at and returns @fn's first nonzero value.
+ */
+typedef int (*kvm_shared_tlb_fn)(void *arg, int vcpu, gfn_t gfn, kvm_pfn_t pfn);
+int kvm_shared_tlb_for_each(struct kvm *kvm, kvm_shared_tlb_fn fn, void *arg);
+
+/* Pages in vCPU @vcpu's Dynamic PAMT cache (-1: the VM's, for host paths). */
+u64 kvm_dpamt_cached_pages(struct kvm *kvm, int vcpu);
+
 
 #endif /* TDPMMU_VM_H */
