@@ -25,6 +25,7 @@
 
 #include "checker.h"
 #include "commands.h"
+#include "explore.h"
 #include "explore_sched.h"
 #include "scenario.h"
 #include "tdpmmu/vm.h"
@@ -38,6 +39,7 @@ struct xp_opts {
 	const char *replay;
 	bool trace, json, keep_going;
 	const char *file;
+	u64 deadline_ns; /* stop (incomplete) once now_ns() passes it; 0: none */
 };
 
 struct xp_end_state {
@@ -313,6 +315,7 @@ static void reap_finish(void)
 	for (int i = 0; i < reap.nr; i++)
 		pthread_join(reap.t[i], NULL);
 	reap.nr = 0;
+	reap.stop = false;
 }
 
 /* The body of logical thread @id: its commands, in order. */
@@ -571,7 +574,82 @@ static void xp_free(struct xp *x)
 	free(x->first_violation_sched);
 	free(x->first_violation_msg);
 	free(x->msg);
-	scenario_free(&x->scn);
+}
+
+/* The DFS over schedules: 0, or 1 when exploring had to stop early. */
+static int xp_loop(struct xp *x, struct xs_sched *s)
+{
+	const struct xp_opts *o = x->o;
+
+	for (;;) {
+		if (xp_run_one(x, s))
+			return 1;
+		if (x->violations && !o->keep_going)
+			return 0;
+		if (o->replay)
+			return 0;
+		if (!xs_next(s)) {
+			x->complete = true;
+			return 0;
+		}
+		if (x->schedules >= o->max_schedules)
+			return 0;
+		if (o->deadline_ns && now_ns() > o->deadline_ns)
+			return 0;
+	}
+}
+
+int explore_scenario(const struct scenario *scn, const struct explore_limits *l,
+		     struct explore_outcome *out)
+{
+	struct xp_opts o = {.bound = l->bound,
+			    .max_schedules = l->max_schedules ? l->max_schedules : 1000000,
+			    .max_steps = l->max_steps ? l->max_steps : 100000,
+			    .deadline_ns = l->deadline_ns,
+			    .file = scn->file};
+	struct xp x = {.o = &o, .scn = *scn};
+	struct xs_sched *s;
+	int stopped;
+
+	memset(out, 0, sizeof(*out));
+	if (xp_split(&x)) {
+		xp_free(&x);
+		return 2;
+	}
+	s = xs_create(o.bound, o.max_steps);
+	if (!s) {
+		xp_free(&x);
+		return 2;
+	}
+	stopped = xp_loop(&x, s);
+	if (!x.broken)
+		reap_finish();
+	out->schedules = x.schedules;
+	out->complete = x.complete;
+	out->broken = x.broken;
+	out->max_choice_points = x.max_choices;
+	if (x.first_violation_kind) {
+		out->kind = x.first_violation_kind;
+		out->schedule = x.first_violation_sched;
+		out->messages = x.first_violation_msg;
+		x.first_violation_sched = NULL;
+		x.first_violation_msg = NULL;
+	} else if (stopped) {
+		/* The set-up failed (its messages went to stderr). */
+		out->kind = "setup";
+	}
+	/* A broken schedule's threads still use the scheduler: leave it. */
+	if (!x.broken)
+		xs_destroy(s);
+	xp_free(&x);
+	return out->kind ? 1 : 0;
+}
+
+void explore_outcome_free(struct explore_outcome *out)
+{
+	free(out->schedule);
+	free(out->messages);
+	out->schedule = out->messages = NULL;
 }
 
 int cmd_explore(int argc, char **argv)
@@ -582,6 +660,9 @@ int cmd_explore(int argc, char **argv)
 	u64 start;
 	int r, status;
 
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--generate"))
+			return cmd_explore_generate(argc, argv);
 	r = parse_args(argc, argv, &o);
 	if (r)
 		return r < 0 ? 0 : r;
@@ -593,6 +674,7 @@ int cmd_explore(int argc, char **argv)
 	}
 	if (xp_split(&x)) {
 		xp_free(&x);
+		scenario_free(&x.scn);
 		return 2;
 	}
 	s = xs_create(o.bound, o.max_steps);
@@ -600,29 +682,14 @@ int cmd_explore(int argc, char **argv)
 		fprintf(stderr, "tdpmmu explore: bad --replay '%s'\n", o.replay ? o.replay : "");
 		xs_destroy(s);
 		xp_free(&x);
+		scenario_free(&x.scn);
 		return 2;
 	}
 	if (o.trace)
 		xs_set_trace(s, stdout);
 
 	start = now_ns();
-	status = 0;
-	for (;;) {
-		if (xp_run_one(&x, s)) {
-			status = 1;
-			break;
-		}
-		if (x.violations && !o.keep_going)
-			break;
-		if (o.replay)
-			break;
-		if (!xs_next(s)) {
-			x.complete = true;
-			break;
-		}
-		if (x.schedules >= o.max_schedules)
-			break;
-	}
+	status = xp_loop(&x, s);
 	if (!x.broken)
 		reap_finish();
 	if (x.violations)
@@ -631,6 +698,7 @@ int cmd_explore(int argc, char **argv)
 		/* set-up failure or replay mismatch: already reported */
 		xs_destroy(s);
 		xp_free(&x);
+		scenario_free(&x.scn);
 		return 1;
 	}
 	if (o.json)
@@ -645,5 +713,6 @@ int cmd_explore(int argc, char **argv)
 	}
 	xs_destroy(s);
 	xp_free(&x);
+	scenario_free(&x.scn);
 	return status;
 }
