@@ -39,9 +39,37 @@ static int punch_split_1g_folios(struct kvm *kvm, gfn_t start, gfn_t end)
 	return 0;
 }
 
+/*
+ * The range the punch invalidates: every folio it can touch, i.e. the
+ * hole's ends rounded out to the largest folio guest_memfd makes (as the
+ * kernel's guest_memfd does for huge folios, and as conversion does).
+ * The splits at the ends drop mmu_lock to allocate; a fault just outside
+ * the hole must see the invalidation and retry, or it maps a huge leaf
+ * across an end that a split already looked at (and the zap then meets a
+ * huge private leaf partly inside the hole), or maps 2M inside a 1G folio
+ * that the punch is about to split to 4K.
+ */
+static void punch_invalidation_range(struct kvm *kvm, gfn_t start, gfn_t end, gfn_t *wstart,
+				     gfn_t *wend)
+{
+	int level = kvm->gmem.max_level;
+	u64 pages = KVM_PAGES_PER_HPAGE(level);
+
+	*wstart = start;
+	*wend = end;
+	/* The injected bug: the race this widening closes comes back. */
+	if (tdpmmu_bug(TDPMMU_BUG_NARROW_PUNCH_INVALIDATION) || level <= PG_LEVEL_4K)
+		return;
+	*wstart = gfn_round_for_level(start, level);
+	*wend = gfn_round_for_level(end + pages - 1, level);
+	if (*wend > kvm->nr_gfns)
+		*wend = kvm->nr_gfns;
+}
+
 int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size)
 {
 	gfn_t start = gpa_to_gfn(gpa), end = gpa_to_gfn(gpa + size);
+	gfn_t wstart, wend;
 	struct rwlock *lock;
 	int r;
 
@@ -49,9 +77,10 @@ int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size)
 	if (r)
 		return r;
 
+	punch_invalidation_range(kvm, start, end, &wstart, &wend);
 	lock = kvm_mmu_lock(kvm->mmu);
 	write_lock(lock);
-	kvm_mmu_invalidate_begin(kvm->mmu, start, end);
+	kvm_mmu_invalidate_begin(kvm->mmu, wstart, wend);
 	r = kvm_split_cross_boundary_leafs(kvm, start, end);
 	if (!r)
 		r = punch_split_1g_folios(kvm, start, end);
@@ -59,7 +88,7 @@ int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size)
 		r = kvm_tdp_mmu_unmap_gfn_range(kvm->mmu, start, end, true);
 	if (!r)
 		gmem_punch(&kvm->gmem, start, end);
-	kvm_mmu_invalidate_end(kvm->mmu, start, end);
+	kvm_mmu_invalidate_end(kvm->mmu, wstart, wend);
 	write_unlock(lock);
 	return r;
 }

@@ -11,7 +11,7 @@ for f in "$src"/examples/explore/*.tdp; do
 	n=$((n + 1))
 	"$bin" run "$f" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "run $f"; }
 	opt=
-	case $f in *two-accepts-vs-convert.tdp) opt="--preemptions 1" ;; esac
+	case $f in *two-accepts-vs-convert.tdp | *punch-edge-vs-fault-1g.tdp) opt="--preemptions 1" ;; esac
 	"$bin" explore $opt --json "$f" >"$tmp/json" 2>&1 || { cat "$tmp/json" >&2; fail "explore $f"; }
 	grep -q '"result": "pass"' "$tmp/json" || fail "$f: result"
 	grep -q '"violations": 0,' "$tmp/json" || fail "$f: violations"
