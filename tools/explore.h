@@ -40,6 +40,13 @@ struct explore_outcome {
  */
 int explore_scenario(const struct scenario *scn, const struct explore_limits *l,
 		     struct explore_outcome *out);
+/*
+ * Explore @scn by @l->max_schedules random schedules of up to @l->bound
+ * preemptions each, at uniformly random choice points (reproducible from
+ * @seed).  Returns as explore_scenario(); @out->complete stays false.
+ */
+int explore_sample(const struct scenario *scn, const struct explore_limits *l, u64 seed,
+		   struct explore_outcome *out);
 void explore_outcome_free(struct explore_outcome *out);
 
 /* `tdpmmu explore --generate ...` (tools/explore_gen.c). */

@@ -53,6 +53,8 @@ struct gen_scn {
 	unsigned long long index; /* in the --seed stream */
 	int nr_regions;
 	bool gig; /* max_level=1G */
+	int focus; /* the threads mostly work on regions focus and focus + 1 */
+	unsigned enabled; /* swarm: the thread commands (bits of gen_thread_cmds) in use */
 	struct gen_item items[GEN_MAX_ITEMS];
 	size_t n;
 	bool drop[GEN_MAX_ITEMS]; /* removed by the minimiser */
@@ -62,7 +64,7 @@ struct gen_opts {
 	u64 seed;
 	double seconds; /* 0: no time bound */
 	unsigned long long count; /* 0: no count bound */
-	int bound; /* -2: by thread count */
+	int bound; /* preemptions; each scenario is explored at 0, 1, ... bound */
 	unsigned long long max_schedules; /* per scenario */
 	double minimize_seconds;
 	const char *out;
@@ -124,7 +126,12 @@ static void pick_range(struct gen_ctx *c, int r, char *buf, size_t len)
 	} else if (x < 10) { /* the whole region */
 		gpa = b;
 		size = SZ_2M;
-	} else if (x < 18) { /* across the boundary with the next region: the punch race's shape */
+	} else if (x < 18) {
+		/* Across a boundary: the focus one when @r is on either side of it. */
+		if (r == c->g->focus + 1) {
+			b -= SZ_2M;
+			next = true;
+		}
 		gpa = b + SZ_2M - SZ_4K;
 		size = next ? 2 * SZ_4K : SZ_4K;
 	} else if (x < 19) { /* all but the first page */
@@ -138,19 +145,29 @@ static void pick_range(struct gen_ctx *c, int r, char *buf, size_t len)
 		 (unsigned long long)size);
 }
 
+/*
+ * The region a thread command works on: races need the threads to meet,
+ * so most commands go to the two regions on either side of one boundary.
+ */
+static int pick_region(struct gen_ctx *c)
+{
+	if (rnd(c, 5))
+		return c->g->focus + (int)rnd(c, 2);
+	return (int)rnd(c, (u64)c->g->nr_regions);
+}
+
 /* ---- The thread commands: one line each in gen_thread_cmds[] ---- */
 
 static void gen_access(struct gen_ctx *c, int t, const char *name, const char *extra)
 {
 	(void)extra;
-	add(c, t, true, "%s gpa=0x%llx%s%s", name,
-	    (unsigned long long)pick_page(c, (int)rnd(c, (u64)c->g->nr_regions)),
+	add(c, t, true, "%s gpa=0x%llx%s%s", name, (unsigned long long)pick_page(c, pick_region(c)),
 	    rnd(c, 7) ? "" : " shared", rnd(c, 3) ? "" : " write");
 }
 
 static void gen_accept(struct gen_ctx *c, int t, const char *name, const char *extra)
 {
-	int r = (int)rnd(c, (u64)c->g->nr_regions);
+	int r = pick_region(c);
 
 	(void)extra;
 	if (rnd(c, 2))
@@ -166,7 +183,7 @@ static void gen_range(struct gen_ctx *c, int t, const char *name, const char *ex
 {
 	char range[64], choice[32] = "";
 
-	pick_range(c, (int)rnd(c, (u64)c->g->nr_regions), range, sizeof(range));
+	pick_range(c, pick_region(c), range, sizeof(range));
 	if (extra && *extra) {
 		const char *alts[4], *p = extra;
 		size_t n = 0, l;
@@ -207,10 +224,12 @@ static void gen_thread_cmd(struct gen_ctx *c, int t)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(gen_thread_cmds); i++)
-		total += gen_thread_cmds[i].weight;
+		if (c->g->enabled & (1u << i))
+			total += gen_thread_cmds[i].weight;
 	x = (unsigned)rnd(c, total);
-	for (i = 0; x >= gen_thread_cmds[i].weight; i++)
-		x -= gen_thread_cmds[i].weight;
+	for (i = 0; !(c->g->enabled & (1u << i)) || x >= gen_thread_cmds[i].weight; i++)
+		if (c->g->enabled & (1u << i))
+			x -= gen_thread_cmds[i].weight;
 	gen_thread_cmds[i].gen(c, t, gen_thread_cmds[i].name,
 			       c->g->gig && gen_thread_cmds[i].extra_1g
 				       ? gen_thread_cmds[i].extra_1g
@@ -223,10 +242,14 @@ static void gen_region_state(struct gen_ctx *c, int r)
 {
 	unsigned long long b = region_base(c->g, r);
 	unsigned long long p = pick_page(c, r);
-	bool private_mapped = false;
+	bool private_mapped = false, focus = r == c->g->focus || r == c->g->focus + 1;
+	/* Around the focus boundary mostly huge states: no table, a bare folio, 2M mapped. */
+	static const int focus_states[] = {0, 1, 2, 3};
+	int st = focus && rnd(c, 10) < 7 ? focus_states[rnd(c, ARRAY_SIZE(focus_states))]
+					 : (int)rnd(c, 14);
 
 	/* Weighted to the huge states: 3 of 14 each for a bare folio, 2M pending, 2M accepted. */
-	switch (rnd(c, 14)) {
+	switch (st) {
 	case 0: /* untouched */
 		return;
 	case 1:
@@ -267,13 +290,13 @@ static void gen_region_state(struct gen_ctx *c, int r)
 		add(c, -1, true, "access gpa=0x%llx shared", p);
 		return;
 	}
-	if (private_mapped && !rnd(c, 4)) {
+	if (private_mapped && !rnd(c, focus ? 8 : 4)) {
 		p = pick_page(c, r);
 		add(c, -1, false, "convert gpa=0x%llx size=4K to=shared", p);
 		if (rnd(c, 2))
 			add(c, -1, true, "access gpa=0x%llx shared", p);
 	}
-	if (private_mapped && !rnd(c, 4))
+	if (private_mapped && !rnd(c, focus ? 8 : 4))
 		add(c, -1, false, "punch gpa=0x%llx size=4K", (unsigned long long)pick_page(c, r));
 }
 
@@ -287,12 +310,19 @@ static void gen_scenario(struct prng *rng, unsigned long long index, struct gen_
 	/* A 1G TD costs ~6x more per schedule (its folio's metadata). */
 	g->gig = !rnd(&c, 10);
 	g->nr_regions = rnd(&c, 10) < 6 ? 2 : 3;
+	g->focus = (int)rnd(&c, (u64)g->nr_regions - 1);
+	/*
+	 * Swarm testing: each scenario uses a random subset of the thread
+	 * commands, so the few that make a race meet more often.
+	 */
+	while (!g->enabled)
+		g->enabled = (unsigned)rnd(&c, 1u << ARRAY_SIZE(gen_thread_cmds));
 	for (int r = 0; r < g->nr_regions; r++)
 		gen_region_state(&c, r);
 	nr_threads = rnd(&c, 10) < 8 ? 2 : 3;
 	for (t = 0; t < nr_threads; t++) {
 		/* 1-4 commands, mostly few: each doubles the schedules. */
-		static const int lens[] = {1, 1, 1, 1, 2, 2, 2, 3, 4};
+		static const int lens[] = {1, 1, 1, 1, 2, 2, 3, 4};
 		int n = lens[rnd(&c, ARRAY_SIZE(lens))];
 
 		for (int i = 0; i < n; i++)
@@ -379,13 +409,14 @@ static int gen_explore(const struct gen_scn *g, const struct gen_opts *o, u64 de
 	size_t len;
 	char *text = gen_render(g, o, &len);
 	int map[GEN_MAX_THREADS], nt = gen_threads(g, map), r;
+	unsigned long long spent = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!text || !nt) {
 		free(text);
 		return 2;
 	}
-	l.bound = o->bound >= -1 ? o->bound : (nt <= 2 ? 2 : 1);
+	l.bound = o->bound;
 	snprintf(name, sizeof(name), "generated-%llu.tdp", g->index);
 	if (scenario_parse(name, text, len, &scn)) {
 		fprintf(stderr, "tdpmmu explore --generate: internal error: scenario %llu:\n%s",
@@ -395,7 +426,49 @@ static int gen_explore(const struct gen_scn *g, const struct gen_opts *o, u64 de
 		free(text);
 		return 2;
 	}
-	r = explore_scenario(&scn, &l, out);
+	/*
+	 * Iterative preemption bounding (as CHESS does): every schedule with
+	 * 0 preemptions, then with at most 1, ... up to the bound, within a
+	 * quarter of the budget.  A scenario too big for that (a 2M punch is
+	 * ~512 SEAMCALLs, each a choice point, and the DFS moves the last ones
+	 * first) gets the rest of the budget as random schedules instead
+	 * (explore_sample), which reach early preemptions as often as late ones.
+	 */
+	for (int b = l.bound < 0 ? -1 : 0, bound = l.bound;; b++) {
+		struct explore_outcome o1;
+
+		l.bound = b;
+		l.max_schedules = max_schedules / 4 - spent;
+		if (!l.max_schedules)
+			break;
+		r = explore_scenario(&scn, &l, &o1);
+		spent += o1.schedules;
+		o1.schedules = spent;
+		explore_outcome_free(out);
+		*out = o1;
+		if (r || (deadline && now_ns() >= deadline))
+			goto done;
+		if (b < 0 || b >= bound) {
+			if (out->complete)
+				goto done; /* every schedule within the bound ran */
+			break;
+		}
+		if (!out->complete || spent >= max_schedules / 4)
+			break;
+	}
+	/* Too many schedules for the budget: sample the rest at random. */
+	if (spent < max_schedules) {
+		struct explore_outcome o2;
+
+		l.bound = o->bound;
+		l.max_schedules = max_schedules - spent;
+		r = explore_sample(&scn, &l, o->seed * 0x9E3779B97F4A7C15ULL + g->index, &o2);
+		spent += o2.schedules;
+		o2.schedules = spent;
+		explore_outcome_free(out);
+		*out = o2;
+	}
+done:
 	scenario_free(&scn);
 	free(text);
 	return r;
@@ -464,29 +537,28 @@ static unsigned long long gen_minimize(struct gen_scn *g, const struct gen_opts 
 
 static void gen_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: tdpmmu explore --generate [options]\n"
-		"\n"
-		"Generates small concurrent scenarios (a random set-up over 2-3 huge\n"
-		"regions, then 2-3 logical threads of 1-4 access/accept/convert/punch/split\n"
-		"commands) and explores each with bounded preemption.  On the first\n"
-		"violation the scenario is minimised and written as a .tdp file that\n"
-		"`tdpmmu explore FILE` replays.\n"
-		"\n"
-		"  --seed N              the scenario stream (default 1)\n"
-		"  --seconds S           stop after S seconds (default 60 unless --count)\n"
-		"  --count N             stop after N scenarios\n"
-		"  --preemptions N       bound per schedule (default 2 with 2 threads, 1 with 3)\n"
-		"  --max-schedules N     schedules per scenario (default 500)\n"
-		"  --minimize-seconds S  time for minimising a violation (default 60)\n"
-		"  --out FILE            where the violating scenario goes\n"
-		"                        (default explore-found-SEED.tdp)\n"
-		"  --print               print the scenarios instead of exploring them\n"
-		"  --json                the summary as one JSON object on stdout\n"
-		"  -h, --help            this text\n"
-		"\n"
-		"Progress goes to stderr every few seconds.  Exit status: 0 no violation,\n"
-		"1 a violation (scenario written), 2 usage error.  See docs/EXPLORE.md.\n");
+	fprintf(f, "usage: tdpmmu explore --generate [options]\n"
+		   "\n"
+		   "Generates small concurrent scenarios (a random set-up over 2-3 huge\n"
+		   "regions, then 2-3 logical threads of 1-4 access/accept/convert/punch/split\n"
+		   "commands) and explores each with bounded preemption.  On the first\n"
+		   "violation the scenario is minimised and written as a .tdp file that\n"
+		   "`tdpmmu explore FILE` replays.\n"
+		   "\n"
+		   "  --seed N              the scenario stream (default 1)\n"
+		   "  --seconds S           stop after S seconds (default 60 unless --count)\n"
+		   "  --count N             stop after N scenarios\n"
+		   "  --preemptions N       bound per schedule (default 2), explored 0, 1, .. N\n"
+		   "  --max-schedules N     schedules per scenario (default 500)\n"
+		   "  --minimize-seconds S  time for minimising a violation (default 60)\n"
+		   "  --out FILE            where the violating scenario goes\n"
+		   "                        (default explore-found-SEED.tdp)\n"
+		   "  --print               print the scenarios instead of exploring them\n"
+		   "  --json                the summary as one JSON object on stdout\n"
+		   "  -h, --help            this text\n"
+		   "\n"
+		   "Progress goes to stderr every few seconds.  Exit status: 0 no violation,\n"
+		   "1 a violation (scenario written), 2 usage error.  See docs/EXPLORE.md.\n");
 }
 
 static int gen_parse_num(const char *opt, const char *s, double *v)
@@ -522,8 +594,7 @@ static int gen_parse_args(int argc, char **argv, struct gen_opts *o, char *outbu
 	double v;
 	int c;
 
-	*o = (struct gen_opts){
-		.seed = 1, .bound = -2, .max_schedules = 500, .minimize_seconds = 60};
+	*o = (struct gen_opts){.seed = 1, .bound = 2, .max_schedules = 500, .minimize_seconds = 60};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -634,9 +705,13 @@ static int gen_write(const struct gen_scn *g, const struct gen_opts *o,
 		v->schedule && *v->schedule ? v->schedule : "- (one thread)");
 	fprintf(f, "# Replay: %s%s%s explore %s\n", *bugs ? "tdpmmu-bugs" : "tdpmmu",
 		*bugs ? " " : "", bugs, o->out);
-	/* A bound of 2 (the default) also covers 0 and 1. */
+	if (v->schedule && *v->schedule)
+		fprintf(f, "#   or that schedule alone: %s%s%s explore --replay %s %s\n",
+			*bugs ? "tdpmmu-bugs" : "tdpmmu", *bugs ? " " : "", bugs, v->schedule,
+			o->out);
+	/* The DFS of `explore FILE` (bound 2) covers bounds 0 and 1 too. */
 	if (bound > 2 || bound < 0)
-		fprintf(f, "#   (found with --preemptions %d: replay with the same)\n", bound);
+		fprintf(f, "#   (found with --preemptions %d: explore with the same)\n", bound);
 	fprintf(f, "# Messages (line numbers count from the `vm` line as line 2):\n");
 	for (m = v->messages; m && *m;) {
 		size_t l = strcspn(m, "\n");
@@ -682,7 +757,6 @@ int cmd_explore_generate(int argc, char **argv)
 	tdpmmu_bugs_describe(bugs, sizeof(bugs));
 	for (;;) {
 		struct explore_outcome out;
-		int map[GEN_MAX_THREADS];
 
 		if (o.count && scenarios >= o.count)
 			break;
@@ -710,7 +784,7 @@ int cmd_explore_generate(int argc, char **argv)
 			found_s = (double)(now_ns() - start) / 1e9;
 			found_sched = schedules;
 			orig_cmds = gen_live(g, false) + gen_live(g, true);
-			bound = o.bound >= -1 ? o.bound : (gen_threads(g, map) <= 2 ? 2 : 1);
+			bound = o.bound;
 			fprintf(stderr,
 				"explore --generate: violation (%s) in scenario %llu after %.1f s, "
 				"%llu schedules; minimising\n",
