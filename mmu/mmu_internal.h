@@ -78,7 +78,12 @@ struct kvm_mmu {
 	atomic_uint *lpage_info[2];
 	u64 nr_lpage[2];
 
+	/* kvm_flush_remote_tlbs: the VM's, for the direct root (mmu_tlb.c). */
+	void (*flush_remote_tlbs)(void *opaque);
+	void *flush_remote_tlbs_opaque;
+
 	/* statistics */
+	atomic_ullong remote_tlb_flushes;
 	atomic_ullong splits;
 	struct stat_counter faults; /* sharded: every fault of every thread */
 	atomic_ullong mirror_pt_pages, direct_pt_pages;
@@ -191,6 +196,13 @@ int tdp_mmu_flush_external(struct kvm_mmu *mmu);
 /* mmu.c: root references */
 bool kvm_tdp_mmu_get_root(struct kvm_mmu_page *root);
 void kvm_tdp_mmu_put_root(struct kvm_mmu_page *root);
+
+/*
+ * mmu_tlb.c: make every vCPU drop its cached direct-root translations
+ * (KVM's kvm_flush_remote_tlbs), after a direct-root change that takes a
+ * translation away.  mmu_lock held.
+ */
+void kvm_flush_remote_tlbs(struct kvm_mmu *mmu);
 
 /* tdp_mmu_zap.c */
 void tdp_mmu_zap_root(struct kvm_mmu *mmu, struct kvm_mmu_page *root);

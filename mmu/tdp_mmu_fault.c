@@ -52,6 +52,7 @@ static int pf_result(int ret)
 		return RET_PF_FIXED;
 	case -EBUSY:
 	case -EAGAIN:
+	case -ENOBUFS: /* the implementer's cache ran dry: the retry tops it up */
 		return RET_PF_RETRY;
 	default:
 		return ret; /* -ENOMEM, -EIO */
@@ -74,6 +75,9 @@ static int tdp_mmu_map_handle_target_level(struct kvm_mmu *mmu, struct kvm_mmu_p
 	ret = pf_result(tdp_mmu_set_spte_atomic(mmu, root, iter, new_spte));
 	if (ret == RET_PF_FIXED)
 		fault->mapped_level = iter->level;
+	/* A table replaced by a huge leaf: its translations are gone (direct root). */
+	if (ret == RET_PF_FIXED && !root->is_mirror && is_shadow_present_pte(iter->old_spte))
+		kvm_flush_remote_tlbs(mmu);
 	return ret;
 }
 

@@ -32,6 +32,13 @@ static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm_mmu *mmu, bool
 	return sp;
 }
 
+/*
+ * A split whose hook finds the implementer's cache empty right after the
+ * top-up (another user took the pages) tries again this often, then fails
+ * with -ENOMEM.
+ */
+#define SPLIT_MAX_EMPTY_RETRIES 8
+
 static bool leaf_crosses(gfn_t gfn, int level, gfn_t boundary)
 {
 	return gfn < boundary && gfn + KVM_PAGES_PER_HPAGE(level) > boundary;
@@ -42,6 +49,7 @@ static int tdp_mmu_split_huge_pages_root(struct kvm_mmu *mmu, struct kvm_mmu_pag
 					 const gfn_t *boundary)
 {
 	struct kvm_mmu_page *sp = NULL;
+	int empty_retries = 0;
 	struct tdp_iter iter;
 	int ret = 0;
 
@@ -75,6 +83,14 @@ static int tdp_mmu_split_huge_pages_root(struct kvm_mmu *mmu, struct kvm_mmu_pag
 			/* The huge leaf is back; the table may have been seen. */
 			tdp_mmu_free_sp_rcu(sp);
 			sp = NULL;
+			/* The implementer's cache ran dry: top up (lock dropped), retry. */
+			if (ret == -ENOBUFS && ++empty_retries <= SPLIT_MAX_EMPTY_RETRIES) {
+				ret = 0;
+				iter.yielded = true;
+				continue;
+			}
+			if (ret == -ENOBUFS)
+				ret = -ENOMEM;
 			break;
 		}
 		sp = NULL;

@@ -16,6 +16,7 @@ static gfn_t tdp_mmu_clamp_end(struct kvm_mmu *mmu, gfn_t end)
 static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn_t start, gfn_t end)
 {
 	struct tdp_iter iter;
+	bool flush = false;
 	int ret = 0;
 
 	end = tdp_mmu_clamp_end(mmu, end);
@@ -39,8 +40,12 @@ static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn
 		ret = tdp_mmu_iter_set_spte(mmu, root, &iter, SHADOW_NONPRESENT_VALUE);
 		if (ret)
 			break;
+		flush = true;
 	}
 	kvm_mmu_rcu_read_unlock();
+	/* The vCPUs may still cache what the direct root no longer gives. */
+	if (flush && !root->is_mirror)
+		kvm_flush_remote_tlbs(mmu);
 	/* Also after a failure: the leaves zapped before it must go too. */
 	if (root->is_mirror && tdp_mmu_flush_external(mmu))
 		ret = -EIO;
@@ -94,5 +99,6 @@ int kvm_tdp_mmu_zap_all(struct kvm_mmu *mmu)
 		return -EIO;
 	/* Mirror roots are skipped: only destroy tears them down, as in KVM. */
 	tdp_mmu_zap_root(mmu, mmu->direct_root);
+	kvm_flush_remote_tlbs(mmu);
 	return 0;
 }

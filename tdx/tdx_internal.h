@@ -61,7 +61,10 @@ struct kvm_tdx {
 	/* Global pamt_lock's role: 0<->1 transitions of the per-2M refcounts. */
 	pthread_mutex_t pamt_lock;
 	struct tdx_pamt_ref *pamt_hash[TDX_PAMT_HASH_BUCKETS];
-	struct tdx_pamt_cache pamt_cache;
+	struct tdx_pamt_cache pamt_cache; /* host-side paths (no vCPU running) */
+	struct tdx_pamt_cache *vcpu_pamt_cache; /* one per vCPU, for its faults */
+	int nr_vcpu_pamt_caches;
+	atomic_ullong pamt_cache_empty; /* a locked section found its cache empty */
 
 	atomic_ullong last_status;
 
@@ -116,11 +119,19 @@ int tdx_block(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level);
 /* The head of every removal and split: BLOCK, then TRACK + kick. */
 int tdx_block_and_track(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level);
 
-/* ---- tdx_pamt.c ---- */
-/* Take one pair from the cache (or allocate).  0 or -ENOMEM. */
+/* ---- tdx_pamt_cache.c ---- */
+/*
+ * Take one pair from the running vCPU's cache (or, on a host-side path,
+ * the VM's).  Never allocates: an empty cache returns -ENOBUFS, and the
+ * caller drops out of its locked section, tops up and retries.
+ */
 int tdx_pamt_pair_get(struct kvm_tdx *kvm_tdx, hpa_t pair[2]);
-/* Give a pair back to the cache. */
+/* Give a pair back to the cache it would come from. */
 void tdx_pamt_pair_put(struct kvm_tdx *kvm_tdx, const hpa_t pair[2]);
+void tdx_pamt_caches_init(struct kvm_tdx *kvm_tdx);
+void tdx_pamt_caches_teardown(struct kvm_tdx *kvm_tdx);
+
+/* ---- tdx_pamt.c ---- */
 /* After a successful 2M DEMOTE: the region's refcount becomes 512 with @pair. */
 void tdx_pamt_demoted(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, const hpa_t pair[2]);
 int tdx_topup_external_cache(void *opaque, int nr_ops);

@@ -4,8 +4,8 @@
  * with a pair of 4K pages (TDH.PHYMEM.PAMT.ADD/REMOVE).  The glue keeps a
  * refcount per 2M region of host memory: 0->1 installs the pair, 1->0
  * removes it; a 2M DEMOTE installs a pair itself and starts the region at
- * 512.  Pairs come from a cache filled outside mmu_lock
- * (topup_external_cache), so the locked sections need no allocation.
+ * 512.  Pairs come from caches filled outside mmu_lock
+ * (tdx_pamt_cache.c), so the locked sections never allocate.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 void tdx_pamt_init(struct kvm_tdx *kvm_tdx)
 {
 	pthread_mutex_init(&kvm_tdx->pamt_lock, NULL);
-	pthread_mutex_init(&kvm_tdx->pamt_cache.lock, NULL);
+	tdx_pamt_caches_init(kvm_tdx);
 }
 
 static struct tdx_pamt_ref **pamt_bucket(struct kvm_tdx *kvm_tdx, hpa_t hpa2m)
@@ -40,89 +40,6 @@ static struct tdx_pamt_ref *pamt_ref_find(struct kvm_tdx *kvm_tdx, hpa_t hpa2m, 
 	r->hpa2m = hpa2m;
 	r->next = *b;
 	*b = r;
-	return r;
-}
-
-/* ---- the pair cache ---- */
-
-static int pamt_cache_push(struct tdx_pamt_cache *c, hpa_t hpa)
-{
-	if (c->nr == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		hpa_t *p = realloc(c->pages, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		c->pages = p;
-		c->cap = cap;
-	}
-	c->pages[c->nr++] = hpa;
-	return 0;
-}
-
-int tdx_pamt_pair_get(struct kvm_tdx *kvm_tdx, hpa_t pair[2])
-{
-	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
-	int r;
-
-	pthread_mutex_lock(&c->lock);
-	if (c->nr >= 2) {
-		pair[0] = c->pages[--c->nr];
-		pair[1] = c->pages[--c->nr];
-		pthread_mutex_unlock(&c->lock);
-		return 0;
-	}
-	pthread_mutex_unlock(&c->lock);
-
-	/* Cache empty: the caller did not top up enough; allocate (may fail). */
-	r = frame_alloc(kvm_tdx->fa, PG_LEVEL_4K, &pair[0]);
-	if (r)
-		return r;
-	r = frame_alloc(kvm_tdx->fa, PG_LEVEL_4K, &pair[1]);
-	if (r) {
-		frame_free(kvm_tdx->fa, pair[0], PAGE_SIZE);
-		return r;
-	}
-	return 0;
-}
-
-void tdx_pamt_pair_put(struct kvm_tdx *kvm_tdx, const hpa_t pair[2])
-{
-	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
-	int i;
-
-	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < 2; i++)
-		if (pamt_cache_push(c, pair[i]))
-			frame_free(kvm_tdx->fa, pair[i], PAGE_SIZE);
-	pthread_mutex_unlock(&c->lock);
-}
-
-int tdx_topup_external_cache(void *opaque, int nr_ops)
-{
-	struct kvm_tdx *kvm_tdx = opaque;
-	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
-	/* Up to two pairs per operation: a split needs R8's and DEMOTE's. */
-	size_t want = 4 * (size_t)(nr_ops > 0 ? nr_ops : 1);
-	int r = 0;
-
-	if (!kvm_tdx->dpamt)
-		return 0;
-
-	pthread_mutex_lock(&c->lock);
-	while (c->nr < want) {
-		hpa_t hpa;
-
-		r = frame_alloc(kvm_tdx->fa, PG_LEVEL_4K, &hpa);
-		if (r)
-			break;
-		r = pamt_cache_push(c, hpa);
-		if (r) {
-			frame_free(kvm_tdx->fa, hpa, PAGE_SIZE);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
 	return r;
 }
 
@@ -230,7 +147,6 @@ out:
 
 void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx)
 {
-	struct tdx_pamt_cache *c = &kvm_tdx->pamt_cache;
 	size_t i;
 
 	/* The module is gone: pairs still installed are plain frames again. */
@@ -247,16 +163,6 @@ void tdx_pamt_teardown(struct kvm_tdx *kvm_tdx)
 		}
 		kvm_tdx->pamt_hash[i] = NULL;
 	}
-	for (i = 0; i < c->nr; i++)
-		frame_free(kvm_tdx->fa, c->pages[i], PAGE_SIZE);
-	free(c->pages);
-	c->pages = NULL;
-	c->nr = c->cap = 0;
-	pthread_mutex_destroy(&c->lock);
+	tdx_pamt_caches_teardown(kvm_tdx);
 	pthread_mutex_destroy(&kvm_tdx->pamt_lock);
-}
-
-int tdx_topup_pamt_cache(struct kvm_tdx *kvm_tdx, int nr_ops)
-{
-	return tdx_topup_external_cache(kvm_tdx, nr_ops);
 }

@@ -132,4 +132,5 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 	st->busy_retries = counter_read(&kvm_tdx->busy_retries);
 	st->interrupted_retries = counter_read(&kvm_tdx->interrupted_retries);
 	st->errors = counter_read(&kvm_tdx->errors);
+	st->pamt_cache_empty = counter_read(&kvm_tdx->pamt_cache_empty);
 }

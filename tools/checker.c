@@ -354,6 +354,30 @@ static void check_tlbs(struct check_ctx *c)
 			tdxmod_tlb_for_each(c->td, v, tlb_visit, c);
 }
 
+/*
+ * The vCPUs' shared TLBs: every cached shared translation must be one the
+ * direct root gives now (same GFN, same PFN).  Otherwise a direct-root
+ * zap returned without kvm_flush_remote_tlbs.
+ */
+static int shared_tlb_visit(void *arg, int vcpu, gfn_t gfn, kvm_pfn_t pfn)
+{
+	struct check_ctx *c = arg;
+	struct kvm_mmu *mmu = kvm_get_mmu(c->kvm);
+	kvm_pfn_t now = 0;
+	bool mapped;
+
+	read_lock(kvm_mmu_lock(mmu));
+	mapped = kvm_tdp_mmu_lookup(mmu, gfn, false, NULL, &now);
+	read_unlock(kvm_mmu_lock(mmu));
+	if (!mapped || now != pfn)
+		violation(c,
+			  "[shared-tlb] gpa 0x%llx: vCPU %d caches shared pfn 0x%llx, direct root "
+			  "%s 0x%llx",
+			  ull(gfn_to_gpa(gfn)), vcpu, ull(pfn), mapped ? "maps pfn" : "maps nothing at",
+			  ull(mapped ? now : gfn_to_gpa(gfn)));
+	return 0;
+}
+
 /* ---- accounting ----------------------------------------------------------- */
 
 static void check_pt_accounting(struct check_ctx *c)
@@ -490,6 +514,7 @@ int tdpmmu_check(struct kvm *kvm, void (*report)(void *, const char *), void *ar
 		tdxmod_sept_for_each(c.td, sept_visit, &c);
 		check_double_map(&c);
 		check_tlbs(&c);
+		kvm_shared_tlb_for_each(kvm, shared_tlb_visit, &c);
 		check_pt_accounting(&c);
 		check_frames(&c);
 	}

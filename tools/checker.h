@@ -28,6 +28,9 @@
  *                       epoch, i.e. no flush on re-entry) caches a
  *                       translation that is not a MAPPED S-EPT leaf with
  *                       the same GPA, level and HPA
+ *  [shared-tlb]         a vCPU caches a shared translation (GFN -> PFN)
+ *                       that the direct root no longer gives (a direct-root
+ *                       zap without kvm_flush_remote_tlbs)
  *  [pt-accounting]      MMU page-table / external page / leaf counters
  *                       differ from what the tables hold
  *  [gmem-accounting]    guest_memfd's byte count differs from its folios

@@ -316,6 +316,7 @@ static void reap_finish(void)
 	for (int i = 0; i < reap.nr; i++)
 		pthread_join(reap.t[i], NULL);
 	reap.nr = 0;
+	/* A later exploration in the same process starts reapers that must wait. */
 	reap.stop = false;
 }
 

@@ -40,17 +40,6 @@ static bool guest_handle_exit(struct kvm *kvm, int vcpu, struct guest_op *op,
 	return true;
 }
 
-static bool guest_shared_mapped(struct kvm *kvm, gfn_t gfn)
-{
-	struct rwlock *lock = kvm_mmu_lock(kvm->mmu);
-	bool mapped;
-
-	read_lock(lock);
-	mapped = kvm_tdp_mmu_lookup(kvm->mmu, gfn, false, NULL, NULL);
-	read_unlock(lock);
-	return mapped;
-}
-
 static void guest_op_run(struct kvm *kvm, int id, void *arg)
 {
 	struct guest_op *op = arg;
@@ -90,13 +79,12 @@ static void guest_op_run(struct kvm *kvm, int id, void *arg)
 				break;
 			}
 		} else {
-			/* Shared GPAs go through the shared EPT (the direct root). */
-			kvm_vcpu_guest_done(vcpu);
-			if (guest_shared_mapped(kvm, gpa_to_gfn(op->gpa))) {
+			/* Shared GPAs: the vCPU's TLB, else the shared EPT (direct root). */
+			if (kvm_vcpu_shared_translate(vcpu, gpa_to_gfn(op->gpa))) {
+				kvm_vcpu_guest_done(vcpu);
 				op->result = KVM_GUEST_OK;
 				return;
 			}
-			kvm_vcpu_guest_begin(vcpu);
 			exit.gpa = op->gpa;
 		}
 		kvm_vcpu_td_exit(vcpu);

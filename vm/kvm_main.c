@@ -107,6 +107,7 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 	kvm->mmu = kvm_mmu_create(kvm->fa, tdx_external_ops(), kvm->kvm_tdx, kvm->nr_gfns);
 	if (!kvm->mmu)
 		goto err;
+	kvm_mmu_set_flush_remote_tlbs(kvm->mmu, kvm_flush_shared_tlbs, kvm);
 	*kvmp = kvm;
 	return 0;
 err:
@@ -187,6 +188,13 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->write_lock_hold_ns = atomic_load(&lock->write_hold_ns);
 	c->write_lock_hold_max_ns = atomic_load(&lock->write_hold_max_ns);
 	c->guest_inhibits = counter_read(&kvm->guest_inhibits);
+	c->remote_tlb_flushes = ms.remote_tlb_flushes;
+	c->dpamt_cache_empty = ts.pamt_cache_empty;
+}
+
+u64 kvm_dpamt_cached_pages(struct kvm *kvm, int vcpu)
+{
+	return tdx_pamt_cached_pages(kvm->kvm_tdx, vcpu);
 }
 
 bool kvm_is_bugged(struct kvm *kvm)

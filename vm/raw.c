@@ -84,7 +84,10 @@ static int raw_alloc(struct kvm *kvm, struct raw_page *p, int level, bool guest,
 		return r;
 	p->size = level_size(level);
 	if (pamt && level == PG_LEVEL_4K) {
-		r = tdx_pamt_get(kvm->kvm_tdx, p->hpa);
+		/* Host side, no mmu_lock: fill the VM's cache first. */
+		r = tdx_topup_pamt_cache(kvm->kvm_tdx, 1);
+		if (!r)
+			r = tdx_pamt_get(kvm->kvm_tdx, p->hpa);
 		if (r) {
 			frame_free(kvm->fa, p->hpa, p->size);
 			p->hpa = 0;

@@ -129,6 +129,15 @@ const struct tdx_kick_ops kvm_tdx_kick_ops = {
 
 /* ---- vCPU threads ---- */
 
+/* Guest work runs as the vCPU: its faults use the vCPU's DPAMT cache. */
+static void vcpu_run_fn(struct kvm *kvm, int id, vcpu_work_fn fn, void *arg)
+{
+	struct tdx_running_vcpu prev = tdx_vcpu_load(kvm->kvm_tdx, id);
+
+	fn(kvm, id, arg);
+	tdx_vcpu_put(prev);
+}
+
 static void *vcpu_thread(void *p)
 {
 	struct kvm_vcpu *vcpu = p;
@@ -141,7 +150,7 @@ static void *vcpu_thread(void *p)
 		if (vcpu->stop)
 			break;
 		pthread_mutex_unlock(&vcpu->work_lock);
-		vcpu->work(vcpu->kvm, vcpu->id, vcpu->work_arg);
+		vcpu_run_fn(vcpu->kvm, vcpu->id, vcpu->work, vcpu->work_arg);
 		pthread_mutex_lock(&vcpu->work_lock);
 		vcpu->work = NULL;
 		vcpu->work_done = true;
@@ -158,7 +167,7 @@ void kvm_vcpu_run_work(struct kvm *kvm, int id, vcpu_work_fn fn, void *arg)
 	if (!vcpu->has_thread) {
 		mutex_lock_yield(&vcpu->req_lock, "vcpu req_lock");
 		kvm_thread_ensure_registered();
-		fn(kvm, id, arg);
+		vcpu_run_fn(kvm, id, fn, arg);
 		pthread_mutex_unlock(&vcpu->req_lock);
 		return;
 	}

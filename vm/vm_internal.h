@@ -62,6 +62,14 @@ void gmem_punch(struct guest_memfd *gmem, gfn_t start, gfn_t end);
 
 typedef void (*vcpu_work_fn)(struct kvm *kvm, int vcpu, void *arg);
 
+/* One cached shared translation (shared_tlb.c); 4K granule, direct-mapped. */
+#define KVM_SHARED_TLB_ENTRIES 64
+struct kvm_shared_tlb_entry {
+	gfn_t gfn;
+	kvm_pfn_t pfn;
+	bool valid;
+};
+
 struct kvm_vcpu {
 	struct kvm *kvm;
 	int id;
@@ -82,6 +90,9 @@ struct kvm_vcpu {
 	void *work_arg;
 	bool work_done;
 	bool stop;
+
+	/* Cached direct-root translations; under @lock (shared_tlb.c). */
+	struct kvm_shared_tlb_entry shared_tlb[KVM_SHARED_TLB_ENTRIES];
 };
 
 /* ---- the VM ---- */
@@ -139,6 +150,14 @@ void kvm_thread_ensure_registered(void);
  * outside it.  mmu_lock held for write, inside an invalidation.
  */
 int kvm_split_cross_boundary_leafs(struct kvm *kvm, gfn_t start, gfn_t end);
+
+/*
+ * shared_tlb.c.  With vcpu->lock held (inside the TD): true if the vCPU's
+ * TLB or a walk of the direct root translates @gfn (and it is cached).
+ */
+bool kvm_vcpu_shared_translate(struct kvm_vcpu *vcpu, gfn_t gfn);
+/* kvm_flush_remote_tlbs for the MMU: empty every vCPU's shared TLB. */
+void kvm_flush_shared_tlbs(void *vm);
 
 /* raw.c: frames handed to the module by raw SEAMCALLs, freed at teardown. */
 void kvm_raw_pages_free(struct kvm *kvm);

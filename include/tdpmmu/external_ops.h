@@ -12,6 +12,10 @@
  *   -ENOMEM  a page the operation needed could not be had.
  *   -EAGAIN  split/remove could not complete but nothing changed and the VM
  *            is intact (recoverable policies only).
+ *   -ENOBUFS the implementer's page cache (topup_external_cache) is empty;
+ *            nothing changed.  It never allocates under mmu_lock: the MMU
+ *            drops out of the locked section, tops up and retries (the
+ *            fault is retried; a split drops the lock and tries again).
  *   -EIO     the external table failed in a way the policy treats as fatal:
  *            the VM must be marked bugged by the caller.
  */

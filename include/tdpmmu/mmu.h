@@ -165,6 +165,23 @@ int kvm_tdp_mmu_split_huge_pages(struct kvm_mmu *mmu, gfn_t start, gfn_t end, in
 int kvm_tdp_mmu_split_cross_boundary_leafs(struct kvm_mmu *mmu, gfn_t start, gfn_t end,
 					   bool private);
 
+/* ---- the vCPUs' TLBs for the direct root (shared EPT) ---- */
+
+/*
+ * Register the VM's kvm_flush_remote_tlbs: every vCPU drops its cached
+ * shared translations before it uses one again.  The MMU calls it, with
+ * mmu_lock held, after each direct-root change that takes a translation
+ * away: zapped leaves, zap_all, a table replaced by a huge leaf.  A split
+ * keeps every translation, so it does not flush.
+ */
+void kvm_mmu_set_flush_remote_tlbs(struct kvm_mmu *mmu, void (*fn)(void *opaque), void *opaque);
+/*
+ * The walk a vCPU's page walker does to fill its TLB: no mmu_lock (RCU
+ * inside), the SPTEs as they are now.  Same results as kvm_tdp_mmu_lookup.
+ */
+bool kvm_tdp_mmu_walk_lockless(struct kvm_mmu *mmu, gfn_t gfn, bool private, int *level,
+			       kvm_pfn_t *pfn);
+
 /* ---- inspection (mmu_lock held, either mode) ---- */
 
 /* True and *level / *pfn (of @gfn itself, may be NULL) if a present leaf maps @gfn. */
@@ -189,6 +206,7 @@ struct kvm_mmu_stats {
 	u64 external_leaked; /* external pages leaked after a failed free hook */
 	u64 mirror_mappings[PG_LEVEL_512G + 1]; /* present mirror leaves per level */
 	u64 direct_mappings[PG_LEVEL_512G + 1]; /* present direct leaves per level */
+	u64 remote_tlb_flushes; /* kvm_flush_remote_tlbs after direct-root changes */
 };
 void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st);
 /* External pages held in the fault caches (not linked anywhere yet). */

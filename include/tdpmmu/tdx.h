@@ -82,12 +82,29 @@ struct tdx_stats {
 	u64 busy_retries; /* retry after kick on OPERAND_BUSY */
 	u64 interrupted_retries; /* DEMOTE/PROMOTE INTERRUPTED_RESTARTABLE retries */
 	u64 errors; /* unexpected statuses handled by the policy */
+	u64 pamt_cache_empty; /* locked sections that found the DPAMT cache empty (retried) */
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 
 /* Status of the glue's last SEAMCALL (any thread), e.g. for INIT_MEM_REGION. */
 u64 tdx_last_status(struct kvm_tdx *kvm_tdx);
-/* Fill the DPAMT pair cache outside mmu_lock (topup_external_cache's work). */
+/*
+ * Fill the DPAMT page cache outside mmu_lock (topup_external_cache's
+ * work): the running vCPU's (see tdx_vcpu_load), else the VM's.
+ */
 int tdx_topup_pamt_cache(struct kvm_tdx *kvm_tdx, int nr_ops);
+/*
+ * The calling thread runs vCPU @vcpu of @kvm_tdx until tdx_vcpu_put()
+ * (kvm_get_running_vcpu()'s role): its faults use that vCPU's DPAMT
+ * cache.  Returns what was running before, for tdx_vcpu_put().
+ */
+struct tdx_running_vcpu {
+	struct kvm_tdx *kvm_tdx;
+	int vcpu; /* -1: none */
+};
+struct tdx_running_vcpu tdx_vcpu_load(struct kvm_tdx *kvm_tdx, int vcpu);
+void tdx_vcpu_put(struct tdx_running_vcpu prev);
+/* Pages in vCPU @vcpu's DPAMT cache (-1: the VM's), for tests and reports. */
+u64 tdx_pamt_cached_pages(struct kvm_tdx *kvm_tdx, int vcpu);
 
 #endif /* TDPMMU_TDX_H */

@@ -125,6 +125,8 @@ struct kvm_counters {
 	u64 write_lock_hold_ns;
 	u64 write_lock_hold_max_ns;
 	u64 guest_inhibits; /* gfn ranges where the guest inhibited huge mappings */
+	u64 remote_tlb_flushes; /* shared-EPT TLB flushes after direct-root zaps */
+	u64 dpamt_cache_empty; /* locked sections that found a DPAMT cache empty (retried) */
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);
@@ -151,6 +153,16 @@ struct kvm_frame_usage {
 	u64 raw_bytes; /* pages handed to the module by raw SEAMCALLs */
 };
 void kvm_get_frame_usage(struct kvm *kvm, struct kvm_frame_usage *u);
+
+/*
+ * For the checker: every shared translation the vCPUs' TLBs hold (GFN and
+ * the PFN of that 4K page).  Stops at and returns @fn's first nonzero value.
+ */
+typedef int (*kvm_shared_tlb_fn)(void *arg, int vcpu, gfn_t gfn, kvm_pfn_t pfn);
+int kvm_shared_tlb_for_each(struct kvm *kvm, kvm_shared_tlb_fn fn, void *arg);
+
+/* Pages in vCPU @vcpu's Dynamic PAMT cache (-1: the VM's, for host paths). */
+u64 kvm_dpamt_cached_pages(struct kvm *kvm, int vcpu);
 
 struct tdx_td *kvm_tdx_td(struct kvm *kvm);
 struct tdx_module *kvm_tdx_module(struct kvm *kvm);

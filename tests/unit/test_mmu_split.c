@@ -213,6 +213,47 @@ static void test_split_hook_failure(void **state)
 	test_vm_destroy(t);
 }
 
+/*
+ * -ENOBUFS: the implementer's cache ran dry.  The split drops the lock,
+ * tops up and tries again (bounded); the fault path retries.  Never a
+ * bugged VM.
+ */
+static void test_split_cache_empty(void **state)
+{
+	struct test_vm *t = test_vm_create(0x10000, true);
+	int topups;
+
+	(void)state;
+	map_level(t, 0x200, PG_LEVEL_2M);
+	topups = t->fx.calls[FAKE_TOPUP];
+	fake_fail(&t->fx, FAKE_SPLIT, -ENOBUFS, 2);
+	assert_int_equal(split_cross(t, 0x201, 0x202), 0);
+	assert_int_equal(level_of(t, 0x2ff), PG_LEVEL_4K);
+	/* One top-up before the first try, one before each retry. */
+	assert_int_equal(t->fx.calls[FAKE_TOPUP] - topups, 3);
+	assert_false(kvm_mmu_is_bugged(t->mmu));
+	fake_ext_check_coherent(&t->fx, t->mmu);
+
+	/* Always empty: bounded, -ENOMEM, the huge leaf intact. */
+	map_level(t, 0x400, PG_LEVEL_2M);
+	fake_fail(&t->fx, FAKE_SPLIT, -ENOBUFS, 1000);
+	assert_int_equal(split_cross(t, 0x401, 0x402), -ENOMEM);
+	assert_int_equal(level_of(t, 0x4ff), PG_LEVEL_2M);
+	assert_false(kvm_mmu_is_bugged(t->mmu));
+	fake_fail(&t->fx, FAKE_SPLIT, 0, 0);
+	fake_ext_check_coherent(&t->fx, t->mmu);
+
+	/* The map path: the fault is retried, nothing is left behind. */
+	fake_fail(&t->fx, FAKE_SET, -ENOBUFS, 1);
+	assert_int_equal(test_fault(t->mmu, 0x800, test_pfn(0x800), PG_LEVEL_2M, true, NULL),
+			 RET_PF_RETRY);
+	assert_int_equal(level_of(t, 0x800), 0);
+	map_level(t, 0x800, PG_LEVEL_2M);
+	assert_false(kvm_mmu_is_bugged(t->mmu));
+	fake_ext_check_coherent(&t->fx, t->mmu);
+	test_vm_destroy(t);
+}
+
 static void test_split_direct(void **state)
 {
 	struct test_vm *t = test_vm_create(0x10000, true);
@@ -242,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_split_1g),
 		cmocka_unit_test(test_split_enomem),
 		cmocka_unit_test(test_split_hook_failure),
+		cmocka_unit_test(test_split_cache_empty),
 		cmocka_unit_test(test_split_direct),
 	};
 	return cmocka_run_group_tests(tests, test_setup_rcu, test_teardown_rcu);
