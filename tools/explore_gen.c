@@ -743,7 +743,7 @@ int cmd_explore_generate(int argc, char **argv)
 	double found_s = 0, min_s = 0;
 	u64 start = now_ns(), deadline, last_progress = start;
 	int r, status = 0, bound = 2;
-	bool broken = false;
+	bool broken = false, written = false;
 
 	if (!g)
 		return 1;
@@ -794,10 +794,10 @@ int cmd_explore_generate(int argc, char **argv)
 			min_sched = gen_minimize(g, &o, v.kind, &v, &broken);
 			min_cmds = gen_live(g, false) + gen_live(g, true);
 			min_s = (double)(now_ns() - start) / 1e9 - found_s;
-			if (gen_write(g, &o, &v, bound))
-				status = 2;
-			else
-				status = 1;
+			/* A violation is exit 1 even if the file cannot be written (said on
+			 * stderr). */
+			written = !gen_write(g, &o, &v, bound);
+			status = 1;
 			break;
 		}
 		explore_outcome_free(&out);
@@ -840,7 +840,8 @@ int cmd_explore_generate(int argc, char **argv)
 					    json_integer((json_int_t)min_sched));
 			json_object_set_new(f, "schedule",
 					    json_string(v.schedule ? v.schedule : ""));
-			json_object_set_new(f, "file", json_string(o.out));
+			if (written)
+				json_object_set_new(f, "file", json_string(o.out));
 			json_object_set_new(j, "violation", f);
 		}
 		json_object_set_new(j, "wall_seconds", json_real((double)(now_ns() - start) / 1e9));
@@ -861,7 +862,8 @@ int cmd_explore_generate(int argc, char **argv)
 			       "%.1f "
 			       "s\n",
 			       orig_cmds, min_cmds, min_s);
-			printf("  written to        %s\n", o.out);
+			printf("  written to        %s\n",
+			       written ? o.out : "(not written: see stderr)");
 			printf("  replay with       %s%s%s explore %s\n",
 			       *bugs ? "tdpmmu-bugs" : "tdpmmu", *bugs ? " " : "", bugs, o.out);
 			fputs(v.messages ? v.messages : "", stdout);

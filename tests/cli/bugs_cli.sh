@@ -10,7 +10,7 @@ bugs=$(dirname "$bin")/tdpmmu-bugs
 
 "$bugs" --bug list >"$tmp/list" || fail "--bug list"
 for b in skip_kick_after_track skip_track publish_child_before_link no_invalidate_retry \
-	zap_without_split narrow_punch_invalidation; do
+	zap_without_split narrow_punch_invalidation skip_remote_tlb_flush; do
 	grep -qx "$b" "$tmp/list" || fail "--bug list lacks $b"
 done
 
