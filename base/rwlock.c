@@ -15,6 +15,46 @@ static uintptr_t self_id(void)
 	return (uintptr_t)pthread_self() + 1;
 }
 
+/*
+ * The read locks the calling thread holds (lockdep's per-task held-lock
+ * stack): so that "held for read" means held by this thread, not by
+ * anyone.  A thread holds few rwlocks at a time.
+ */
+#define RWLOCK_MAX_HELD_READ 8
+static _Thread_local struct {
+	struct rwlock *l;
+	int n;
+} held_read[RWLOCK_MAX_HELD_READ];
+
+static int held_read_slot(struct rwlock *l)
+{
+	for (int i = 0; i < RWLOCK_MAX_HELD_READ; i++)
+		if (held_read[i].l == l && held_read[i].n > 0)
+			return i;
+	return -1;
+}
+
+static void held_read_add(struct rwlock *l)
+{
+	int i = held_read_slot(l);
+
+	for (int j = 0; i < 0 && j < RWLOCK_MAX_HELD_READ; j++)
+		if (!held_read[j].n)
+			i = j;
+	BASE_ASSERT(i >= 0);
+	held_read[i].l = l;
+	held_read[i].n++;
+}
+
+static void held_read_del(struct rwlock *l)
+{
+	int i = held_read_slot(l);
+
+	/* Unlocking a read lock this thread does not hold. */
+	BASE_ASSERT(i >= 0);
+	held_read[i].n--;
+}
+
 void rwlock_init(struct rwlock *l)
 {
 	pthread_rwlockattr_t attr;
@@ -55,11 +95,13 @@ void read_lock(struct rwlock *l)
 		pthread_rwlock_rdlock(&l->lock);
 	}
 	atomic_fetch_add(&l->readers, 1);
+	held_read_add(l);
 }
 
 void read_unlock(struct rwlock *l)
 {
 	BASE_ASSERT(atomic_load(&l->readers) > 0);
+	held_read_del(l);
 	atomic_fetch_sub(&l->readers, 1);
 	pthread_rwlock_unlock(&l->lock);
 }
@@ -100,7 +142,7 @@ bool rwlock_held_write(struct rwlock *l)
 
 bool rwlock_held_read(struct rwlock *l)
 {
-	return atomic_load(&l->readers) > 0;
+	return held_read_slot(l) >= 0;
 }
 
 bool rwlock_held(struct rwlock *l)

@@ -175,6 +175,7 @@ void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st)
 {
 	st->splits = counter_read(&mmu->splits);
 	st->remote_tlb_flushes = counter_read(&mmu->remote_tlb_flushes);
+	st->warn_huge_leaf_above_level = counter_read(&mmu->warn_huge_leaf_above_level);
 	st->faults = stat_counter_read(&mmu->faults);
 	st->mirror_pt_pages = counter_read(&mmu->mirror_pt_pages);
 	st->direct_pt_pages = counter_read(&mmu->direct_pt_pages);

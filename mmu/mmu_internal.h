@@ -84,6 +84,7 @@ struct kvm_mmu {
 
 	/* statistics */
 	atomic_ullong remote_tlb_flushes;
+	atomic_ullong warn_huge_leaf_above_level; /* WARN-class: see tdp_mmu_fault.c */
 	atomic_ullong splits;
 	struct stat_counter faults; /* sharded: every fault of every thread */
 	atomic_ullong mirror_pt_pages, direct_pt_pages;

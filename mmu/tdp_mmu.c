@@ -30,7 +30,8 @@ static void kvm_update_page_stats(struct kvm_mmu *mmu, bool mirror, int level, s
  */
 static int external_hook_result(struct kvm_mmu *mmu, int ret)
 {
-	if (!ret || ret == -EBUSY || ret == -ENOMEM || ret == -EAGAIN || ret == -ENOBUFS)
+	if (!ret || ret == -EBUSY || ret == -ENOMEM || ret == -EAGAIN || ret == -ENOBUFS ||
+	    ret == -EINTR)
 		return ret;
 	kvm_mmu_vm_bugged(mmu);
 	return -EIO;

@@ -113,8 +113,12 @@ int kvm_tdp_mmu_map(struct kvm_mmu *mmu, struct kvm_page_fault *fault)
 			/*
 			 * A huge mirror leaf above the goal: splitting it needs
 			 * the exclusive lock (BLOCK/TRACK/DEMOTE); the leaf
-			 * already maps the GFN, so it wins.
+			 * already maps the GFN, so it wins.  A mapping larger
+			 * than the fault allows should not exist (only a race
+			 * with a huge fault gets here): a WARN-class event,
+			 * counted for the report, the VM goes on.
 			 */
+			counter_inc(&mmu->warn_huge_leaf_above_level);
 			fault->mapped_level = iter.level;
 			ret = RET_PF_SPURIOUS;
 			goto retry;

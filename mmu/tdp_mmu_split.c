@@ -35,9 +35,12 @@ static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm_mmu *mmu, bool
 /*
  * A split whose hook finds the implementer's cache empty right after the
  * top-up (another user took the pages) tries again this often, then fails
- * with -ENOMEM.
+ * with -ENOMEM.  One the external table keeps interrupting (-EINTR) is
+ * tried again, with the lock dropped in between, this often, then fails
+ * with -EAGAIN (nothing changed, the VM intact).
  */
 #define SPLIT_MAX_EMPTY_RETRIES 8
+#define SPLIT_MAX_INTERRUPTED_ROUNDS 64
 
 static bool leaf_crosses(gfn_t gfn, int level, gfn_t boundary)
 {
@@ -49,7 +52,7 @@ static int tdp_mmu_split_huge_pages_root(struct kvm_mmu *mmu, struct kvm_mmu_pag
 					 const gfn_t *boundary)
 {
 	struct kvm_mmu_page *sp = NULL;
-	int empty_retries = 0;
+	int empty_retries = 0, interrupted = 0;
 	struct tdp_iter iter;
 	int ret = 0;
 
@@ -84,13 +87,16 @@ static int tdp_mmu_split_huge_pages_root(struct kvm_mmu *mmu, struct kvm_mmu_pag
 			tdp_mmu_free_sp_rcu(sp);
 			sp = NULL;
 			/* The implementer's cache ran dry: top up (lock dropped), retry. */
-			if (ret == -ENOBUFS && ++empty_retries <= SPLIT_MAX_EMPTY_RETRIES) {
+			if ((ret == -ENOBUFS && ++empty_retries <= SPLIT_MAX_EMPTY_RETRIES) ||
+			    (ret == -EINTR && ++interrupted <= SPLIT_MAX_INTERRUPTED_ROUNDS)) {
 				ret = 0;
 				iter.yielded = true;
 				continue;
 			}
 			if (ret == -ENOBUFS)
 				ret = -ENOMEM;
+			if (ret == -EINTR)
+				ret = -EAGAIN;
 			break;
 		}
 		sp = NULL;

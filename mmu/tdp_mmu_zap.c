@@ -12,14 +12,21 @@ static gfn_t tdp_mmu_clamp_end(struct kvm_mmu *mmu, gfn_t end)
 	return end < TDP_MMU_MAX_GFN_EXCLUSIVE ? end : TDP_MMU_MAX_GFN_EXCLUSIVE;
 }
 
-/* tdp_mmu_zap_leafs() */
-static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn_t start, gfn_t end)
+/*
+ * tdp_mmu_zap_leafs().  Leaves go in GFN order, so on a failure every leaf
+ * below the one that failed is gone and none above it is touched:
+ * *@done (if not NULL) gets that GFN, or @end on success.
+ */
+static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn_t start, gfn_t end,
+			     gfn_t *done)
 {
 	struct tdp_iter iter;
 	bool flush = false;
 	int ret = 0;
 
 	end = tdp_mmu_clamp_end(mmu, end);
+	if (done)
+		*done = end;
 	kvm_mmu_rcu_read_lock();
 	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, start, end)
 	{
@@ -34,12 +41,17 @@ static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn
 		if (root->is_mirror &&
 		    KVM_MMU_BUG_ON(mmu, iter.gfn < start ||
 						iter.gfn + KVM_PAGES_PER_HPAGE(iter.level) > end)) {
+			if (done)
+				*done = iter.gfn > start ? iter.gfn : start;
 			ret = -EIO;
 			break;
 		}
 		ret = tdp_mmu_iter_set_spte(mmu, root, &iter, SHADOW_NONPRESENT_VALUE);
-		if (ret)
+		if (ret) {
+			if (done)
+				*done = iter.gfn > start ? iter.gfn : start;
 			break;
+		}
 		flush = true;
 	}
 	kvm_mmu_rcu_read_unlock();
@@ -52,14 +64,25 @@ static int tdp_mmu_zap_leafs(struct kvm_mmu *mmu, struct kvm_mmu_page *root, gfn
 	return ret;
 }
 
-int kvm_tdp_mmu_unmap_gfn_range(struct kvm_mmu *mmu, gfn_t start, gfn_t end, bool private)
+int kvm_tdp_mmu_unmap_gfn_range_progress(struct kvm_mmu *mmu, gfn_t start, gfn_t end, bool private,
+					 gfn_t *done)
 {
 	lockdep_assert_held_write(&mmu->mmu_lock);
+	*done = start;
 	if (kvm_mmu_is_bugged(mmu))
 		return -EIO;
-	if (start >= end)
+	if (start >= end) {
+		*done = end;
 		return 0;
-	return tdp_mmu_zap_leafs(mmu, tdp_mmu_root(mmu, private), start, end);
+	}
+	return tdp_mmu_zap_leafs(mmu, tdp_mmu_root(mmu, private), start, end, done);
+}
+
+int kvm_tdp_mmu_unmap_gfn_range(struct kvm_mmu *mmu, gfn_t start, gfn_t end, bool private)
+{
+	gfn_t done;
+
+	return kvm_tdp_mmu_unmap_gfn_range_progress(mmu, start, end, private, &done);
 }
 
 /* __tdp_mmu_zap_root(): every present entry at exactly @zap_level. */

@@ -90,6 +90,7 @@ struct kvm_tdx {
 	atomic_ullong kicks;
 	atomic_ullong busy_retries;
 	atomic_ullong interrupted_retries;
+	atomic_ullong interrupted_drops; /* DEMOTE gave up the lock after restarts */
 	atomic_ullong errors;
 };
 

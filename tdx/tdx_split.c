@@ -11,10 +11,14 @@
 
 /*
  * Modules without ENHANCED_DEMOTE_INTERRUPTIBILITY may report a pending host
- * interrupt; nothing was committed, so run it again.  Bounded only to never
- * spin forever on a broken model.
+ * interrupt; nothing was committed, so run it again, but only a few times
+ * with mmu_lock held for write: then UNBLOCK (the entry is as before) and
+ * return -EINTR, and the MMU drops the lock and tries the split again
+ * (bounded there too).  Huge pages stay allowed on such modules (the
+ * scenario contract's demote_interruptible=on), unlike v3 of the series,
+ * which refuses them.
  */
-#define TDX_DEMOTE_MAX_RESTARTS 100000
+#define TDX_DEMOTE_MAX_RESTARTS 16
 
 int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn,
 			       hpa_t external_spt)
@@ -56,9 +60,23 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn
 
 	for (;;) {
 		err = tdh_do_no_vcpus(kvm_tdx, TDH_MEM_PAGE_DEMOTE, &in, &out);
-		if (tdx_status(err) != TDX_INTERRUPTED_RESTARTABLE ||
-		    ++restarts > TDX_DEMOTE_MAX_RESTARTS)
+		if (tdx_status(err) != TDX_INTERRUPTED_RESTARTABLE)
 			break;
+		if (++restarts > TDX_DEMOTE_MAX_RESTARTS) {
+			struct tdx_module_args ub = {.rcx = in.rcx}, ub_out;
+
+			/* Back as it was, so the lock can be dropped. */
+			err = tdh_do_no_vcpus(kvm_tdx, TDH_MEM_RANGE_UNBLOCK, &ub, &ub_out);
+			if (err) {
+				/* The tables cannot be trusted any more, whatever the policy. */
+				counter_inc(&kvm_tdx->errors);
+				r = -EIO;
+				goto out_put_pair;
+			}
+			counter_inc(&kvm_tdx->interrupted_drops);
+			r = -EINTR;
+			goto out_put_pair;
+		}
 		counter_inc(&kvm_tdx->interrupted_retries);
 	}
 	if (unlikely(err)) {

@@ -131,6 +131,7 @@ void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 	st->kicks = counter_read(&kvm_tdx->kicks);
 	st->busy_retries = counter_read(&kvm_tdx->busy_retries);
 	st->interrupted_retries = counter_read(&kvm_tdx->interrupted_retries);
+	st->interrupted_drops = counter_read(&kvm_tdx->interrupted_drops);
 	st->errors = counter_read(&kvm_tdx->errors);
 	st->pamt_cache_empty = counter_read(&kvm_tdx->pamt_cache_empty);
 }

@@ -56,6 +56,7 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("track_rounds", c.track_rounds);
 	P("busy_retries", c.busy_retries);
 	P("guest_inhibits", c.guest_inhibits);
+	P("warn_huge_leaf_above_level", c.warn_huge_leaf_above_level);
 	P("write_lock_acquisitions", c.write_lock_acquisitions);
 	P("write_lock_hold_ns", c.write_lock_hold_ns);
 	P("write_lock_hold_max_ns", c.write_lock_hold_max_ns);
@@ -232,6 +233,11 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 		res->nr_vcpus, res->nr_vcpus == 1 ? "" : "s");
 	fprintf(f, "  BUSY retries         %llu      VM bugged %s\n",
 		(unsigned long long)res->busy_retries, res->vm_bugged ? "YES" : "no");
+	if (res->warn_huge_leaf_above_level)
+		fprintf(f,
+			"  WARN                 %llu faults found a mirror huge leaf above their "
+			"allowed level\n",
+			(unsigned long long)res->warn_huge_leaf_above_level);
 	fprintf(f,
 		"  mmu_lock for write   %llu acquisitions, held %.1f us in total, %.1f us mean, "
 		"%.1f us max\n",
@@ -301,6 +307,8 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 	json_object_set_new(counts, "track_rounds", ju(res->track_rounds));
 	json_object_set_new(counts, "busy_retries", ju(res->busy_retries));
 	json_object_set_new(counts, "guest_inhibits", ju(res->guest_inhibits));
+	json_object_set_new(counts, "warn_huge_leaf_above_level",
+			    ju(res->warn_huge_leaf_above_level));
 	json_object_set_new(root, "counts", counts);
 
 	json_object_set_new(root, "mappings",

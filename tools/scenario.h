@@ -183,6 +183,7 @@ struct scn_result {
 	u64 leaf_calls[NR_TDX_LEAVES];
 	u64 splits, kicks, faults, vm_bugged;
 	u64 track_rounds, busy_retries, guest_inhibits;
+	u64 warn_huge_leaf_above_level; /* WARN-class MMU event */
 	u64 write_lock_acquisitions, write_lock_hold_ns, write_lock_hold_max_ns;
 	u64 mappings[3]; /* present private mirror leaves: 4K, 2M, 1G */
 	u64 pt_mirror, pt_external;

@@ -109,6 +109,7 @@ static void snapshot(struct runner *r)
 	res->track_rounds = c.track_rounds;
 	res->busy_retries = c.busy_retries;
 	res->guest_inhibits = c.guest_inhibits;
+	res->warn_huge_leaf_above_level = c.warn_huge_leaf_above_level;
 	res->write_lock_acquisitions = c.write_lock_acquisitions;
 	res->write_lock_hold_ns = c.write_lock_hold_ns;
 	res->write_lock_hold_max_ns = c.write_lock_hold_max_ns;

@@ -190,6 +190,7 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->guest_inhibits = counter_read(&kvm->guest_inhibits);
 	c->remote_tlb_flushes = ms.remote_tlb_flushes;
 	c->dpamt_cache_empty = ts.pamt_cache_empty;
+	c->warn_huge_leaf_above_level = ms.warn_huge_leaf_above_level;
 }
 
 u64 kvm_dpamt_cached_pages(struct kvm *kvm, int vcpu)

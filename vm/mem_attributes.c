@@ -88,19 +88,30 @@ static void update_mixed(struct kvm *kvm, gfn_t start, gfn_t end)
 
 int kvm_set_memory_attributes(struct kvm *kvm, gpa_t gpa, u64 size, bool to_private)
 {
+	u64 done;
+
+	return kvm_set_memory_attributes_progress(kvm, gpa, size, to_private, &done);
+}
+
+int kvm_set_memory_attributes_progress(struct kvm *kvm, gpa_t gpa, u64 size, bool to_private,
+				       u64 *done)
+{
 	gfn_t start = gpa_to_gfn(gpa), end = gpa_to_gfn(gpa + size);
-	gfn_t wstart, wend;
+	gfn_t wstart, wend, zapped = start;
 	struct rwlock *lock;
 	u64 shared;
 	int r;
 
+	*done = 0;
 	r = kvm_host_range_begin(kvm, gpa, size);
 	if (r)
 		return r;
 
 	shared = count_shared(kvm, start, end);
-	if (to_private ? !shared : shared == end - start)
+	if (to_private ? !shared : shared == end - start) {
+		*done = size;
 		return 0;
+	}
 
 	/*
 	 * Invalidate the whole huge pages around the ends too, so a racing
@@ -121,11 +132,26 @@ int kvm_set_memory_attributes(struct kvm *kvm, gpa_t gpa, u64 size, bool to_priv
 		/* Split first so only [start, end) is zapped, never a whole huge page. */
 		r = kvm_split_cross_boundary_leafs(kvm, start, end);
 		if (!r)
-			r = kvm_tdp_mmu_unmap_gfn_range(kvm->mmu, start, end, true);
+			r = kvm_tdp_mmu_unmap_gfn_range_progress(kvm->mmu, start, end, true,
+								 &zapped);
 	}
 	if (!r) {
-		set_shared(kvm, start, end, !to_private);
-		update_mixed(kvm, start, end);
+		zapped = end;
+	} else if (r != -EAGAIN || kvm_mmu_is_bugged(kvm->mmu)) {
+		zapped = start;
+	}
+	/*
+	 * A recoverable failure part way (policy=recover: a REMOVE failed and
+	 * its leaf is back) leaves [start, zapped) unmapped: the guest's
+	 * private pages there are gone.  Keeping them private would make the
+	 * guest's next access #VE on memory it had accepted; so that part is
+	 * converted, and the caller learns how far it got (as the kernel's
+	 * range operations report progress) and retries the rest.
+	 */
+	if (zapped > start) {
+		set_shared(kvm, start, zapped, !to_private);
+		update_mixed(kvm, start, zapped);
+		*done = gfn_to_gpa(zapped - start);
 	}
 	kvm_mmu_invalidate_end(kvm->mmu, wstart, wend);
 	write_unlock(lock);

@@ -102,8 +102,8 @@ void read_unlock(struct rwlock *l);
 void write_lock(struct rwlock *l);
 void write_unlock(struct rwlock *l);
 bool rwlock_held_write(struct rwlock *l); /* by the calling thread */
-bool rwlock_held_read(struct rwlock *l); /* by anyone, for read */
-bool rwlock_held(struct rwlock *l); /* read by anyone or write by me */
+bool rwlock_held_read(struct rwlock *l); /* by the calling thread, for read */
+bool rwlock_held(struct rwlock *l); /* by the calling thread, read or write */
 
 /*
  * Assertion that reports and aborts: for programming errors that make the

@@ -16,6 +16,10 @@
  *            nothing changed.  It never allocates under mmu_lock: the MMU
  *            drops out of the locked section, tops up and retries (the
  *            fault is retried; a split drops the lock and tries again).
+ *   -EINTR   split only: the external table was interrupted too often with
+ *            mmu_lock held (TDX: DEMOTE's INTERRUPTED_RESTARTABLE); nothing
+ *            changed.  The MMU drops the lock and tries again, a bounded
+ *            number of times, then fails the split with -EAGAIN.
  *   -EIO     the external table failed in a way the policy treats as fatal:
  *            the VM must be marked bugged by the caller.
  */

@@ -146,6 +146,13 @@ int kvm_tdp_mmu_page_fault(struct kvm_mmu *mmu, struct kvm_page_fault *fault);
  */
 int kvm_tdp_mmu_unmap_gfn_range(struct kvm_mmu *mmu, gfn_t start, gfn_t end, bool private);
 /*
+ * The same, telling how far it got: leaves go in GFN order, so on a
+ * failure every leaf in [start, *done) is gone and none in [*done, end)
+ * was touched; *done is @end on success.
+ */
+int kvm_tdp_mmu_unmap_gfn_range_progress(struct kvm_mmu *mmu, gfn_t start, gfn_t end,
+					  bool private, gfn_t *done);
+/*
  * kvm_arch_flush_shadow_all's zap: every SPTE of the direct root.  The
  * mirror root is skipped, as in KVM (only destroy tears it down).
  */
@@ -207,6 +214,8 @@ struct kvm_mmu_stats {
 	u64 mirror_mappings[PG_LEVEL_512G + 1]; /* present mirror leaves per level */
 	u64 direct_mappings[PG_LEVEL_512G + 1]; /* present direct leaves per level */
 	u64 remote_tlb_flushes; /* kvm_flush_remote_tlbs after direct-root changes */
+	/* WARN-class: a fault found a mirror huge leaf above its allowed level */
+	u64 warn_huge_leaf_above_level;
 };
 void kvm_mmu_get_stats(struct kvm_mmu *mmu, struct kvm_mmu_stats *st);
 /* External pages held in the fault caches (not linked anywhere yet). */

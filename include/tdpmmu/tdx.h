@@ -81,6 +81,7 @@ struct tdx_stats {
 	u64 kicks; /* kick_all requests */
 	u64 busy_retries; /* retry after kick on OPERAND_BUSY */
 	u64 interrupted_retries; /* DEMOTE/PROMOTE INTERRUPTED_RESTARTABLE retries */
+	u64 interrupted_drops; /* DEMOTE restarted too often: UNBLOCK, -EINTR, lock dropped */
 	u64 errors; /* unexpected statuses handled by the policy */
 	u64 pamt_cache_empty; /* locked sections that found the DPAMT cache empty (retried) */
 };

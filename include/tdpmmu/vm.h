@@ -85,6 +85,16 @@ int kvm_guest_accept_memory(struct kvm *kvm, int vcpu, gpa_t gpa, u64 size);
 
 /* KVM_SET_MEMORY_ATTRIBUTES: to_private or to shared. */
 int kvm_set_memory_attributes(struct kvm *kvm, gpa_t gpa, u64 size, bool to_private);
+/*
+ * The same, telling how far it got: *done bytes from @gpa were converted
+ * (size on success).  A recoverable failure (-EAGAIN under policy=recover,
+ * a PAGE.REMOVE refused part way) converts the part whose private pages
+ * were already removed, so the guest never sees accepted memory vanish
+ * while it stays private; the rest is untouched, and the caller retries
+ * from @gpa + *done.  Any other failure converts nothing (*done = 0).
+ */
+int kvm_set_memory_attributes_progress(struct kvm *kvm, gpa_t gpa, u64 size, bool to_private,
+				       u64 *done);
 /* fallocate(PUNCH_HOLE) on the guest_memfd. */
 int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size);
 /* Split every private mapping above @level overlapping the range. */
@@ -127,6 +137,8 @@ struct kvm_counters {
 	u64 guest_inhibits; /* gfn ranges where the guest inhibited huge mappings */
 	u64 remote_tlb_flushes; /* shared-EPT TLB flushes after direct-root zaps */
 	u64 dpamt_cache_empty; /* locked sections that found a DPAMT cache empty (retried) */
+	/* WARN-class: a fault found a mirror huge leaf above its allowed level */
+	u64 warn_huge_leaf_above_level;
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
 bool kvm_is_bugged(struct kvm *kvm);

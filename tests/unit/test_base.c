@@ -144,6 +144,49 @@ static void test_rwlock_assertions(void **state)
 	rwlock_destroy(&l);
 }
 
+struct rwlock_other {
+	struct rwlock *l;
+	bool held_read, held;
+};
+
+static void *rwlock_other_thread(void *arg)
+{
+	struct rwlock_other *o = arg;
+
+	o->held_read = rwlock_held_read(o->l);
+	o->held = rwlock_held(o->l);
+	return NULL;
+}
+
+/* "Held for read" is per thread: another thread's read lock does not count. */
+static void test_rwlock_read_holder_per_thread(void **state)
+{
+	struct rwlock l, m;
+	struct rwlock_other o = {.l = &l};
+	pthread_t t;
+
+	(void)state;
+	rwlock_init(&l);
+	rwlock_init(&m);
+	read_lock(&l);
+	read_lock(&l); /* recursive read: still held after one unlock */
+	read_lock(&m);
+	assert_int_equal(pthread_create(&t, NULL, rwlock_other_thread, &o), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_false(o.held_read);
+	assert_false(o.held);
+	assert_true(rwlock_held_read(&l));
+	read_unlock(&l);
+	assert_true(rwlock_held_read(&l));
+	read_unlock(&l);
+	assert_false(rwlock_held_read(&l));
+	assert_true(rwlock_held_read(&m));
+	read_unlock(&m);
+	assert_false(rwlock_held(&m));
+	rwlock_destroy(&l);
+	rwlock_destroy(&m);
+}
+
 static void test_prng_reproducible(void **state)
 {
 	struct prng a, b;
@@ -167,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_fail_injection),
 		cmocka_unit_test(test_inject_rule_order),
 		cmocka_unit_test(test_rwlock_assertions),
+		cmocka_unit_test(test_rwlock_read_holder_per_thread),
 		cmocka_unit_test(test_prng_reproducible),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

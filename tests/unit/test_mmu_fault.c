@@ -134,6 +134,37 @@ static void test_no_promotion_in_mirror(void **state)
 	test_vm_destroy(t);
 }
 
+/*
+ * A fault allowed only 4K that finds a 2M mirror leaf: the leaf wins
+ * (RET_PF_SPURIOUS), the VM goes on, and the WARN-class event is counted.
+ */
+static void test_huge_leaf_above_level_warn(void **state)
+{
+	struct test_vm *t = test_vm_create(0x10000, true);
+	struct kvm_mmu_stats st;
+	int level = 0;
+
+	(void)state;
+	assert_int_equal(test_fault(t->mmu, 0x200, test_pfn(0x200), PG_LEVEL_2M, true, &level),
+			 RET_PF_FIXED);
+	assert_int_equal(level, PG_LEVEL_2M);
+	kvm_mmu_get_stats(t->mmu, &st);
+	assert_int_equal(st.warn_huge_leaf_above_level, 0);
+	assert_int_equal(test_fault(t->mmu, 0x234, test_pfn(0x234), PG_LEVEL_4K, true, &level),
+			 RET_PF_SPURIOUS);
+	assert_int_equal(level, PG_LEVEL_2M);
+	kvm_mmu_get_stats(t->mmu, &st);
+	assert_int_equal(st.warn_huge_leaf_above_level, 1);
+	assert_false(kvm_mmu_is_bugged(t->mmu));
+	/* The same fault allowed 2M is a plain spurious fault: no warning. */
+	assert_int_equal(test_fault(t->mmu, 0x234, test_pfn(0x234), PG_LEVEL_2M, true, &level),
+			 RET_PF_SPURIOUS);
+	kvm_mmu_get_stats(t->mmu, &st);
+	assert_int_equal(st.warn_huge_leaf_above_level, 1);
+	fake_ext_check_coherent(&t->fx, t->mmu);
+	test_vm_destroy(t);
+}
+
 static void test_invalidate_retry(void **state)
 {
 	struct test_vm *t = test_vm_create(0x1000, true);
@@ -205,6 +236,7 @@ int main(void)
 		cmocka_unit_test(test_fault_huge_and_adjust),
 		cmocka_unit_test(test_fault_1g),
 		cmocka_unit_test(test_no_promotion_in_mirror),
+		cmocka_unit_test(test_huge_leaf_above_level_warn),
 		cmocka_unit_test(test_invalidate_retry),
 		cmocka_unit_test(test_topup_enomem),
 		cmocka_unit_test(test_no_mirror_vm),
