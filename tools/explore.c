@@ -25,6 +25,7 @@
 
 #include "checker.h"
 #include "commands.h"
+#include "explore.h"
 #include "explore_sched.h"
 #include "scenario.h"
 #include "tdpmmu/trace.h"
@@ -40,7 +41,9 @@ struct xp_opts {
 	const char *replay;
 	const char *trace; /* --trace FILE (with --replay) */
 	bool json, keep_going;
+	bool progress; /* progress line on stderr (a terminal) */
 	const char *file;
+	u64 deadline_ns; /* stop (incomplete) once now_ns() passes it; 0: none */
 };
 
 struct xp_end_state {
@@ -74,6 +77,7 @@ struct xp {
 	char *first_violation_msg;
 	const char *first_violation_kind;
 	bool complete, broken;
+	bool sampling; /* explore_sample(): a replay that cannot go on runs its default */
 };
 
 static void usage(FILE *f)
@@ -473,7 +477,7 @@ static int xp_run_one(struct xp *x, struct xs_sched *s)
 		/* The threads hold the TD: leave it all as it is. */
 		return 1;
 	}
-	if (out == XS_REPLAY_MISMATCH) {
+	if (out == XS_REPLAY_MISMATCH && !x->sampling) {
 		fprintf(stderr, "tdpmmu explore: --replay: %s\n", xs_outcome_detail(s));
 		fclose(x->ro.err);
 		fclose(x->ro.out);
@@ -602,7 +606,245 @@ static void xp_free(struct xp *x)
 	free(x->first_violation_msg);
 	free(x->msg);
 	scn_result_free(&x->res);
-	scenario_free(&x->scn);
+}
+
+/* The DFS over schedules: 0, or 1 when exploring had to stop early. */
+static int xp_loop(struct xp *x, struct xs_sched *s)
+{
+	const struct xp_opts *o = x->o;
+
+	u64 start = now_ns(), last = start;
+	bool shown = false;
+	int r = 0;
+
+	for (;;) {
+		if (xp_run_one(x, s)) {
+			r = 1;
+			break;
+		}
+		/* A long search says how far it got, on a terminal (stdout is the report). */
+		if (o->progress && now_ns() - last >= 1000000000ULL) {
+			double el = (double)(now_ns() - start) / 1e9;
+
+			fprintf(stderr, "\r%.0fs: %llu schedules (%.0f/s), %zu end states, %llu violations",
+				el, x->schedules, x->schedules / el, x->nr_states, x->violations);
+			last = now_ns();
+			shown = true;
+		}
+		if (x->violations && !o->keep_going)
+			break;
+		if (o->replay)
+			break;
+		if (!xs_next(s)) {
+			x->complete = true;
+			break;
+		}
+		if (x->schedules >= o->max_schedules)
+			break;
+		if (o->deadline_ns && now_ns() > o->deadline_ns)
+			break;
+	}
+	if (shown)
+		fprintf(stderr, "\n");
+	return r;
+}
+
+int explore_scenario(const struct scenario *scn, const struct explore_limits *l,
+		     struct explore_outcome *out)
+{
+	struct xp_opts o = {.bound = l->bound,
+			    .max_schedules = l->max_schedules ? l->max_schedules : 1000000,
+			    .max_steps = l->max_steps ? l->max_steps : 100000,
+			    .deadline_ns = l->deadline_ns,
+			    .file = scn->file};
+	struct xp x = {.o = &o, .scn = *scn};
+	struct xs_sched *s;
+	int stopped;
+
+	memset(out, 0, sizeof(*out));
+	if (xp_split(&x)) {
+		xp_free(&x);
+		return 2;
+	}
+	s = xs_create(o.bound, o.max_steps);
+	if (!s) {
+		xp_free(&x);
+		return 2;
+	}
+	stopped = xp_loop(&x, s);
+	if (!x.broken)
+		reap_finish();
+	out->schedules = x.schedules;
+	out->complete = x.complete;
+	out->broken = x.broken;
+	out->max_choice_points = x.max_choices;
+	if (x.first_violation_kind) {
+		out->kind = x.first_violation_kind;
+		out->schedule = x.first_violation_sched;
+		out->messages = x.first_violation_msg;
+		x.first_violation_sched = NULL;
+		x.first_violation_msg = NULL;
+	} else if (stopped) {
+		/* The set-up failed (its messages went to stderr). */
+		out->kind = "setup";
+	}
+	/* A broken schedule's threads still use the scheduler: leave it. */
+	if (!x.broken)
+		xs_destroy(s);
+	xp_free(&x);
+	return out->kind ? 1 : 0;
+}
+
+struct xp_pick {
+	int picked, nc, cands[XS_MAX_THREADS];
+};
+
+/*
+ * A choice point in [start, n) for the next preemption: first a thread,
+ * uniformly among those that were running at some point there, then one of
+ * its points, uniformly.  So a thread with a few yields (a 4K punch) is
+ * preempted as often as one with thousands (a 2M punch) in the same run.
+ */
+static size_t pick_point(const struct xp_pick *p, size_t start, size_t n, struct prng *rng)
+{
+	size_t count[XS_MAX_THREADS] = {0}, nth;
+	int threads[XS_MAX_THREADS], nt = 0, t;
+
+	for (size_t i = start; i < n; i++)
+		count[p[i].cands[0]]++;
+	for (t = 0; t < XS_MAX_THREADS; t++)
+		if (count[t])
+			threads[nt++] = t;
+	t = threads[prng_next(rng) % (u64)nt];
+	nth = prng_next(rng) % count[t];
+	for (size_t i = start; i < n; i++)
+		if (p[i].cands[0] == t && !nth--)
+			return i;
+	return start;
+}
+
+/*
+ * Random schedules with up to @l->bound preemptions, each at a uniformly
+ * chosen choice point: a preemption is added to a schedule already run by
+ * replaying its choices up to a random point and taking another candidate
+ * there.  Unlike the DFS, which moves the last choice points first, this
+ * reaches early preemptions in long schedules (a punch of 2M is ~512 SEAMCALLs).
+ */
+int explore_sample(const struct scenario *scn, const struct explore_limits *l, u64 seed,
+		   struct explore_outcome *out)
+{
+	struct xp_opts o = {.bound = -1,
+			    .max_schedules = l->max_schedules ? l->max_schedules : 1000,
+			    .max_steps = l->max_steps ? l->max_steps : 100000,
+			    .deadline_ns = l->deadline_ns,
+			    .file = scn->file};
+	struct xp x = {.o = &o, .scn = *scn, .sampling = true};
+	struct xs_sched *s;
+	struct prng rng;
+	char *str = NULL;
+	size_t cap = 0, nbase = 0, capbase = 0, ndef = 0;
+	struct xp_pick *base = NULL, *def = NULL;
+	int depth = 0, start = 0, bound = l->bound < 0 ? 3 : l->bound;
+
+	memset(out, 0, sizeof(*out));
+	if (xp_split(&x)) {
+		xp_free(&x);
+		return 2;
+	}
+	s = xs_create(-1, o.max_steps);
+	if (!s) {
+		xp_free(&x);
+		return 2;
+	}
+	prng_seed(&rng, seed);
+	while (x.schedules < o.max_schedules && !x.violations) {
+		size_t off = 0, k;
+		int picked;
+		const struct xp_pick *from;
+		size_t nfrom;
+
+		if (o.deadline_ns && now_ns() > o.deadline_ns)
+			break;
+		if (x.schedules && !bound)
+			break;
+		if (x.schedules) {
+			/* Add a preemption to the last schedule, or start over from the default. */
+			if (depth >= bound || nbase <= (size_t)start) {
+				depth = start = 0;
+			}
+			from = depth ? base : def;
+			nfrom = depth ? nbase : ndef;
+			if (!nfrom)
+				break; /* no choice at all: the one schedule was all */
+			k = pick_point(from, (size_t)start, nfrom, &rng);
+			if (cap < 4 * (k + 2)) {
+				char *p = realloc(str, 4 * (k + 2));
+
+				if (!p)
+					break;
+				str = p;
+				cap = 4 * (k + 2);
+			}
+			for (size_t i = 0; i < k; i++)
+				off += (size_t)snprintf(str + off, cap - off, "%d,",
+							from[i].picked);
+			do
+				picked = from[k].cands[prng_next(&rng) % (u64)from[k].nc];
+			while (picked == from[k].picked);
+			snprintf(str + off, cap - off, "%d", picked);
+			if (xs_set_replay(s, str))
+				break;
+			depth++;
+			start = (int)k + 1;
+		}
+		if (xp_run_one(&x, s))
+			break;
+		/* Remember the run's choices: the base for the next preemption. */
+		nbase = xs_choice_points(s);
+		if (nbase > capbase) {
+			struct xp_pick *p = realloc(base, nbase * sizeof(*p));
+
+			if (!p)
+				break;
+			base = p;
+			capbase = nbase;
+		}
+		for (size_t i = 0; i < nbase; i++)
+			base[i].nc = xs_choice_at(s, i, &base[i].picked, base[i].cands);
+		if (x.schedules == 1) {
+			def = malloc((nbase ? nbase : 1) * sizeof(*def));
+			if (!def)
+				break;
+			memcpy(def, base, nbase * sizeof(*def));
+			ndef = nbase;
+		}
+	}
+	free(base);
+	free(def);
+	if (!x.broken)
+		reap_finish();
+	out->schedules = x.schedules;
+	out->broken = x.broken;
+	out->max_choice_points = x.max_choices;
+	if (x.first_violation_kind) {
+		out->kind = x.first_violation_kind;
+		out->schedule = x.first_violation_sched;
+		out->messages = x.first_violation_msg;
+		x.first_violation_sched = NULL;
+		x.first_violation_msg = NULL;
+	}
+	free(str);
+	if (!x.broken)
+		xs_destroy(s);
+	xp_free(&x);
+	return out->kind ? 1 : 0;
+}
+
+void explore_outcome_free(struct explore_outcome *out)
+{
+	free(out->schedule);
+	free(out->messages);
+	out->schedule = out->messages = NULL;
 }
 
 int cmd_explore(int argc, char **argv)
@@ -611,10 +853,12 @@ int cmd_explore(int argc, char **argv)
 	struct xp x = {.o = &o};
 	struct xs_sched *s;
 	FILE *trace = NULL;
-	bool progress, progress_shown = false;
-	u64 start, last_progress;
+	u64 start;
 	int r, status;
 
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--generate"))
+			return cmd_explore_generate(argc, argv);
 	r = parse_args(argc, argv, &o);
 	if (r)
 		return r < 0 ? 0 : r;
@@ -626,6 +870,7 @@ int cmd_explore(int argc, char **argv)
 	}
 	if (xp_split(&x)) {
 		xp_free(&x);
+		scenario_free(&x.scn);
 		return 2;
 	}
 	s = xs_create(o.bound, o.max_steps);
@@ -633,6 +878,7 @@ int cmd_explore(int argc, char **argv)
 		fprintf(stderr, "tdpmmu explore: bad --replay '%s'\n", o.replay ? o.replay : "");
 		xs_destroy(s);
 		xp_free(&x);
+		scenario_free(&x.scn);
 		return 2;
 	}
 	if (o.trace) {
@@ -648,36 +894,8 @@ int cmd_explore(int argc, char **argv)
 	}
 
 	start = now_ns();
-	last_progress = start;
-	progress = !o.replay && isatty(STDERR_FILENO);
-	status = 0;
-	for (;;) {
-		if (xp_run_one(&x, s)) {
-			status = 1;
-			break;
-		}
-		/* A long search says how far it got, on a terminal (stdout is the report). */
-		if (progress && now_ns() - last_progress >= 1000000000ULL) {
-			double el = (double)(now_ns() - start) / 1e9;
-
-			fprintf(stderr, "\r%.0fs: %llu schedules (%.0f/s), %zu end states, %llu violations",
-				el, x.schedules, x.schedules / el, x.nr_states, x.violations);
-			last_progress = now_ns();
-			progress_shown = true;
-		}
-		if (x.violations && !o.keep_going)
-			break;
-		if (o.replay)
-			break;
-		if (!xs_next(s)) {
-			x.complete = true;
-			break;
-		}
-		if (x.schedules >= o.max_schedules)
-			break;
-	}
-	if (progress_shown)
-		fprintf(stderr, "\n");
+	o.progress = !o.replay && isatty(STDERR_FILENO);
+	status = xp_loop(&x, s);
 	if (trace) {
 		trace_stop();
 		trace_close_file(trace);
@@ -690,6 +908,7 @@ int cmd_explore(int argc, char **argv)
 		/* set-up failure or replay mismatch: already reported */
 		xs_destroy(s);
 		xp_free(&x);
+		scenario_free(&x.scn);
 		return 1;
 	}
 	if (o.json)
@@ -704,5 +923,6 @@ int cmd_explore(int argc, char **argv)
 	}
 	xs_destroy(s);
 	xp_free(&x);
+	scenario_free(&x.scn);
 	return status;
 }

@@ -426,6 +426,19 @@ size_t xs_choice_points(const struct xs_sched *s)
 	return s->nr_choices;
 }
 
+int xs_choice_at(const struct xs_sched *s, size_t k, int *picked, int cands[XS_MAX_THREADS])
+{
+	const struct xs_choice *c;
+
+	if (k >= s->nr_choices)
+		return 0;
+	c = &s->choices[k];
+	for (int i = 0; i < c->ncand; i++)
+		cands[i] = c->cand[i];
+	*picked = c->cand[c->idx];
+	return c->ncand;
+}
+
 unsigned long long xs_steps(const struct xs_sched *s)
 {
 	return s->steps;

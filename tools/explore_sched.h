@@ -59,6 +59,11 @@ void xs_set_trace(struct xs_sched *s, FILE *f);
 /* About the last run. */
 size_t xs_choice_points(const struct xs_sched *s);
 unsigned long long xs_steps(const struct xs_sched *s);
+/*
+ * Choice point @k of the last run: the candidates (the default first) into
+ * @cands, the one taken into *@picked; returns how many (0: no such point).
+ */
+int xs_choice_at(const struct xs_sched *s, size_t k, int *picked, int cands[XS_MAX_THREADS]);
 int xs_preemptions(const struct xs_sched *s);
 /* For a deadlock or livelock: which thread, where. */
 const char *xs_outcome_detail(const struct xs_sched *s);

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bugs.h"
 #include "commands.h"
+#include "tdpmmu/base.h"
 #include "tdpmmu/types.h"
 
 #ifndef TDPMMU_VERSION
@@ -38,6 +40,9 @@ static void usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n"
 		   "  tdpmmu run [--json] [--trace FILE] [--map FILE] [FILE|-]\n"
+		   #ifdef TDPMMU_BUGS
+		   "  tdpmmu-bugs [--bug NAME]... COMMAND ...   with deliberate bugs (--bug list)\n"
+#endif
 		   "  tdpmmu COMMAND --help   options of one command (or: tdpmmu help COMMAND)\n"
 		   "\n"
 		   "The scenario language: docs/SCENARIO-LANGUAGE.md.\n"
@@ -59,8 +64,55 @@ static int check_stdout(int rc)
 	return rc ? rc : 1;
 }
 
+#ifdef TDPMMU_BUGS
+/*
+ * tdpmmu-bugs: `--bug NAME` (repeatable) before the command switches on a
+ * deliberate bug; `--bug list` prints the names.  Returns how many
+ * arguments were taken, or -1 (done: exit with *status).
+ */
+static int take_bugs(int argc, char **argv, int *status)
+{
+	int i = 1;
+
+	while (i < argc && !strcmp(argv[i], "--bug")) {
+		int id;
+
+		if (i + 1 >= argc) {
+			fprintf(stderr, "tdpmmu-bugs: --bug needs a NAME (--bug list)\n");
+			*status = 2;
+			return -1;
+		}
+		if (!strcmp(argv[i + 1], "list")) {
+			for (id = 0; id < NR_TDPMMU_BUGS; id++)
+				printf("%s\n", tdpmmu_bug_name(id));
+			*status = 0;
+			return -1;
+		}
+		id = tdpmmu_bug_by_name(argv[i + 1]);
+		if (id < 0) {
+			fprintf(stderr, "tdpmmu-bugs: unknown bug '%s' (--bug list)\n",
+				argv[i + 1]);
+			*status = 2;
+			return -1;
+		}
+		tdpmmu_bugs |= 1u << id;
+		i += 2;
+	}
+	return i - 1;
+}
+#endif
+
 static int tdpmmu_main(int argc, char **argv)
 {
+#ifdef TDPMMU_BUGS
+	int status, taken = take_bugs(argc, argv, &status);
+
+	if (taken < 0)
+		return status;
+	argv[taken] = argv[0];
+	argc -= taken;
+	argv += taken;
+#endif
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -125,6 +125,7 @@ struct stress_opts {
 	bool promote; /* vm promote=on, host `promote` ops, worker runs */
 	const char *trace; /* --trace FILE */
 	u64 trace_max; /* events written at most */
+	double td_lifetime; /* seconds before the TD is replaced by a fresh one (0: never) */
 };
 
 struct stress;
@@ -141,6 +142,10 @@ struct worker {
 	/* [op][res], read by the coordinator only when paused or joined */
 	u64 res[NR_OPS][NR_RES];
 	u64 accept_status[8]; /* by tdx status: see accept_bucket() */
+	/* A whole-region reconversion's second half, done as this worker's next host op. */
+	bool follow;
+	gpa_t follow_gpa;
+	u64 follow_size;
 };
 
 /* One injection outstanding per leaf: armed after the leaf's call count reached. */
@@ -179,6 +184,11 @@ struct stress {
 	char first_violation[512];
 	u64 violation_seq;
 	struct kvm_counters counters_total;
+	/* Share of mapped private memory mapped huge, sampled at each quiescent check. */
+	double huge_share_sum, huge_share_last;
+	u64 huge_samples;
+	u64 recycles; /* TDs replaced at the end of --td-lifetime */
+	u64 log_run; /* the run (s->runs) the op logs start in */
 };
 
 /* ---- violations ---- */
@@ -279,6 +289,22 @@ static void rnd_range(struct worker *w, gpa_t *gpa, u64 *size)
 		g = mem - sz;
 	g &= ~(PAGE_SIZE - 1);
 	*gpa = g;
+	*size = sz;
+}
+
+/* A whole huge region: 2M, or with max_level=1G (and the memory for it) 1G half the time. */
+static void huge_region(struct worker *w, gpa_t *gpa, u64 *size)
+{
+	u64 mem = w->s->o.mem, sz = 2 * MB;
+
+	if (w->s->o.max_level == PG_LEVEL_1G && mem >= 1024 * MB && chance(w, 50))
+		sz = 1024 * MB;
+	if (mem < sz) {
+		*gpa = 0;
+		*size = mem;
+		return;
+	}
+	*gpa = rnd(w, mem / sz) * sz;
 	*size = sz;
 }
 
@@ -517,7 +543,8 @@ static void vcpu_op(struct worker *w, u64 seq)
 	char what[160];
 
 	if (pick < 35) {
-		int level = chance(w, 40) ? PG_LEVEL_2M : PG_LEVEL_4K;
+		/* Lean 2M: 2M ACCEPTs rebuild the huge mappings punches and conversions took. */
+		int level = chance(w, 65) ? PG_LEVEL_2M : PG_LEVEL_4K;
 		enum kvm_guest_result r;
 		enum stress_res res;
 
@@ -616,19 +643,50 @@ static void host_op(struct worker *w, u64 seq)
 		do_inject(w, seq);
 		return;
 	}
-	rnd_range(w, &gpa, &size);
-	if (pick < 50) {
+	if (w->follow) {
+		/* The second half of a whole-region reconversion: back to private. */
+		w->follow = false;
 		op = OP_CONVERT;
-		/* Lean private so the guest has private memory to accept and map huge. */
-		to_private = chance(w, 65);
-	} else if (pick < 65) {
-		op = OP_PUNCH;
-	} else if (s->o.promote && pick >= 85) {
-		op = OP_PROMOTE;
+		gpa = w->follow_gpa;
+		size = w->follow_size;
+		to_private = true;
+	} else if (pick < 45) {
+		/*
+		 * Whole huge regions, so huge mappings keep being made and
+		 * destroyed: reconversion (to shared now, back to private as
+		 * the next op), a punch of the whole folio (the next fault gets
+		 * a fresh huge folio and maps it huge), a host split.
+		 */
+		huge_region(w, &gpa, &size);
+		if (pick < 15) {
+			op = OP_CONVERT;
+			w->follow = true;
+			w->follow_gpa = gpa;
+			w->follow_size = size;
+		} else if (pick < 30) {
+			op = OP_PUNCH;
+		} else if (s->o.promote && pick >= 38) {
+			/* Whole regions that may have been split: recover them. */
+			op = OP_PROMOTE;
+		} else {
+			op = OP_SPLIT;
+			level = size > 2 * MB && chance(w, 50) ? PG_LEVEL_2M : PG_LEVEL_4K;
+		}
 	} else {
-		op = OP_SPLIT;
-		level = (s->o.max_level == PG_LEVEL_1G && chance(w, 30)) ? PG_LEVEL_2M
-									 : PG_LEVEL_4K;
+		rnd_range(w, &gpa, &size);
+		if (pick < 70) {
+			op = OP_CONVERT;
+			/* Lean private so the guest has private memory to accept and map huge. */
+			to_private = chance(w, 65);
+		} else if (pick < 80) {
+			op = OP_PUNCH;
+		} else if (s->o.promote && pick >= 92) {
+			op = OP_PROMOTE;
+		} else {
+			op = OP_SPLIT;
+			level = (s->o.max_level == PG_LEVEL_1G && chance(w, 30)) ? PG_LEVEL_2M
+										 : PG_LEVEL_4K;
+		}
 	}
 	e = log_add(w, seq, op);
 	if (e) {
@@ -744,6 +802,21 @@ static void check_report(void *arg, const char *msg)
 		fprintf(stderr, "tdpmmu stress: check: %s\n", msg);
 }
 
+/* How much of the mapped private memory is mapped huge now (workers parked). */
+static void huge_sample(struct stress *s)
+{
+	u64 m[PG_LEVEL_512G + 1] = {0}, huge, all;
+
+	kvm_count_mappings(s->kvm, m);
+	huge = m[PG_LEVEL_2M] * 2 * MB + m[PG_LEVEL_1G] * 1024 * MB;
+	all = huge + m[PG_LEVEL_4K] * PAGE_SIZE;
+	if (!all)
+		return;
+	s->huge_share_last = (double)huge / (double)all;
+	s->huge_share_sum += s->huge_share_last;
+	s->huge_samples++;
+}
+
 /* Runs with every worker parked (or joined). */
 static void quiescent_check(struct stress *s)
 {
@@ -762,6 +835,7 @@ static void quiescent_check(struct stress *s)
 		return;
 	}
 	s->checks_passed++;
+	huge_sample(s);
 	if (kvm_is_bugged(s->kvm) && !s->fatal_armed)
 		stress_violation(s, "VM bugged without a fatal injection");
 }
@@ -853,6 +927,27 @@ static int stress_vm_retire(struct stress *s, bool restart)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A split huge range stays split for the TD's life: the emptied S-EPT page
+ * table stays, and faults map 4K under it (and a guest 4K ACCEPT inhibits
+ * the range for good).  Without promotion, only a fresh TD has huge
+ * mappings to make and split again.  Workers are parked; the op logs start
+ * afresh, so a replay covers the TD that failed.
+ */
+static void td_recycle(struct stress *s)
+{
+	if (stress_vm_retire(s, true) || !s->kvm)
+		return;
+	for (int i = 0; i < s->nr_workers; i++) {
+		s->w[i].log.nr = 0;
+		s->w[i].follow = false;
+	}
+	atomic_store(&s->log_entries, 0);
+	atomic_store(&s->log_overflow, false);
+	s->log_run = s->runs;
+	s->recycles++;
 }
 
 /* ---- replay ---- */
@@ -1024,7 +1119,7 @@ static const char *produce_replay(struct stress *s, char *path, size_t pathlen)
 
 	if (atomic_load(&s->log_overflow))
 		return "no replay: the op log exceeded --log-limit (rerun with a larger one)";
-	if (s->runs > 1)
+	if (s->runs > s->log_run)
 		return "no replay: the violation happened after a VM restart";
 	for (i = 0; i < (size_t)s->nr_workers; i++)
 		n += s->w[i].log.nr;
@@ -1112,7 +1207,7 @@ static void stress_usage(FILE *f)
 		   "  --vcpus N           vCPU threads (default 2)\n"
 		   "  --host-threads M    host threads (default 2)\n"
 		   "  --mem SIZE          guest memory, a multiple of 2M up to 1T: 64M, 4G, 1T\n"
-		   "                      (default 64M)\n"
+		   "                      (default 512M)\n"
 		   "  --max-level L       4K|2M|1G (default 2M)\n"
 		   "  --module V          1.5|2.0 (default 1.5)\n"
 		   "  --dpamt             Dynamic PAMT (implies --module 2.0)\n"
@@ -1135,6 +1230,8 @@ static void stress_usage(FILE *f)
 		   "  --host-ratio R      at most R host ops per guest op (default 1; 0: unpaced)\n"
 		   "  --trace FILE        kernel-style event log to FILE (- for stderr),\n"
 		   "                      at most --trace-max events (default 1000000)\n"
+		   "  --td-lifetime S     replace the TD by a fresh one every S seconds, so\n"
+		   "                      huge mappings keep being made (default 0.25; 0: never)\n"
 		   "  --json              one JSON summary on stdout\n"
 		   "  --quiet             no progress line\n");
 }
@@ -1172,6 +1269,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		O_LOGLIM,
 		O_VTHREADS,
 		O_HRATIO,
+		O_TDLIFE,
 		O_JSON,
 		O_TRACE,
 		O_TRACE_MAX,
@@ -1199,6 +1297,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		{"log-limit", required_argument, NULL, O_LOGLIM},
 		{"vcpu-threads", no_argument, NULL, O_VTHREADS},
 		{"host-ratio", required_argument, NULL, O_HRATIO},
+		{"td-lifetime", required_argument, NULL, O_TDLIFE},
 		{"json", no_argument, NULL, O_JSON},
 		{"trace", required_argument, NULL, O_TRACE},
 		{"trace-max", required_argument, NULL, O_TRACE_MAX},
@@ -1216,12 +1315,13 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 		.seconds = 5,
 		.vcpus = 2,
 		.host_threads = 2,
-		.mem = 64 * MB,
+		.mem = 512 * MB,
 		.max_level = PG_LEVEL_2M,
 		.module = TDX_MODULE_1_5,
 		.policy = TDX_POLICY_UPSTREAM,
 		.check_interval = 0.25,
 		.host_ratio = 1.0,
+		.td_lifetime = 0.25,
 		.replay_path = "stress-replay.tdp",
 		.log_limit = 2000000,
 		.trace_max = 1000000,
@@ -1321,6 +1421,10 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
 			break;
 		case O_HRATIO:
 			if (!parse_double(optarg, &o->host_ratio))
+				goto bad;
+			break;
+		case O_TDLIFE:
+			if (!parse_double(optarg, &o->td_lifetime))
 				goto bad;
 			break;
 		case O_JSON:
@@ -1452,6 +1556,17 @@ static void print_summary(const struct stress *s, double secs, const char *repla
 		json_object_set_new(counts, "promote_refused",
 				    json_integer((json_int_t)c->promote_refused));
 		json_object_set_new(j, "counts", counts);
+		json_object_set_new(
+			j, "huge",
+			json_pack("{s:I,s:I,s:I,s:f,s:f,s:I,s:I}", "splits", (json_int_t)c->splits,
+				  "demotes", (json_int_t)c->leaf_calls[TDH_MEM_PAGE_DEMOTE],
+				  "promotes", (json_int_t)c->leaf_calls[TDH_MEM_PAGE_PROMOTE],
+				  "mapped_huge_share_avg",
+				  s->huge_samples ? s->huge_share_sum / (double)s->huge_samples
+						  : 0.0,
+				  "mapped_huge_share_last", s->huge_share_last, "samples",
+				  (json_int_t)s->huge_samples, "td_recycles",
+				  (json_int_t)s->recycles));
 		json_object_set_new(j, "checks",
 				    json_pack("{s:i,s:i}", "passed", s->checks_passed, "failed",
 					      s->checks_failed));
@@ -1513,6 +1628,14 @@ static void print_summary(const struct stress *s, double secs, const char *repla
 		       (unsigned long long)c->promotes, (unsigned long long)c->promote_tries,
 		       (unsigned long long)c->promote_refused,
 		       (unsigned long long)c->promote_rounds);
+	printf("  huge pages: splits=%llu DEMOTE=%llu PROMOTE=%llu; private memory mapped huge "
+	       "%.1f%% on average over %llu samples (%.1f%% at the last); TDs renewed %llu\n",
+	       (unsigned long long)c->splits,
+	       (unsigned long long)c->leaf_calls[TDH_MEM_PAGE_DEMOTE],
+	       (unsigned long long)c->leaf_calls[TDH_MEM_PAGE_PROMOTE],
+	       s->huge_samples ? 100.0 * s->huge_share_sum / (double)s->huge_samples : 0.0,
+	       (unsigned long long)s->huge_samples, 100.0 * s->huge_share_last,
+	       (unsigned long long)s->recycles);
 	if (s->violations) {
 		printf("  first violation: %s\n", s->first_violation);
 		printf("  reproduce: tdpmmu stress --seed %llu (same options); %s%s%s\n",
@@ -1536,7 +1659,7 @@ static u64 ops_done(const struct stress *s)
 int cmd_stress(int argc, char **argv)
 {
 	struct stress *s;
-	u64 t0, last_check, last_progress;
+	u64 t0, last_check, last_progress, td_start;
 	bool tty;
 	double secs;
 	char replay_file[1024];
@@ -1597,8 +1720,9 @@ int cmd_stress(int argc, char **argv)
 		w->vcpu = w->is_vcpu ? i : -1;
 		prng_seed(&w->rng, s->o.seed * 0x9E3779B97F4A7C15ULL + (u64)i + 1);
 	}
+	s->log_run = s->runs;
 	t0 = now_ns();
-	last_check = last_progress = t0;
+	last_check = last_progress = td_start = t0;
 	for (i = 0; i < s->nr_workers; i++) {
 		if (pthread_create(&s->w[i].thread, NULL, worker_main, &s->w[i])) {
 			fprintf(stderr, "tdpmmu stress: cannot start thread %d\n", i);
@@ -1631,9 +1755,16 @@ int cmd_stress(int argc, char **argv)
 		} else if ((double)(now - last_check) / 1e9 >= s->o.check_interval) {
 			pause_all(s);
 			quiescent_check(s);
-			if (!s->violations && kvm_is_bugged(s->kvm) && s->fatal_armed)
+			if (!s->violations && kvm_is_bugged(s->kvm) && s->fatal_armed) {
 				stress_vm_retire(s, true);
+			} else if (!s->violations && s->o.td_lifetime > 0 &&
+				   (double)(now - td_start) / 1e9 >= s->o.td_lifetime) {
+				td_recycle(s);
+				td_start = now_ns();
+			}
 			resume_all(s);
+			if (!s->kvm)
+				break;
 			last_check = now_ns();
 		}
 		if (tty && (double)(now - last_progress) / 1e9 >= 1.0) {

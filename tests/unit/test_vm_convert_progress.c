@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tdpmmu/vm.h"
+#include "tdpmmu/vm_inspect.h"
 
 #define M (1ULL << 20)
 

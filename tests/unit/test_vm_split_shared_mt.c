@@ -175,7 +175,12 @@ static void test_split_same_leaves(void **s)
 	assert_int_equal(c.vm_bugged, 0);
 	/* One split per leaf, however many vCPUs wanted it. */
 	assert_int_equal(c.splits - before.splits, NR_HUGE);
-	assert_int_equal(c.leaf_calls[TDH_MEM_PAGE_DEMOTE] - c.shared_split_busy >= NR_HUGE, 1);
+	/*
+	 * Each split ends in one successful DEMOTE; retried ones add calls.
+	 * (shared_split_busy also counts BLOCKs that found the tree lock busy,
+	 * which never reached DEMOTE, so it cannot be subtracted from them.)
+	 */
+	assert_true(c.leaf_calls[TDH_MEM_PAGE_DEMOTE] >= NR_HUGE);
 	/* Nobody took mmu_lock for write. */
 	assert_int_equal(c.write_lock_acquisitions, before.write_lock_acquisitions);
 	for (int h = 0; h < NR_HUGE; h++) {
