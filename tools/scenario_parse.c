@@ -1064,8 +1064,8 @@ static void parse_noargs(struct parser *p, const char *name, int n)
  */
 static int take_thread_key(struct parser *p, struct scn_cmd *c, char **toks, int n)
 {
-	static const char *const cmds[] = {"accept",   "access", "convert", "punch",
-					   "split",    "promote", NULL};
+	static const char *const cmds[] = {"accept", "access",	"convert", "punch",
+					   "split",  "promote", NULL};
 	bool allowed = false;
 	int i, j;
 

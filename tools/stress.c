@@ -54,9 +54,8 @@ enum stress_op {
 };
 
 static const char *const op_names[NR_OPS] = {
-	"accept", "accept_memory", "access", "guest_convert", "convert",
-	"punch",  "split",	   "inject", "inject_alloc",  "inject_skipped",
-	"promote",
+	"accept", "accept_memory", "access",	   "guest_convert",  "convert", "punch",
+	"split",  "inject",	   "inject_alloc", "inject_skipped", "promote",
 };
 
 /* Outcome buckets per op (host rc or guest result). */

@@ -269,7 +269,8 @@ bool gmem_folio_backs(struct guest_memfd *gmem, gfn_t gfn, int level, kvm_pfn_t 
 	hpa_t first = 0;
 
 	if (level < PG_LEVEL_2M || level > gmem->max_level ||
-	    gfn != gfn_round_for_level(gfn, level) || gfn + KVM_PAGES_PER_HPAGE(level) > gmem->nr_gfns)
+	    gfn != gfn_round_for_level(gfn, level) ||
+	    gfn + KVM_PAGES_PER_HPAGE(level) > gmem->nr_gfns)
 		return false;
 	pthread_mutex_lock(&gmem->lock);
 	g1 = &gmem->idx[i1];
