@@ -52,8 +52,8 @@ bool hugepage_set_guest_inhibit_shared(struct kvm_mmu *mmu, gfn_t gfn, int level
 
 	/* One-way and atomic: concurrent setters agree, one of them wins. */
 	lockdep_assert_held(&mmu->mmu_lock);
-	return l && !(atomic_fetch_or(l, KVM_LPAGE_GUEST_INHIBIT_FLAG) &
-		      KVM_LPAGE_GUEST_INHIBIT_FLAG);
+	return l &&
+	       !(atomic_fetch_or(l, KVM_LPAGE_GUEST_INHIBIT_FLAG) & KVM_LPAGE_GUEST_INHIBIT_FLAG);
 }
 
 bool hugepage_test_guest_inhibit(struct kvm_mmu *mmu, gfn_t gfn, int level)
