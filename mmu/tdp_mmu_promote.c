@@ -16,6 +16,7 @@
  * This is the only mirror non-leaf -> leaf change; tdp_mmu_set_spte()
  * still refuses it, since its hooks would remove the children.
  */
+#include "tdpmmu/trace.h"
 #include "mmu_internal.h"
 
 /* The table at @level covering @gfn in @root, or NULL (and *sptep, *old). */
@@ -160,6 +161,9 @@ int kvm_tdp_mmu_promote_huge_page(struct kvm_mmu *mmu, gfn_t gfn, int level,
 	handle_promoted_pt(mmu, sp, level);
 	counter_inc(&mmu->promotes);
 out:
+	/* Tried ones only: a region that was not a candidate is not an event. */
+	if (ret != -ENOENT && ret != -EOPNOTSUPP)
+		trace_kvm_mmu_promote_huge_page(true, gfn, level, ret);
 	kvm_mmu_rcu_read_unlock();
 	return ret;
 }

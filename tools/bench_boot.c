@@ -134,15 +134,8 @@ static const struct boot_variant variants[] = {
 	{"what-if", NULL, NULL, true},
 	{"what-if, inhibit_precheck=off", "inhibit_precheck=off", NULL, true},
 	{"what-if, track_batch=on", "track_batch=on", NULL, true},
-	{"promote=on", "promote=on",
-	 "not in this tree (branch i13-promote): after merging, add {\"promote=on\", "
-	 "\"promote=on\", NULL, false} to variants[] in tools/bench_boot.c",
-	 false},
-	{"split_lock=shared", "split_lock=shared",
-	 "not in this tree (branch i14-shared-split): after merging, add "
-	 "{\"split_lock=shared\", \"split_lock=shared\", NULL, false} to variants[] in "
-	 "tools/bench_boot.c",
-	 false},
+	{"promote=on", "promote=on", NULL, false},
+	{"split_lock=shared", "split_lock=shared", NULL, false},
 };
 
 static json_t *within(const char *what, double published, double model)

@@ -215,7 +215,7 @@ static const struct gen_cmd {
 	{"convert", 20, gen_range, "to=shared|to=private", NULL},
 	{"punch", 20, gen_range, "", NULL},
 	{"split", 10, gen_range, "level=4K", "level=4K|level=2M"},
-	/* Once promotion exists: {"promote", 10, gen_range, "", NULL}, */
+	{"promote", 10, gen_range, "", NULL},
 };
 
 static void gen_thread_cmd(struct gen_ctx *c, int t)

@@ -48,7 +48,14 @@ assert all(c["accept_below_mappable"]["within_10pct"] and c["mappings_2M_at_logi
 off = b["4096M"]["inhibit_precheck=off"]
 assert off["accept_path_write_locks"] == off["accept_level_exits"] > 10 * up["accept_path_write_locks"]
 assert off["mappings_2M_at_login"] == up["mappings_2M_at_login"]
-assert b["4096M"]["promote=on"].get("missing")
+# The beyond-upstream columns: the guest's behaviour is the same; the
+# shared-lock split takes no write lock on the ACCEPT path.
+for v in ("promote=on", "split_lock=shared"):
+    assert b["4096M"][v]["accept_below_mappable"] == up["accept_below_mappable"], v
+sh = b["4096M"]["split_lock=shared"]
+assert sh["accept_path_write_locks"] == 0 < up["accept_path_write_locks"]
+assert sh["mappings_2M_at_login"] == up["mappings_2M_at_login"]
+assert b["4096M"]["promote=on"]["mappings_2M_at_login"] >= up["mappings_2M_at_login"]
 # The what-if (conversions the report could not locate, sized from the gap)
 # lands the host figures: DEMOTE and ACCEPT-level exits near 142 / 17,626,
 # while the guest-side figures stay calibrated.
