@@ -74,6 +74,7 @@ static struct page_chunk *chunk_map(void)
 
 static void push_free(void *p, unsigned int npages)
 {
+	pool_unpoison(p, sizeof(void *)); /* a chunk's unused tail is poisoned */
 	*(void **)p = pool.free[npages];
 	pool.free[npages] = p;
 	/* The link word stays readable; the rest traps a use after free. */
