@@ -366,10 +366,9 @@ void *pt_page_alloc(struct frame_allocator *fa)
 
 	if (fault_inject_should_fail(&fa->inject, NULL))
 		return NULL;
-	p = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	p = page_pool_alloc(1);
 	if (!p)
 		return NULL;
-	memset(p, 0, PAGE_SIZE);
 	counter_inc(&fa->pt_pages);
 	return p;
 }
@@ -379,7 +378,7 @@ void pt_page_free(struct frame_allocator *fa, void *page)
 	if (!page)
 		return;
 	atomic_fetch_sub(&fa->pt_pages, 1);
-	free(page);
+	page_pool_free(page, 1);
 }
 
 u64 pt_pages_in_use(struct frame_allocator *fa)

@@ -52,7 +52,6 @@ static void kvm_mmu_free(struct kvm_mmu *mmu)
 	free(mmu->lpage_info[0]);
 	free(mmu->lpage_info[1]);
 	pthread_mutex_destroy(&mmu->cache_lock);
-	pthread_mutex_destroy(&mmu->sp_hash_lock);
 	rwlock_destroy(&mmu->mmu_lock);
 	free(mmu);
 }
@@ -77,7 +76,6 @@ struct kvm_mmu *kvm_mmu_create(struct frame_allocator *fa, const struct kvm_exte
 	mmu->opaque = opaque;
 	mmu->nr_gfns = nr_gfns;
 	rwlock_init(&mmu->mmu_lock);
-	pthread_mutex_init(&mmu->sp_hash_lock, NULL);
 	pthread_mutex_init(&mmu->cache_lock, NULL);
 	lpage_info_init(mmu, 0);
 	lpage_info_init(mmu, 1);

@@ -26,7 +26,6 @@ struct kvm_mmu_page {
 	hpa_t external_spt;
 	struct kvm_mmu *mmu; /* for the RCU callback */
 	struct rcu_head rcu_head;
-	struct kvm_mmu_page *hash_next;
 };
 
 /* Pages for one fault, filled without mmu_lock (kvm_mmu_memory_cache). */
@@ -43,8 +42,6 @@ struct kvm_mmu_memory_cache {
 /* lpage_info.disallow_lpage flag bits; the low bits count other reasons. */
 #define KVM_LPAGE_MIXED_FLAG (1U << 31)
 #define KVM_LPAGE_GUEST_INHIBIT_FLAG (1U << 30)
-
-#define SP_HASH_BUCKETS 4096
 
 struct kvm_mmu {
 	u64 id; /* unique, tags the thread-local cache pointer */
@@ -63,9 +60,6 @@ struct kvm_mmu {
 	struct kvm_mmu_page *mirror_root; /* NULL without ops */
 	struct kvm_mmu_page *direct_root;
 
-	/* spt page -> header (KVM's page_private(virt_to_page(spt))). */
-	pthread_mutex_t sp_hash_lock;
-	struct kvm_mmu_page *sp_hash[SP_HASH_BUCKETS];
 
 	pthread_mutex_t cache_lock;
 	struct kvm_mmu_memory_cache *caches;

@@ -9,45 +9,18 @@
 
 #include "mmu_internal.h"
 
-static size_t sp_hash_bucket(u64 *spt)
-{
-	return ((uintptr_t)spt >> PAGE_SHIFT) % SP_HASH_BUCKETS;
-}
-
-static void sp_hash_add(struct kvm_mmu *mmu, struct kvm_mmu_page *sp)
-{
-	size_t b = sp_hash_bucket(sp->spt);
-
-	pthread_mutex_lock(&mmu->sp_hash_lock);
-	sp->hash_next = mmu->sp_hash[b];
-	mmu->sp_hash[b] = sp;
-	pthread_mutex_unlock(&mmu->sp_hash_lock);
-}
-
-static void sp_hash_del(struct kvm_mmu *mmu, struct kvm_mmu_page *sp)
-{
-	struct kvm_mmu_page **pp;
-
-	pthread_mutex_lock(&mmu->sp_hash_lock);
-	for (pp = &mmu->sp_hash[sp_hash_bucket(sp->spt)]; *pp; pp = &(*pp)->hash_next) {
-		if (*pp == sp) {
-			*pp = sp->hash_next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&mmu->sp_hash_lock);
-}
-
+/*
+ * The header of the table @spt points into: the page's private word, set
+ * when the header was made (KVM: sptep_to_sp() via page_private()).
+ */
 struct kvm_mmu_page *sptep_to_sp(struct kvm_mmu *mmu, u64 *spt)
 {
-	struct kvm_mmu_page *sp;
 	u64 *page = (u64 *)((uintptr_t)spt & ~(uintptr_t)(PAGE_SIZE - 1));
+	struct kvm_mmu_page *sp = page_private(page);
 
-	pthread_mutex_lock(&mmu->sp_hash_lock);
-	for (sp = mmu->sp_hash[sp_hash_bucket(page)]; sp; sp = sp->hash_next)
-		if (sp->spt == page)
-			break;
-	pthread_mutex_unlock(&mmu->sp_hash_lock);
+	/* Still checked: the header is this MMU's and owns this page. */
+	if (sp && (sp->spt != page || sp->mmu != mmu))
+		return NULL;
 	return sp;
 }
 
@@ -76,7 +49,7 @@ struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror)
 	for (int i = 0; i < PTRS_PER_PTE; i++)
 		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
 	sp->is_mirror = mirror;
-	sp_hash_add(mmu, sp);
+	page_set_private(sp->spt, sp);
 	return sp;
 }
 
@@ -93,7 +66,6 @@ void tdp_mmu_free_sp(struct kvm_mmu_page *sp)
 {
 	struct kvm_mmu *mmu = sp->mmu;
 
-	sp_hash_del(mmu, sp);
 	if (sp->external_spt)
 		frame_free(mmu->fa, sp->external_spt, PAGE_SIZE);
 	pt_page_free(mmu->fa, sp->spt);

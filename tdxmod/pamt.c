@@ -45,6 +45,11 @@ static _Atomic(struct pamt_entry *) *pamt_4k_index(struct pamt_region *r, bool a
 	return idx;
 }
 
+#define PAMT_4K_ARRAY_PAGES (PTRS_PER_PTE * sizeof(struct pamt_entry) / PAGE_SIZE)
+_Static_assert(PTRS_PER_PTE * sizeof(struct pamt_entry) % PAGE_SIZE == 0 &&
+		       PAMT_4K_ARRAY_PAGES <= PAGE_POOL_MAX_PAGES,
+	       "a PAMT 4K array is whole pool pages");
+
 static struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc)
 {
 	_Atomic(struct pamt_entry *) *idx = pamt_4k_index(r, alloc);
@@ -55,11 +60,12 @@ static struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool all
 	a = atomic_load_explicit(&idx[i2m], memory_order_acquire);
 	if (a || !alloc)
 		return a;
-	a = calloc(PTRS_PER_PTE, sizeof(*a));
+	/* Already touched, reused: no page fault in DEMOTE. */
+	a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
 	BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
 	if (!atomic_compare_exchange_strong_explicit(&idx[i2m], &expected, a, memory_order_acq_rel,
 						     memory_order_acquire)) {
-		free(a);
+		page_pool_free(a, PAMT_4K_ARRAY_PAGES);
 		return expected;
 	}
 	return a;
@@ -99,7 +105,7 @@ void pamt_region_free(struct pamt_region *r)
 	_Atomic(struct pamt_entry *) *idx = pamt_4k_index(r, false);
 
 	for (int j = 0; idx && j < PTRS_PER_PTE; j++)
-		free(atomic_load(&idx[j]));
+		page_pool_free(atomic_load(&idx[j]), PAMT_4K_ARRAY_PAGES);
 	free((void *)idx);
 	free(pamt_nodes(r, false));
 	free(r);

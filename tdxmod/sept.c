@@ -14,6 +14,12 @@ struct sept_page *sept_page_alloc(hpa_t hpa, int level)
 
 	if (!sp)
 		return NULL;
+	/* Already touched, reused: no page fault in DEMOTE or SEPT.ADD. */
+	sp->e = page_pool_alloc(1);
+	if (!sp->e) {
+		free(sp);
+		return NULL;
+	}
 	/* The child pointers are made when the first child is linked. */
 	sp->hpa = hpa;
 	sp->level = level;
@@ -25,6 +31,7 @@ struct sept_page *sept_page_alloc(hpa_t hpa, int level)
 void sept_page_free(struct sept_page *sp)
 {
 	free((void *)atomic_load(&sp->child));
+	page_pool_free((void *)sp->e, 1);
 	free(sp);
 }
 

@@ -154,7 +154,7 @@ static inline enum tdx_sept_state sept_state_blocked(enum tdx_sept_state s)
 
 /* One 4K S-EPT page: 512 entries at @level. */
 struct sept_page {
-	_Atomic u64 e[PTRS_PER_PTE];
+	_Atomic u64 *e; /* PTRS_PER_PTE entries: one page_pool_alloc() page */
 	/*
 	 * The model's way from a non-leaf entry to its child page: 512
 	 * pointers, made when the first child is linked (never at level 0, and

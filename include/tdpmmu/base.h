@@ -84,6 +84,16 @@ struct fault_inject *frame_allocator_inject(struct frame_allocator *fa);
 void *pt_page_alloc(struct frame_allocator *fa);
 void pt_page_free(struct frame_allocator *fa, void *page);
 u64 pt_pages_in_use(struct frame_allocator *fa);
+/*
+ * Zeroed, already-touched pages from a process-wide pool that reuses freed
+ * pages (base/page_pool.c); each has a private word (KVM: page_private()),
+ * O(1) without a lock.
+ */
+#define PAGE_POOL_MAX_PAGES 4
+void *page_pool_alloc(unsigned int npages);
+void page_pool_free(void *p, unsigned int npages);
+void page_set_private(void *page, void *priv);
+void *page_private(const void *page);
 
 /* ------------------------------------------------------------------ */
 /* Reader/writer lock with holder assertions (lockdep's role)          */

@@ -201,6 +201,39 @@ static void test_prng_reproducible(void **state)
 		assert_true(prng_below(&a, 7) < 7);
 }
 
+/* Pages are zeroed and aligned, each has its own private word, freed ones come back zeroed. */
+static void test_page_pool(void **state)
+{
+	u64 *a, *b, *c;
+	int marker;
+
+	(void)state;
+	a = page_pool_alloc(1);
+	b = page_pool_alloc(3);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal((uintptr_t)a & (PAGE_SIZE - 1), 0);
+	assert_int_equal((uintptr_t)b & (PAGE_SIZE - 1), 0);
+	for (int i = 0; i < 3 * 512; i++)
+		assert_int_equal(b[i], 0);
+	assert_null(page_private(a));
+	page_set_private(a, &marker);
+	page_set_private(b, a);
+	assert_ptr_equal(page_private(a), &marker);
+	assert_ptr_equal(page_private(b), a);
+	a[0] = a[511] = ~0ULL;
+	page_pool_free(a, 1);
+	c = page_pool_alloc(1);
+	/* The pool reuses the page just freed: zero again, private cleared. */
+	assert_ptr_equal(c, a);
+	assert_int_equal(c[0], 0);
+	assert_int_equal(c[511], 0);
+	assert_null(page_private(c));
+	assert_ptr_equal(page_private(b), a);
+	page_pool_free(c, 1);
+	page_pool_free(b, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_rwlock_assertions),
 		cmocka_unit_test(test_rwlock_read_holder_per_thread),
 		cmocka_unit_test(test_prng_reproducible),
+		cmocka_unit_test(test_page_pool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

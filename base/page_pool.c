@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Zeroed pages for the models' page tables (the MMU's SPT pages, the module
+ * model's S-EPT entry pages and PAMT 4K arrays), from a process-wide pool
+ * that keeps freed pages for reuse, as the kernel's page allocator does for
+ * KVM's memory caches.  Why: on the development VM the first user write to
+ * a fresh page costs 7-14 us (populated or not), 20x a whole split's lower
+ * bound, and page faults on fresh heap were half of a 2M -> 4K split's CPU
+ * time (docs/PERFORMANCE.md, round 2).  A reused page costs a memset.
+ *
+ * Pages come in 256 KiB chunks aligned to their size; a chunk's first page
+ * is its header and holds the private word of each page, so the MMU finds a
+ * table's header in O(1) without a lock, as KVM does with page_private().
+ * Under ASan a page in the pool is poisoned: a use after free still traps.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "tdpmmu/base.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PAGE_POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PAGE_POOL_ASAN 1
+#endif
+#endif
+#ifdef PAGE_POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define pool_poison(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define pool_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define pool_poison(p, n) ((void)(p), (void)(n))
+#define pool_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
+#define CHUNK_PAGES 64
+#define CHUNK_SIZE ((size_t)CHUNK_PAGES * PAGE_SIZE)
+#define CHUNK_MAGIC 0x70672d6368756e6bULL
+
+struct page_chunk {
+	u64 magic;
+	_Atomic(void *) private[CHUNK_PAGES]; /* [0] is the header itself */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	void *free[PAGE_POOL_MAX_PAGES + 1]; /* by size, linked through word 0 */
+	char *fresh, *fresh_end; /* never handed out: already zero */
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* A chunk aligned to its size, populated; NULL when out of memory. */
+static struct page_chunk *chunk_map(void)
+{
+	size_t len = 2 * CHUNK_SIZE;
+	char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *c;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	c = (char *)(((uintptr_t)m + CHUNK_SIZE - 1) & ~(uintptr_t)(CHUNK_SIZE - 1));
+	if (c > m)
+		munmap(m, (size_t)(c - m));
+	if (c + CHUNK_SIZE < m + len)
+		munmap(c + CHUNK_SIZE, (size_t)(m + len - (c + CHUNK_SIZE)));
+	/* 4K pages only: a THP would put 2 MiB in RSS for a few tables. */
+	madvise(c, CHUNK_SIZE, MADV_NOHUGEPAGE);
+	/* Touched here, in one go, not by the first write under a lock. */
+	memset(c, 0, CHUNK_SIZE);
+	return (struct page_chunk *)c;
+}
+
+static void push_free(void *p, unsigned int npages)
+{
+	pool_unpoison(p, sizeof(void *)); /* a chunk's unused tail is poisoned */
+	*(void **)p = pool.free[npages];
+	pool.free[npages] = p;
+	/* The link word stays readable; the rest traps a use after free. */
+	pool_poison((char *)p + sizeof(void *), npages * PAGE_SIZE - sizeof(void *));
+}
+
+void *page_pool_alloc(unsigned int npages)
+{
+	void *p;
+
+	BASE_ASSERT(npages >= 1 && npages <= PAGE_POOL_MAX_PAGES);
+	pthread_mutex_lock(&pool.lock);
+	p = pool.free[npages];
+	if (p) {
+		pool_unpoison(p, npages * PAGE_SIZE);
+		pool.free[npages] = *(void **)p;
+		pthread_mutex_unlock(&pool.lock);
+		memset(p, 0, npages * PAGE_SIZE);
+		return p;
+	}
+	if ((size_t)(pool.fresh_end - pool.fresh) < npages * PAGE_SIZE) {
+		struct page_chunk *c = chunk_map();
+
+		if (!c) {
+			pthread_mutex_unlock(&pool.lock);
+			return NULL;
+		}
+		/* The old chunk's tail: single pages. */
+		for (; pool.fresh < pool.fresh_end; pool.fresh += PAGE_SIZE)
+			push_free(pool.fresh, 1);
+		c->magic = CHUNK_MAGIC;
+		pool.fresh = (char *)c + PAGE_SIZE;
+		pool.fresh_end = (char *)c + CHUNK_SIZE;
+		pool_poison(pool.fresh, CHUNK_SIZE - PAGE_SIZE);
+	}
+	p = pool.fresh;
+	pool.fresh += npages * PAGE_SIZE;
+	pool_unpoison(p, npages * PAGE_SIZE);
+	pthread_mutex_unlock(&pool.lock);
+	return p;
+}
+
+void page_pool_free(void *p, unsigned int npages)
+{
+	if (!p)
+		return;
+	BASE_ASSERT(npages >= 1 && npages <= PAGE_POOL_MAX_PAGES);
+	page_set_private(p, NULL);
+	pthread_mutex_lock(&pool.lock);
+	push_free(p, npages);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+static struct page_chunk *page_chunk(const void *page, size_t *idx)
+{
+	struct page_chunk *c =
+		(struct page_chunk *)((uintptr_t)page & ~(uintptr_t)(CHUNK_SIZE - 1));
+
+	*idx = ((uintptr_t)page - (uintptr_t)c) >> PAGE_SHIFT;
+	BASE_ASSERT(!((uintptr_t)page & (PAGE_SIZE - 1)));
+	BASE_ASSERT(c->magic == CHUNK_MAGIC && *idx > 0);
+	return c;
+}
+
+void page_set_private(void *page, void *priv)
+{
+	size_t i;
+	struct page_chunk *c = page_chunk(page, &i);
+
+	atomic_store_explicit(&c->private[i], priv, memory_order_release);
+}
+
+void *page_private(const void *page)
+{
+	size_t i;
+	struct page_chunk *c = page_chunk(page, &i);
+
+	return atomic_load_explicit(&c->private[i], memory_order_acquire);
+}
