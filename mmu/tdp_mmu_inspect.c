@@ -7,28 +7,9 @@
 
 bool kvm_tdp_mmu_lookup(struct kvm_mmu *mmu, gfn_t gfn, bool private, int *level, kvm_pfn_t *pfn)
 {
-	struct kvm_mmu_page *root = tdp_mmu_root(mmu, private);
-	struct tdp_iter iter;
-	bool found = false;
-
 	lockdep_assert_held(&mmu->mmu_lock);
-	if (gfn >= TDP_MMU_MAX_GFN_EXCLUSIVE)
-		return false;
-	kvm_mmu_rcu_read_lock();
-	for_each_tdp_pte_root(iter, root, PG_LEVEL_4K, gfn, gfn + 1)
-	{
-		if (!is_shadow_present_pte(iter.old_spte) ||
-		    !is_last_spte(iter.old_spte, iter.level))
-			continue;
-		found = true;
-		if (level)
-			*level = iter.level;
-		if (pfn)
-			*pfn = spte_to_pfn(iter.old_spte) + (gfn - iter.gfn);
-		break;
-	}
-	kvm_mmu_rcu_read_unlock();
-	return found;
+	/* The same walk the vCPUs' page walker does, with the lock held. */
+	return kvm_tdp_mmu_walk_lockless(mmu, gfn, private, level, pfn);
 }
 
 int kvm_tdp_mmu_for_each_present(struct kvm_mmu *mmu, bool private, kvm_tdp_mmu_present_fn fn,
