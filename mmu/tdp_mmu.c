@@ -111,8 +111,7 @@ static void handle_removed_pt(struct kvm_mmu *mmu, u64 *pt, bool shared)
 			kvm_x86_call(mmu, free_external_spt, base_gfn, level + 1, sp->external_spt);
 		if (ret) {
 			/* The external table may still own the page: leak it. */
-			kvm_mmu_vm_bugged_at(mmu, "free_external_spt failed", base_gfn,
-					     level + 1);
+			kvm_mmu_vm_bugged_at(mmu, "free_external_spt failed", base_gfn, level + 1);
 			sp->external_spt = 0;
 			counter_inc(&mmu->external_leaked);
 		}

@@ -143,7 +143,8 @@ int kvm_tdp_mmu_promote_huge_page(struct kvm_mmu *mmu, gfn_t gfn, int level,
 	}
 
 	counter_inc(&mmu->promote_tries);
-	ret = kvm_x86_call(mmu, promote_external_spt, gfn, level, spte_to_pfn(c0), sp->external_spt);
+	ret = kvm_x86_call(mmu, promote_external_spt, gfn, level, spte_to_pfn(c0),
+			   sp->external_spt);
 	if (ret) {
 		/* -EPERM / -EAGAIN / -ENOMEM: refused, all as it was. */
 		if (ret != -EPERM && ret != -EAGAIN && ret != -ENOMEM && ret != -ENOBUFS &&

@@ -46,7 +46,8 @@ static int tdp_mmu_split_huge_page_shared(struct kvm_mmu *mmu, struct tdp_iter *
 		iter->old_spte = huge_spte;
 		if (ret != -EBUSY && ret != -ENOMEM && ret != -EAGAIN && ret != -ENOBUFS &&
 		    ret != -EINTR) {
-			kvm_mmu_vm_bugged_at(mmu, "split_external_spt_shared failed", iter->gfn, level);
+			kvm_mmu_vm_bugged_at(mmu, "split_external_spt_shared failed", iter->gfn,
+					     level);
 			return -EIO;
 		}
 		return ret;

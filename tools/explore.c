@@ -527,7 +527,8 @@ static void xp_report_text(struct xp *x, double secs)
 	if (x->o->replay)
 		printf("  schedules         %llu (replay)\n", x->schedules);
 	else if (x->complete)
-		printf("  schedules         %llu (complete): every schedule with %s%s preemptions\n",
+		printf("  schedules         %llu (complete): every schedule with %s%s "
+		       "preemptions\n",
 		       x->schedules, x->o->bound < 0 ? "any number of" : "at most ",
 		       x->o->bound < 0 ? "" : bound);
 	else if (x->violations && !x->o->keep_going)
@@ -626,7 +627,8 @@ static int xp_loop(struct xp *x, struct xs_sched *s)
 		if (o->progress && now_ns() - last >= 1000000000ULL) {
 			double el = (double)(now_ns() - start) / 1e9;
 
-			fprintf(stderr, "\r%.0fs: %llu schedules (%.0f/s), %zu end states, %llu violations",
+			fprintf(stderr,
+				"\r%.0fs: %llu schedules (%.0f/s), %zu end states, %llu violations",
 				el, x->schedules, x->schedules / el, x->nr_states, x->violations);
 			last = now_ns();
 			shown = true;
@@ -884,7 +886,8 @@ int cmd_explore(int argc, char **argv)
 	if (o.trace) {
 		trace = trace_open_file(o.trace);
 		if (!trace) {
-			fprintf(stderr, "tdpmmu explore: --trace %s: %s\n", o.trace, strerror(errno));
+			fprintf(stderr, "tdpmmu explore: --trace %s: %s\n", o.trace,
+				strerror(errno));
 			xs_destroy(s);
 			xp_free(&x);
 			return 2;

@@ -40,7 +40,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n"
 		   "  tdpmmu run [--json] [--trace FILE] [--map FILE] [FILE|-]\n"
-		   #ifdef TDPMMU_BUGS
+#ifdef TDPMMU_BUGS
 		   "  tdpmmu-bugs [--bug NAME]... COMMAND ...   with deliberate bugs (--bug list)\n"
 #endif
 		   "  tdpmmu COMMAND --help   options of one command (or: tdpmmu help COMMAND)\n"

@@ -369,8 +369,8 @@ void report_human(FILE *f, const char *file, const struct scn_result *res, bool 
 				host.items[k].us_total,
 				host.total_us > 0 ? 100.0 * host.items[k].us_total / host.total_us
 						  : 0.0);
-		fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "host total", "",
-			"", host.total_us, host.total_us / 1e3);
+		fprintf(f, "  %-24s %9s %10s %12.1f  (%.2f ms of host CPU)\n", "host total", "", "",
+			host.total_us, host.total_us / 1e3);
 		for (int k = 0; k < guest.nr_items; k++)
 			fprintf(f, "  %-24s %9.1f %10llu %12.1f  (guest vCPU time, not host)\n",
 				guest.items[k].name, guest.items[k].us_each,
@@ -446,11 +446,10 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 		json_t *failed = json_array();
 
 		for (size_t i = 0; i < res->nr_failures; i++)
-			json_array_append_new(failed,
-					      json_pack("{s:i, s:s, s:s}", "line",
-							res->failures[i].line, "want",
-							res->failures[i].want, "got",
-							res->failures[i].got));
+			json_array_append_new(failed, json_pack("{s:i, s:s, s:s}", "line",
+								res->failures[i].line, "want",
+								res->failures[i].want, "got",
+								res->failures[i].got));
 		json_object_set_new(root, "failed", failed);
 	}
 	if (res->have_vm) {
@@ -517,15 +516,15 @@ int report_json(FILE *f, const char *file, const struct scn_result *res, bool fa
 			json_t *items = json_array();
 
 			for (int i = 0; i < cr->nr_items; i++)
-				json_array_append_new(
-					items, json_pack("{s:s, s:f, s:o, s:f}", "name",
-							 cr->items[i].name, "us_each",
-							 cr->items[i].us_each, "count",
-							 ju(cr->items[i].count), "us_total",
-							 cr->items[i].us_total));
-			json_object_set_new(root, names[s],
-					    json_pack("{s:f, s:o}", "total_us", cr->total_us,
-						      "items", items));
+				json_array_append_new(items,
+						      json_pack("{s:s, s:f, s:o, s:f}", "name",
+								cr->items[i].name, "us_each",
+								cr->items[i].us_each, "count",
+								ju(cr->items[i].count), "us_total",
+								cr->items[i].us_total));
+			json_object_set_new(
+				root, names[s],
+				json_pack("{s:f, s:o}", "total_us", cr->total_us, "items", items));
 		}
 	}
 	for (size_t i = 0; i < res->nr_timeline; i++) {

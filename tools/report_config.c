@@ -39,7 +39,8 @@ int report_config_for_each(const struct kvm_config *cfg, report_config_fn fn, vo
 		{"policy", cfg->policy == TDX_POLICY_RECOVER ? "recover" : "upstream", false},
 		{"track_batch", on_off(cfg->track_batch), false},
 		{"promote", on_off(cfg->promote), false},
-		{"split_lock", cfg->split_lock == KVM_SPLIT_LOCK_SHARED ? "shared" : "exclusive", false},
+		{"split_lock", cfg->split_lock == KVM_SPLIT_LOCK_SHARED ? "shared" : "exclusive",
+		 false},
 		/* Extensions of the calibrated boot (docs/SCENARIOS.md). */
 		{"slots", slots, false},
 		{"inhibit_precheck", on_off(!cfg->no_inhibit_precheck), false},

@@ -577,7 +577,8 @@ int scenario_run(const struct scenario *scn, const struct scn_run_opts *opts,
 		u64 t;
 
 		/* The trace ends where the counters are taken, so the two agree. */
-		trace_end("end of run: the report's counters are taken here; teardown is not traced");
+		trace_end(
+			"end of run: the report's counters are taken here; teardown is not traced");
 		snapshot(&r);
 		kvm_get_bug_info(r.kvm, &res->bug);
 		if (opts->map_path) {

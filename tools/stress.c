@@ -1789,7 +1789,9 @@ int cmd_stress(int argc, char **argv)
 		trace_stop();
 		trace_close_file(trace);
 		if (cut)
-			fprintf(stderr, "tdpmmu stress: --trace: the first %llu events written, %llu more cut (--trace-max)\n",
+			fprintf(stderr,
+				"tdpmmu stress: --trace: the first %llu events written, %llu more "
+				"cut (--trace-max)\n",
 				(unsigned long long)s->o.trace_max, (unsigned long long)cut);
 	}
 

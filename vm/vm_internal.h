@@ -204,7 +204,6 @@ bool kvm_vcpu_shared_translate(struct kvm_vcpu *vcpu, gfn_t gfn);
 /* kvm_flush_remote_tlbs for the MMU: empty every vCPU's shared TLB. */
 void kvm_flush_shared_tlbs(void *vm);
 
-
 /* mem_attributes.c */
 bool kvm_gfn_is_private(struct kvm *kvm, gfn_t gfn);
 

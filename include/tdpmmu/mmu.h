@@ -173,8 +173,8 @@ int kvm_tdp_mmu_unmap_gfn_range(struct kvm_mmu *mmu, gfn_t start, gfn_t end, boo
  * failure every leaf in [start, *done) is gone and none in [*done, end)
  * was touched; *done is @end on success.
  */
-int kvm_tdp_mmu_unmap_gfn_range_progress(struct kvm_mmu *mmu, gfn_t start, gfn_t end,
-					  bool private, gfn_t *done);
+int kvm_tdp_mmu_unmap_gfn_range_progress(struct kvm_mmu *mmu, gfn_t start, gfn_t end, bool private,
+					 gfn_t *done);
 /*
  * kvm_arch_flush_shadow_all's zap: every SPTE of the direct root.  The
  * mirror root is skipped, as in KVM (only destroy tears it down).

@@ -286,5 +286,4 @@ int kvm_shared_tlb_for_each(struct kvm *kvm, kvm_shared_tlb_fn fn, void *arg);
 /* Pages in vCPU @vcpu's Dynamic PAMT cache (-1: the VM's, for host paths). */
 u64 kvm_dpamt_cached_pages(struct kvm *kvm, int vcpu);
 
-
 #endif /* TDPMMU_VM_H */
