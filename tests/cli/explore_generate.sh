@@ -43,8 +43,11 @@ sched=$(sed -n 's/^    "schedule": "\([0-9,]*\)",$/\1/p' "$tmp/json")
 grep -q -- "--replay $sched " "$tmp/found.tdp" || fail "the file lacks the --replay line"
 "$bugs" --bug narrow_punch_invalidation explore --replay "$sched" "$tmp/found.tdp" >/dev/null 2>&1
 [ $? = 1 ] || fail "the written schedule must replay the violation"
-"$bin" explore --replay "$sched" "$tmp/found.tdp" >/dev/null 2>&1 ||
-	fail "the written schedule passes when fixed"
+# On the fixed code the same schedule passes, or no longer fits: the wider
+# invalidation adds choice points, so a long (unminimised) schedule can leave
+# the fixed code's path; it must never show a violation.
+"$bin" explore --replay "$sched" "$tmp/found.tdp" >"$tmp/fixed" 2>&1 ||
+	grep -q "cannot run there" "$tmp/fixed" || { cat "$tmp/fixed" >&2; fail "the written schedule passes when fixed"; }
 # When minimising ran to its end (not cut by --minimize-seconds, as in a
 # sanitizer build), the race is down to 2-3 threaded commands that a full
 # `explore FILE` finds again.
