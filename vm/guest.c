@@ -14,7 +14,8 @@
  * KVM_GUEST_MAX_EXITS: a module that answers BUSY for ever, or allocations
  * that always fail, end the step with KVM_GUEST_STUCK instead of hanging
  * the run.  Every exit that is not stuck makes progress, so legitimate
- * steps need few.
+ * steps need few, except those that wait for another vCPU's shared-lock
+ * split (KVM_GUEST_MAX_BUSY_EXITS).
  */
 
 struct guest_op {
@@ -24,6 +25,7 @@ struct guest_op {
 	u64 status;
 	enum kvm_guest_result result;
 	struct kvm_guest_info *info;
+	int fault_err; /* the last exit's handler result */
 };
 
 /* After a TD exit: run the host's handler; false if the operation ends. */
@@ -33,6 +35,7 @@ static bool guest_handle_exit(struct kvm *kvm, int vcpu, struct guest_op *op,
 	enum kvm_fault_result res = KVM_FAULT_FIXED;
 	int r = tdx_handle_ept_violation(kvm, vcpu, op->shared, op->write, exit, &res);
 
+	op->fault_err = r;
 	if (op->info)
 		op->info->fault_err = r;
 	/* EIO means a bugged VM (the contract); other errors are retried below. */
@@ -62,7 +65,7 @@ static void guest_op_run(struct kvm *kvm, int id, void *arg)
 	struct guest_op *op = arg;
 	struct kvm_vcpu *vcpu = &kvm->vcpus[id];
 	struct tdx_td *td = tdx_td(kvm->kvm_tdx);
-	int exits;
+	int exits, busy_exits = 0;
 	u64 st;
 
 	for (exits = 0; exits < KVM_GUEST_MAX_EXITS; exits++) {
@@ -114,6 +117,17 @@ static void guest_op_run(struct kvm *kvm, int id, void *arg)
 		kvm_vcpu_td_exit(vcpu);
 		if (!guest_handle_exit(kvm, id, op, &exit))
 			return;
+		/*
+		 * -EBUSY: the shared-lock split found the leaf owned by another
+		 * vCPU's split (or the module's locks held by it) and gave the
+		 * fault back.  That is waiting for someone else's progress, which
+		 * can take many exits when the owner is descheduled: count such
+		 * exits against their own, much larger, bound.
+		 */
+		if (op->fault_err == -EBUSY && busy_exits < KVM_GUEST_MAX_BUSY_EXITS) {
+			busy_exits++;
+			exits--;
+		}
 	}
 	/* Stuck: not EIO, which means a bugged VM; the caller reports it. */
 	op->result = KVM_GUEST_STUCK;

@@ -91,6 +91,8 @@ enum kvm_guest_result {
  */
 #define KVM_GUEST_MAX_ENTER_BUSY 4096
 #define KVM_GUEST_MAX_EXITS 256
+/* Exits that waited for another vCPU's split (split_lock=shared), counted apart. */
+#define KVM_GUEST_MAX_BUSY_EXITS 65536
 #define KVM_GUEST_MAX_FAULT_RETRIES 256
 
 /* How a guest step went, for a run error that says why it got stuck. */
