@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "tdpmmu/types.h"
+#include "tdpmmu/tdxmod.h"
 
 struct bench_opts {
 	bool quick;
@@ -65,5 +66,18 @@ int bench_size_child(int argc, char **argv);
 
 /* --plot DIR: DIR/bench-NAME*.svg from one benchmark's result (cairo).  0 or -1. */
 int bench_plot(const char *dir, const char *name, json_t *result);
+
+/* bench_td.c: the TD the split and promote benchmarks start from. */
+struct bench_td {
+	struct frame_allocator *fa;
+	struct kvm_tdx *tdx;
+	struct kvm_mmu *mmu;
+	hpa_t *folios;
+	u64 n;
+};
+/* @n private 2M leaves at GFN 0.., mapped through the MMU; 0 or -errno. */
+int bench_td_create(struct bench_td *e, u64 n, enum tdx_module_version version);
+/* Also after a failed bench_td_create(). */
+void bench_td_destroy(struct bench_td *e);
 
 #endif /* TDPMMU_TOOLS_BENCH_H */

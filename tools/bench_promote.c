@@ -17,66 +17,14 @@
 
 #define MAX_REPEATS 16
 
-struct promote_env {
-	struct frame_allocator *fa;
-	struct kvm_tdx *tdx;
-	struct kvm_mmu *mmu;
-	hpa_t *folios;
-	u64 n;
-};
-
-static void promote_env_destroy(struct promote_env *e)
-{
-	if (e->mmu)
-		kvm_mmu_destroy(e->mmu);
-	if (e->tdx)
-		tdx_vm_destroy(e->tdx);
-	for (u64 i = 0; i < e->n; i++)
-		if (e->folios && e->folios[i])
-			frame_free(e->fa, e->folios[i], level_size(PG_LEVEL_2M));
-	free(e->folios);
-	if (e->fa)
-		frame_allocator_destroy(e->fa);
-}
-
 /* @n private 2M leaves at GFN 0.., each split to 4K (MAPPED children). */
-static int promote_env_create(struct promote_env *e, u64 n, enum tdx_module_version version)
+static int promote_env_create(struct bench_td *e, u64 n, enum tdx_module_version version)
 {
-	struct kvm_tdx_config cfg = {
-		.module = {.version = version, .nr_vcpus = 1, .max_vcpus = 1},
-		.policy = TDX_POLICY_UPSTREAM,
-	};
 	struct rwlock *lock;
-	int r;
+	int r = bench_td_create(e, n, version);
 
-	memset(e, 0, sizeof(*e));
-	e->fa = frame_allocator_create();
-	if (!e->fa)
-		return -ENOMEM;
-	e->tdx = tdx_vm_create(&cfg, e->fa, NULL, NULL);
-	if (!e->tdx || tdx_td_finalize(e->tdx))
-		return -ENOMEM;
-	e->mmu = kvm_mmu_create(e->fa, tdx_external_ops(), e->tdx, n * 512);
-	e->folios = calloc(n, sizeof(*e->folios));
-	if (!e->mmu || !e->folios)
-		return -ENOMEM;
-	e->n = n;
-	for (u64 i = 0; i < n; i++) {
-		struct kvm_page_fault f = {.gfn = i * 512,
-					   .is_private = true,
-					   .write = true,
-					   .max_level = PG_LEVEL_2M};
-
-		if (frame_alloc_guest(e->fa, PG_LEVEL_2M, &e->folios[i]))
-			return -ENOMEM;
-		f.pfn = e->folios[i] >> PAGE_SHIFT;
-		do {
-			f.mmu_seq = kvm_mmu_invalidate_seq(e->mmu);
-			r = kvm_tdp_mmu_page_fault(e->mmu, &f);
-		} while (r == RET_PF_RETRY);
-		if (r != RET_PF_FIXED || f.mapped_level != PG_LEVEL_2M)
-			return -EIO;
-	}
+	if (r)
+		return r;
 	/*
 	 * The AUGed 2M leaves are PENDING; split, they give 512 PENDING
 	 * children each, which PROMOTE merges as readily as MAPPED ones.
@@ -159,14 +107,14 @@ static json_t *bench_promote_version(const struct bench_opts *o, enum tdx_module
 	if (!holds)
 		return NULL;
 	for (rep = 0; rep < o->repeats && rep < MAX_REPEATS; rep++) {
-		struct promote_env e;
+		struct bench_td e;
 		struct rwlock *lock;
 		double lb, total;
 		u64 t0, t1;
 
 		bench_progress("promote repeat %d/%d", rep + 1, o->repeats);
 		if (promote_env_create(&e, n, version)) {
-			promote_env_destroy(&e);
+			bench_td_destroy(&e);
 			free(holds);
 			return NULL;
 		}
@@ -182,13 +130,13 @@ static json_t *bench_promote_version(const struct bench_opts *o, enum tdx_module
 			write_unlock(lock);
 			holds[i] = (double)(counter_read(&lock->write_hold_ns) - h0);
 			if (r) {
-				promote_env_destroy(&e);
+				bench_td_destroy(&e);
 				free(holds);
 				return NULL;
 			}
 		}
 		t1 = bench_thread_cpu_ns();
-		promote_env_destroy(&e);
+		bench_td_destroy(&e);
 		total = (double)(t1 - t0) / 1e9;
 		lb = promote_lower_bound(n);
 		if (lb <= 0) {

@@ -21,68 +21,6 @@
 
 #define MAX_REPEATS 16
 
-struct split_env {
-	struct frame_allocator *fa;
-	struct kvm_tdx *tdx;
-	struct kvm_mmu *mmu;
-	hpa_t *folios;
-	u64 n;
-};
-
-static void split_env_destroy(struct split_env *e)
-{
-	if (e->mmu)
-		kvm_mmu_destroy(e->mmu);
-	if (e->tdx)
-		tdx_vm_destroy(e->tdx);
-	for (u64 i = 0; i < e->n; i++)
-		if (e->folios && e->folios[i])
-			frame_free(e->fa, e->folios[i], level_size(PG_LEVEL_2M));
-	free(e->folios);
-	if (e->fa)
-		frame_allocator_destroy(e->fa);
-}
-
-/* A TD with @n private 2M leaves at GFN 0.. mapped through the MMU. */
-static int split_env_create(struct split_env *e, u64 n)
-{
-	struct kvm_tdx_config cfg = {
-		.module = {.version = TDX_MODULE_1_5, .nr_vcpus = 1, .max_vcpus = 1},
-		.policy = TDX_POLICY_UPSTREAM,
-	};
-
-	memset(e, 0, sizeof(*e));
-	e->fa = frame_allocator_create();
-	if (!e->fa)
-		return -ENOMEM;
-	e->tdx = tdx_vm_create(&cfg, e->fa, NULL, NULL);
-	if (!e->tdx || tdx_td_finalize(e->tdx))
-		return -ENOMEM;
-	e->mmu = kvm_mmu_create(e->fa, tdx_external_ops(), e->tdx, n * 512);
-	e->folios = calloc(n, sizeof(*e->folios));
-	if (!e->mmu || !e->folios)
-		return -ENOMEM;
-	e->n = n;
-	for (u64 i = 0; i < n; i++) {
-		struct kvm_page_fault f = {.gfn = i * 512,
-					   .is_private = true,
-					   .write = true,
-					   .max_level = PG_LEVEL_2M};
-		int r;
-
-		if (frame_alloc_guest(e->fa, PG_LEVEL_2M, &e->folios[i]))
-			return -ENOMEM;
-		f.pfn = e->folios[i] >> PAGE_SHIFT;
-		do {
-			f.mmu_seq = kvm_mmu_invalidate_seq(e->mmu);
-			r = kvm_tdp_mmu_page_fault(e->mmu, &f);
-		} while (r == RET_PF_RETRY);
-		if (r != RET_PF_FIXED || f.mapped_level != PG_LEVEL_2M)
-			return -EIO;
-	}
-	return 0;
-}
-
 /* The lower bound: the entries of @n splits, into pre-touched pages. */
 static double split_lower_bound(u64 n)
 {
@@ -133,14 +71,14 @@ json_t *bench_split(const struct bench_opts *o)
 	if (!holds)
 		return NULL;
 	for (rep = 0; rep < o->repeats; rep++) {
-		struct split_env e;
+		struct bench_td e;
 		struct rwlock *lock;
 		double lb, total;
 		u64 t0, t1;
 
 		bench_progress("split repeat %d/%d", rep + 1, o->repeats);
-		if (split_env_create(&e, n)) {
-			split_env_destroy(&e);
+		if (bench_td_create(&e, n, TDX_MODULE_1_5)) {
+			bench_td_destroy(&e);
 			free(holds);
 			return NULL;
 		}
@@ -157,13 +95,13 @@ json_t *bench_split(const struct bench_opts *o)
 			write_unlock(lock);
 			holds[i] = (double)(counter_read(&lock->write_hold_ns) - h0);
 			if (r) {
-				split_env_destroy(&e);
+				bench_td_destroy(&e);
 				free(holds);
 				return NULL;
 			}
 		}
 		t1 = bench_thread_cpu_ns();
-		split_env_destroy(&e);
+		bench_td_destroy(&e);
 		total = (double)(t1 - t0) / 1e9;
 		lb = split_lower_bound(n);
 		if (lb <= 0) {
