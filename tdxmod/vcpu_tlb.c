@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The per-vCPU TLB model: private translations a vCPU cached while in the
+ * TD, kept in an open-addressed table per vCPU.  TDH.VP.ENTER flushes it
+ * when the TD epoch moved since the vCPU last entered; ACCEPT and guest
+ * accesses fill and read it; the checker walks it to prove no stale
+ * translation survives a BLOCK + TRACK.
+ */
+#include <stdlib.h>
+
+#include "tdxmod_internal.h"
+
+void tlb_flush_vcpu(struct tdx_vcpu *v)
+{
+	pthread_mutex_lock(&v->tlb_lock);
+	for (size_t i = 0; i < v->tlb_cap; i++)
+		v->tlb[i].gpa = ~0ULL;
+	v->tlb_used = 0;
+	pthread_mutex_unlock(&v->tlb_lock);
+}
+
+static size_t tlb_slot(size_t cap, gpa_t gpa)
+{
+	return (size_t)((gpa >> PAGE_SHIFT) * 0x9E3779B97F4A7C15ULL >> 20) & (cap - 1);
+}
+
+static void tlb_put(struct tlb_entry *tab, size_t cap, const struct tlb_entry *te)
+{
+	size_t i = tlb_slot(cap, te->gpa);
+
+	while (tab[i].gpa != ~0ULL && tab[i].gpa != te->gpa)
+		i = (i + 1) & (cap - 1);
+	tab[i] = *te;
+}
+
+void tlb_insert(struct tdx_vcpu *v, gpa_t gpa, hpa_t hpa, int level)
+{
+	struct tlb_entry te = {gpa & ~(tdx_level_size(level) - 1), hpa, level};
+
+	pthread_mutex_lock(&v->tlb_lock);
+	if ((v->tlb_used + 1) * 2 > v->tlb_cap) {
+		size_t cap = v->tlb_cap ? v->tlb_cap * 2 : 64;
+		struct tlb_entry *tab = malloc(cap * sizeof(*tab));
+
+		BASE_OOM_CHECK(tab, "a vCPU TLB of the module model");
+		for (size_t i = 0; i < cap; i++)
+			tab[i].gpa = ~0ULL;
+		for (size_t i = 0; i < v->tlb_cap; i++)
+			if (v->tlb[i].gpa != ~0ULL)
+				tlb_put(tab, cap, &v->tlb[i]);
+		free(v->tlb);
+		v->tlb = tab;
+		v->tlb_cap = cap;
+	}
+	{
+		size_t i = tlb_slot(v->tlb_cap, te.gpa);
+
+		while (v->tlb[i].gpa != ~0ULL && v->tlb[i].gpa != te.gpa)
+			i = (i + 1) & (v->tlb_cap - 1);
+		if (v->tlb[i].gpa == ~0ULL)
+			v->tlb_used++;
+		v->tlb[i] = te;
+	}
+	pthread_mutex_unlock(&v->tlb_lock);
+}
+
+/* A cached translation covering @gpa (any level). */
+bool tlb_lookup(struct tdx_vcpu *v, gpa_t gpa, struct tlb_entry *out)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&v->tlb_lock);
+	for (int level = 0; level <= 2 && v->tlb_cap && !found; level++) {
+		gpa_t base = gpa & ~(tdx_level_size(level) - 1);
+		size_t i = tlb_slot(v->tlb_cap, base);
+
+		while (v->tlb[i].gpa != ~0ULL) {
+			if (v->tlb[i].gpa == base && v->tlb[i].level == level) {
+				*out = v->tlb[i];
+				found = true;
+				break;
+			}
+			i = (i + 1) & (v->tlb_cap - 1);
+		}
+	}
+	pthread_mutex_unlock(&v->tlb_lock);
+	return found;
+}
+
+int tdxmod_tlb_for_each(struct tdx_td *td, int vcpu, tdx_tlb_visit_fn fn, void *arg)
+{
+	struct tdx_vcpu *v;
+	int ret = 0;
+
+	if (vcpu < 0 || vcpu >= td->nr_vcpus)
+		return -1;
+	v = &td->vcpus[vcpu];
+	pthread_mutex_lock(&v->tlb_lock);
+	for (size_t i = 0; i < v->tlb_cap && !ret; i++)
+		if (v->tlb[i].gpa != ~0ULL)
+			ret = fn(arg, vcpu, v->tlb[i].gpa, v->tlb[i].hpa, v->tlb[i].level);
+	pthread_mutex_unlock(&v->tlb_lock);
+	return ret;
+}
