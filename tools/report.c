@@ -79,6 +79,7 @@ void scenario_print_stats(struct kvm *kvm, FILE *f)
 	P("promote_tries", c.promote_tries);
 	P("promote_refused", c.promote_refused);
 	P("promote_rounds", c.promote_rounds);
+	P("promote_held_back", c.promote_held_back);
 	P("pamt_pairs", c.pamt_pairs);
 	P("guest_inhibits_4k", c.guest_inhibits_4k);
 	{

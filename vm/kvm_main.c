@@ -225,6 +225,7 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->promote_failed = ts.promote_failed;
 	c->promote_rounds = ts.promote_rounds;
 	c->promote_queued = counter_read(&kvm->promote.queued);
+	c->promote_held_back = counter_read(&kvm->promote.held_back);
 	c->pamt_pairs = ts.pamt_pairs;
 	c->split_retries = counter_read(&kvm->split_retries);
 	c->shared_split_busy = ts.shared_split_busy;

@@ -11,6 +11,15 @@
  * run, after a host-side re-check that costs no SEAMCALL; a refusal backs
  * off exponentially (runs 1, 2, 4, 8 later) and a region refused
  * PROMOTE_MAX_TRIES times is dropped until a new fault queues it again.
+ *
+ * Success can churn too: a Linux TD converts the same few pages (swiotlb,
+ * virtio rings) private<->shared hundreds of times, and each time the
+ * guest re-accepts the page its 2M region is complete again.  Promoting it
+ * every time pays BLOCK/TRACK/kick/PROMOTE, and the next conversion pays
+ * BLOCK/TRACK/kick/DEMOTE back.  So the worker remembers what it promoted:
+ * the first re-promotion of a region is free, each one after waits twice
+ * as many worker runs as the last (2, 4, 8, ... up to 2^16), and a region
+ * that stays huge costs nothing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +32,9 @@
 /* Bounds what one TD can queue; the `promote` command recovers the rest. */
 #define PROMOTE_QUEUE_MAX 65536
 #define PROMOTE_MAX_TRIES 4
+/* Regions remembered for the churn hold-off, and its longest wait (runs). */
+#define PROMOTE_HISTORY_MAX 65536
+#define PROMOTE_CHURN_MAX_SHIFT 16
 
 void kvm_promote_init(struct kvm *kvm)
 {
@@ -33,6 +45,8 @@ void kvm_promote_destroy(struct kvm *kvm)
 {
 	free(kvm->promote.v);
 	kvm->promote.v = NULL;
+	free(kvm->promote.hist);
+	kvm->promote.hist = NULL;
 	pthread_mutex_destroy(&kvm->promote.lock);
 }
 
@@ -102,12 +116,96 @@ int kvm_promote_range(struct kvm *kvm, gpa_t gpa, u64 size)
 
 /* ---- promote=on ---- */
 
+static size_t promote_hist_slot(size_t cap, gfn_t gfn, int level)
+{
+	return (size_t)((gfn ^ (u64)level) * 0x9E3779B97F4A7C15ULL >> 32) & (cap - 1);
+}
+
+/*
+ * q->lock held.  The history of the @level region at @gfn; with @create a
+ * new entry when there is none (NULL when the table is full: the region
+ * then simply has no hold-off, nothing else is lost).
+ */
+static struct kvm_promote_history *promote_hist_find(struct kvm_promote_queue *q, gfn_t gfn,
+						     int level, bool create)
+{
+	size_t i;
+
+	if (create && (q->hist_n + 1) * 2 > q->hist_cap) {
+		size_t cap = q->hist_cap ? 2 * q->hist_cap : 64;
+		struct kvm_promote_history *h;
+
+		if (q->hist_n >= PROMOTE_HISTORY_MAX || !(h = malloc(cap * sizeof(*h))))
+			return NULL;
+		for (i = 0; i < cap; i++)
+			h[i].gfn = ~0ULL;
+		for (size_t j = 0; j < q->hist_cap; j++) {
+			if (q->hist[j].gfn == ~0ULL)
+				continue;
+			i = promote_hist_slot(cap, q->hist[j].gfn, q->hist[j].level);
+			while (h[i].gfn != ~0ULL)
+				i = (i + 1) & (cap - 1);
+			h[i] = q->hist[j];
+		}
+		free(q->hist);
+		q->hist = h;
+		q->hist_cap = cap;
+	}
+	if (!q->hist_cap)
+		return NULL;
+	i = promote_hist_slot(q->hist_cap, gfn, level);
+	for (; q->hist[i].gfn != ~0ULL; i = (i + 1) & (q->hist_cap - 1))
+		if (q->hist[i].gfn == gfn && q->hist[i].level == level)
+			return &q->hist[i];
+	if (!create)
+		return NULL;
+	q->hist[i] = (struct kvm_promote_history){.gfn = gfn, .level = level};
+	q->hist_n++;
+	return &q->hist[i];
+}
+
+/* q->lock held: the worker promoted the region; space out the next time. */
+static void promote_hist_note_success(struct kvm_promote_queue *q, gfn_t gfn, int level)
+{
+	struct kvm_promote_history *h = promote_hist_find(q, gfn, level, true);
+	unsigned int shift;
+
+	if (!h)
+		return;
+	h->promotions++;
+	h->not_before = 0;
+	if (h->promotions < 2)
+		return;
+	shift = h->promotions - 1 < PROMOTE_CHURN_MAX_SHIFT ? h->promotions - 1
+							     : PROMOTE_CHURN_MAX_SHIFT;
+	h->hold = 1ULL << shift;
+}
+
+/*
+ * q->lock held: the earliest run at which the region may be tried.  The
+ * hold-off counts from the first time the region is queued after its last
+ * promotion; later faults in it do not push it further out.
+ */
+static u64 promote_hist_due(struct kvm_promote_queue *q, gfn_t gfn, int level, u64 due)
+{
+	struct kvm_promote_history *h = promote_hist_find(q, gfn, level, false);
+
+	if (!h || !h->hold)
+		return due;
+	if (!h->not_before) {
+		h->not_before = due + h->hold;
+		counter_inc(&q->held_back);
+	}
+	return h->not_before > due ? h->not_before : due;
+}
+
 /* q->lock held. */
 static void promote_enqueue_locked(struct kvm_promote_queue *q, gfn_t gfn, int level, u64 due)
 {
+	due = promote_hist_due(q, gfn, level, due);
 	for (size_t i = 0; i < q->n; i++) {
 		if (q->v[i].gfn == gfn && q->v[i].level == level) {
-			/* A new fault in it: a fresh start. */
+			/* A new fault in it: a fresh start (but no earlier than its hold-off). */
 			q->v[i].tries = 0;
 			q->v[i].due = due;
 			return;
@@ -216,6 +314,7 @@ int kvm_promote_worker(struct kvm *kvm)
 		if (r)
 			continue; /* no longer a candidate: a new fault will queue it */
 		done++;
+		promote_hist_note_success(q, gfn, level);
 		atomic_store(&kvm->promote.any, true);
 		/* Bottom-up: this 2M leaf may complete its 1G table; same run. */
 		if (level < promote_top_level(kvm)) {

@@ -107,10 +107,26 @@ struct kvm_promote_candidate {
 	u64 due; /* worker run at which to try */
 };
 
+/*
+ * A region the worker promoted before: a later demotion (a conversion, a
+ * punch, a 4K ACCEPT) brings it back to the queue, and each promotion after
+ * the first doubles how long the next one waits (promote.c).
+ */
+struct kvm_promote_history {
+	gfn_t gfn; /* aligned to level; ~0 = free slot */
+	int level;
+	unsigned int promotions;
+	u64 hold; /* worker runs the next re-promotion waits once queued */
+	u64 not_before; /* worker run; 0 until queued after the last promotion */
+};
+
 struct kvm_promote_queue {
 	pthread_mutex_t lock;
 	struct kvm_promote_candidate *v;
 	size_t n, cap;
+	struct kvm_promote_history *hist; /* open addressing, hist_cap a power of 2 */
+	size_t hist_n, hist_cap;
+	atomic_ullong held_back; /* re-promotions a churning region had to wait for */
 	u64 run; /* worker runs so far */
 	atomic_ullong queued;
 	atomic_bool any; /* a promotion was made in this VM */

@@ -198,6 +198,7 @@ struct kvm_counters {
 	u64 promote_failed; /* tries refused otherwise (BUSY, interrupted, BLOCK) */
 	u64 promote_rounds; /* TRACK + kick rounds the tries paid */
 	u64 promote_queued; /* promote=on: regions the fault path queued */
+	u64 promote_held_back; /* promote=on: re-promotions of a churning region held back */
 	u64 pamt_pairs; /* DPAMT: PAMT_4K page pairs (8 KiB each) installed now */
 	/* split_lock=shared: fault-path splits given back for a retry (busy, no memory) */
 	u64 split_retries;

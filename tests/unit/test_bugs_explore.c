@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "test_tmpfile.h"
+
 #include "commands.h"
 #include "tdpmmu/base.h"
 
@@ -32,12 +34,12 @@ static const char scenario[] = "vm mem=4M vcpus=1\n"
 			       "expect mirror gpa=0x201000 absent\n"
 			       "expect count vm_bugged=0\n";
 
-static char path[64];
+static char path[4096];
 
 /* Run `tdpmmu explore ARGS... FILE` with stdout captured into @out. */
 static int explore(char *out, size_t len, const char *a1, const char *a2)
 {
-	char outpath[] = "/tmp/test-bugs-explore-out.XXXXXX";
+	char outpath[4096];
 	char *argv[6];
 	int argc = 0, fd, saved, rc;
 	FILE *f;
@@ -50,7 +52,7 @@ static int explore(char *out, size_t len, const char *a1, const char *a2)
 		argv[argc++] = (char *)a2;
 	argv[argc++] = path;
 	argv[argc] = NULL;
-	fd = mkstemp(outpath);
+	fd = test_mkstemps(outpath, sizeof(outpath), "test-bugs-explore-out.XXXXXX", 0);
 	assert_true(fd >= 0);
 	fflush(stdout);
 	saved = dup(1);
@@ -74,8 +76,7 @@ static int setup(void **state)
 	int fd;
 
 	(void)state;
-	snprintf(path, sizeof(path), "/tmp/test-bugs-explore.XXXXXX");
-	fd = mkstemp(path);
+	fd = test_mkstemps(path, sizeof(path), "test-bugs-explore.XXXXXX", 0);
 	if (fd < 0 || write(fd, scenario, sizeof(scenario) - 1) != (ssize_t)sizeof(scenario) - 1)
 		return -1;
 	close(fd);

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "test_tmpfile.h"
+
 #include "commands.h"
 #include "tdpmmu/base.h"
 
@@ -44,7 +46,7 @@ static const char *const shapes[] = {
 	      "access gpa=0x600000 vcpu=1\n") "access gpa=0x200000 vcpu=0 thread=0\n" END,
 };
 
-static char path[64];
+static char path[4096];
 
 static void write_scenario(const char *text)
 {
@@ -58,7 +60,7 @@ static void write_scenario(const char *text)
 /* Run `tdpmmu explore [--preemptions 1] [ARG] FILE`, stdout into @out. */
 static int explore(char *out, size_t len, bool bound1, const char *arg)
 {
-	char outpath[] = "/tmp/test-bugs-narrow-punch-out.XXXXXX";
+	char outpath[4096];
 	char *argv[6];
 	int argc = 0, fd, saved, rc;
 	FILE *f;
@@ -71,7 +73,7 @@ static int explore(char *out, size_t len, bool bound1, const char *arg)
 		argv[argc++] = (char *)arg;
 	argv[argc++] = path;
 	argv[argc] = NULL;
-	fd = mkstemp(outpath);
+	fd = test_mkstemps(outpath, sizeof(outpath), "test-bugs-narrow-punch-out.XXXXXX", 0);
 	assert_true(fd >= 0);
 	fflush(stdout);
 	saved = dup(1);
@@ -128,8 +130,7 @@ static int setup(void **state)
 	int fd;
 
 	(void)state;
-	snprintf(path, sizeof(path), "/tmp/test-bugs-narrow-punch.XXXXXX");
-	fd = mkstemp(path);
+	fd = test_mkstemps(path, sizeof(path), "test-bugs-narrow-punch.XXXXXX", 0);
 	if (fd < 0)
 		return -1;
 	close(fd);

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "test_tmpfile.h"
+
 #include "gpa_map.h"
 #include "scenario.h"
 #include "tdpmmu/mmu.h"
@@ -93,12 +95,12 @@ static u64 count_in_bars(cairo_surface_t *s, enum gpa_map_kind k, int legend_h)
 
 static void test_png(void **state)
 {
-	char path[] = "/tmp/tdpmmu-map-XXXXXX.png";
+	char path[4096];
 	cairo_surface_t *s;
 	int fd, w, h;
 
 	(void)state;
-	fd = mkstemps(path, 4);
+	fd = test_mkstemps(path, sizeof(path), "tdpmmu-map-XXXXXX.png", 4);
 	assert_true(fd >= 0);
 	close(fd);
 	run_with_map(path);
@@ -127,13 +129,13 @@ static void test_png(void **state)
 
 static void test_svg(void **state)
 {
-	char path[] = "/tmp/tdpmmu-map-XXXXXX.svg", head[512], want[64];
+	char path[4096], head[512], want[64];
 	FILE *f;
 	size_t n;
 	int fd, w, h;
 
 	(void)state;
-	fd = mkstemps(path, 4);
+	fd = test_mkstemps(path, sizeof(path), "tdpmmu-map-XXXXXX.svg", 4);
 	assert_true(fd >= 0);
 	close(fd);
 	run_with_map(path);
