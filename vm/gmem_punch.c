@@ -68,11 +68,19 @@ static void punch_invalidation_range(struct kvm *kvm, gfn_t start, gfn_t end, gf
 
 int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size)
 {
+	u64 done;
+
+	return kvm_gmem_punch_hole_progress(kvm, gpa, size, &done);
+}
+
+int kvm_gmem_punch_hole_progress(struct kvm *kvm, gpa_t gpa, u64 size, u64 *done)
+{
 	gfn_t start = gpa_to_gfn(gpa), end = gpa_to_gfn(gpa + size);
-	gfn_t wstart, wend;
+	gfn_t wstart, wend, zapped = start;
 	struct rwlock *lock;
 	int r;
 
+	*done = 0;
 	r = kvm_host_range_begin(kvm, gpa, size);
 	if (r)
 		return r;
@@ -85,9 +93,21 @@ int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size)
 	if (!r)
 		r = punch_split_1g_folios(kvm, start, end);
 	if (!r)
-		r = kvm_tdp_mmu_unmap_gfn_range(kvm->mmu, start, end, true);
+		r = kvm_tdp_mmu_unmap_gfn_range_progress(kvm->mmu, start, end, true, &zapped);
 	if (!r)
-		gmem_punch(&kvm->gmem, start, end);
+		zapped = end;
+	else if (r != -EAGAIN || kvm_mmu_is_bugged(kvm->mmu))
+		zapped = start;
+	/*
+	 * A REMOVE that failed part way (policy=recover) left [start, zapped)
+	 * unmapped: punch that part too, so what was done is done whole (no
+	 * backing left behind a hole the guest already lost) and the caller
+	 * retries from where it stopped, as with a conversion.
+	 */
+	if (zapped > start) {
+		gmem_punch(&kvm->gmem, start, zapped);
+		*done = gfn_to_gpa(zapped - start);
+	}
 	kvm_mmu_invalidate_end(kvm->mmu, wstart, wend);
 	write_unlock(lock);
 	return r;

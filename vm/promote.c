@@ -177,7 +177,7 @@ static void promote_hist_note_success(struct kvm_promote_queue *q, gfn_t gfn, in
 	if (h->promotions < 2)
 		return;
 	shift = h->promotions - 1 < PROMOTE_CHURN_MAX_SHIFT ? h->promotions - 1
-							     : PROMOTE_CHURN_MAX_SHIFT;
+							    : PROMOTE_CHURN_MAX_SHIFT;
 	h->hold = 1ULL << shift;
 }
 

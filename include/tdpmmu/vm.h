@@ -144,6 +144,14 @@ int kvm_set_memory_attributes_progress(struct kvm *kvm, gpa_t gpa, u64 size, boo
 				       u64 *done);
 /* fallocate(PUNCH_HOLE) on the guest_memfd. */
 int kvm_gmem_punch_hole(struct kvm *kvm, gpa_t gpa, u64 size);
+/*
+ * The same, reporting progress in *done (bytes from @gpa).  policy=recover:
+ * when a PAGE.REMOVE fails part way (-EAGAIN, the VM not bugged), the part
+ * whose mappings are gone, [@gpa, @gpa + *done), is punched (its backing
+ * freed) and the rest is untouched: the caller retries from @gpa + *done.
+ * Any other failure punches nothing (*done = 0); success: *done = @size.
+ */
+int kvm_gmem_punch_hole_progress(struct kvm *kvm, gpa_t gpa, u64 size, u64 *done);
 /* Split every private mapping above @level overlapping the range. */
 int kvm_split_range(struct kvm *kvm, gpa_t gpa, u64 size, int level);
 /*
