@@ -83,6 +83,7 @@ static void describe(const struct cli_opt *o, char *buf, size_t len)
 {
 	bool sz = o->kind == CLI_SIZE;
 	char lo[32], hi[32], al[32];
+	const char *what;
 	size_t n = 0;
 
 	buf[0] = 0;
@@ -95,8 +96,13 @@ static void describe(const struct cli_opt *o, char *buf, size_t len)
 		fmt_size(lo, sizeof(lo), o->min, sz);
 		fmt_size(hi, sizeof(hi), int_max(o), sz);
 		fmt_size(al, sizeof(al), o->align, sz);
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " or " : "",
-				      sz ? "a size (4K, 2M, 0x200000)" : "a whole number");
+		if (sz)
+			what = "a size (4K, 2M, 0x200000)";
+		else if (o->suffix)
+			what = "a whole number (K, M, G, T: powers of 1024)";
+		else
+			what = "a whole number";
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " or " : "", what);
 		if (o->max || o->kind == CLI_INT)
 			n += (size_t)snprintf(buf + n, len - n, " from %s to %s", lo, hi);
 		else if (o->min)
@@ -131,7 +137,8 @@ static int convert(const struct cli_opt *o, const char *s, union cli_val *v)
 	case CLI_U64:
 	case CLI_SIZE:
 	case CLI_INT:
-		if (tdpmmu_parse_u64(s, o->kind == CLI_SIZE, o->min, int_max(o), &v->u))
+		if (tdpmmu_parse_u64(s, o->kind == CLI_SIZE || o->suffix, o->min, int_max(o),
+				     &v->u))
 			return -1;
 		if (o->align > 1 && v->u % o->align)
 			return -1;

@@ -53,6 +53,7 @@ struct cli_opt {
 	char short_name; /* 'x' for -x, or 0 */
 	u64 min, max; /* CLI_U64, CLI_SIZE, CLI_INT; max 0: no upper bound */
 	u64 align; /* CLI_SIZE: a multiple of this (0: any) */
+	bool suffix; /* CLI_U64: K/M/G/T allowed too (a count: --ops 1M) */
 	double dmin, dmax; /* CLI_DOUBLE; dmax 0: no upper bound */
 	bool positive; /* CLI_DOUBLE: > dmin, not >= */
 	const struct cli_choice *choices; /* CLI_ENUM, CLI_INT; ends with {NULL} */

@@ -18,7 +18,7 @@
 
 struct t_opts {
 	bool json, quiet;
-	u64 seed, mem;
+	u64 seed, mem, ops;
 	int bound, mode;
 	double seconds, rate;
 	const char *out, *tag;
@@ -32,6 +32,7 @@ static const struct cli_opt t_table[] = {
 	CLI_OPT("quiet", CLI_FLAG, CLI_AT(struct t_opts, quiet), NULL, "no progress",
 		.short_name = 'q'),
 	CLI_OPT("seed", CLI_U64, CLI_AT(struct t_opts, seed), "N", "the seed"),
+	CLI_OPT("ops", CLI_U64, CLI_AT(struct t_opts, ops), "N", "operations", .suffix = true),
 	CLI_OPT("mem", CLI_SIZE, CLI_AT(struct t_opts, mem), "SIZE", "memory\nsecond line",
 		.min = 2 << 20, .max = 1ULL << 40, .align = 2 << 20),
 	CLI_BLANK,
@@ -133,6 +134,9 @@ static void test_values(void **state)
 
 	/* An option without a destination is accepted and ignored. */
 	assert_int_equal(PARSE(&o, argv, &n, err, "--ignored"), CLI_CONTINUE);
+	/* A count may take a unit where the table says so. */
+	assert_int_equal(PARSE(&o, argv, &n, err, "--ops", "1M"), CLI_CONTINUE);
+	assert_int_equal(o.ops, 1 << 20);
 }
 
 /* Every bad word: exit 2, one line naming it, and nothing stored. */
@@ -160,6 +164,9 @@ static void test_errors(void **state)
 		 "tdpmmu test: bad value '-1' for --seed: want a whole number "
 		 "(try 'tdpmmu help test')\n"},
 		{{"--seed", "1K"}, NULL},
+		{{"--ops", "1KB"},
+		 "tdpmmu test: bad value '1KB' for --ops: want a whole number (K, M, "
+		 "G, T: powers of 1024) (try 'tdpmmu help test')\n"},
 		{{"--seed", "18446744073709551616"}, NULL},
 		{{"--mem", "3M"},
 		 "tdpmmu test: bad value '3M' for --mem: want a size (4K, 2M, "
