@@ -275,7 +275,6 @@ static int parse_pass(const struct cli_cmd *cmd, int argc, char **argv, void *op
 			if (apply)
 				argv[1 + n] = argv[i];
 			n++;
-			opts_done |= cmd->options_first;
 			continue;
 		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

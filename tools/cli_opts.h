@@ -95,7 +95,6 @@ struct cli_cmd {
 	const struct cli_opt *opts; /* ends with {0}; -h/--help are implicit */
 	int min_args, max_args; /* non-option arguments; max_args < 0: no limit */
 	const char *args_name; /* "FILE": in "missing FILE" */
-	bool options_first; /* options end at the first argument (a command follows) */
 	/* The whole help, if the default layout does not fit (cli_usage_default() helps). */
 	void (*usage)(FILE *f);
 };

@@ -230,8 +230,6 @@ static void test_args(void **state)
 				    .max_args = 1,
 				    .args_name = "scenario FILE",
 				    .hint = "tdpmmu one --help"};
-	const struct cli_cmd first = {
-		.name = "top", .opts = t_table, .max_args = -1, .options_first = true};
 	const struct cli_cmd none = {.name = "none", .opts = t_table};
 	char *argv[32], err[512];
 	struct t_opts o;
@@ -243,14 +241,6 @@ static void test_args(void **state)
 	assert_int_equal(parse(&none, &o, argv, &n, err, sizeof(err), (const char *[]){"x", NULL}),
 			 2);
 	assert_string_equal(err, "tdpmmu none: unexpected argument 'x' (try 'tdpmmu help none')\n");
-	/* options_first: what follows the first argument is its own (a command's). */
-	assert_int_equal(parse(&first, &o, argv, &n, err, sizeof(err),
-			       (const char *[]){"--json", "run", "--json", "--bogus", NULL}),
-			 CLI_CONTINUE);
-	assert_true(o.json);
-	assert_int_equal(n, 3);
-	assert_string_equal(argv[1], "run");
-	assert_string_equal(argv[3], "--bogus");
 }
 
 static char *help_of(const struct cli_cmd *cmd)
