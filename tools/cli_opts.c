@@ -78,6 +78,22 @@ static u64 int_max(const struct cli_opt *o)
 	return o->max ? o->max : UINT64_MAX;
 }
 
+/* printf at buf[*n], never past @len (a long text is cut, not overrun). */
+static void __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		*n += (size_t)r;
+}
+
 /* What a value of @o must look like: "a whole number from 1 to 16". */
 static void describe(const struct cli_opt *o, char *buf, size_t len)
 {
@@ -87,8 +103,8 @@ static void describe(const struct cli_opt *o, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = 0;
-	for (const struct cli_choice *c = o->choices; c && c->name && n < len; c++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", c->name, c[1].name ? "|" : "");
+	for (const struct cli_choice *c = o->choices; c && c->name; c++)
+		append(buf, len, &n, "%s%s", c->name, c[1].name ? "|" : "");
 	switch (o->kind) {
 	case CLI_U64:
 	case CLI_INT:
@@ -102,22 +118,21 @@ static void describe(const struct cli_opt *o, char *buf, size_t len)
 			what = "a whole number (K, M, G, T: powers of 1024)";
 		else
 			what = "a whole number";
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " or " : "", what);
+		append(buf, len, &n, "%s%s", n ? " or " : "", what);
 		if (o->max || o->kind == CLI_INT)
-			n += (size_t)snprintf(buf + n, len - n, " from %s to %s", lo, hi);
+			append(buf, len, &n, " from %s to %s", lo, hi);
 		else if (o->min)
-			n += (size_t)snprintf(buf + n, len - n, " of at least %s", lo);
+			append(buf, len, &n, " of at least %s", lo);
 		if (o->align > 1)
-			snprintf(buf + n, len - n, ", a multiple of %s", al);
+			append(buf, len, &n, ", a multiple of %s", al);
 		break;
 	case CLI_DOUBLE:
-		n += (size_t)snprintf(buf + n, len - n, "a number %s %g",
-				      o->positive ? ">" : ">=", o->dmin);
+		append(buf, len, &n, "a number %s %g", o->positive ? ">" : ">=", o->dmin);
 		if (o->dmax)
-			snprintf(buf + n, len - n, " and <= %g", o->dmax);
+			append(buf, len, &n, " and <= %g", o->dmax);
 		break;
 	case CLI_STRING:
-		snprintf(buf, len, "a %s", o->metavar ? o->metavar : "value");
+		append(buf, len, &n, "a %s", o->metavar ? o->metavar : "value");
 		break;
 	default:
 		break;
@@ -350,15 +365,16 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, void *opts, int 
 static int opt_left(const struct cli_opt *o, char *buf, size_t len)
 {
 	const char *meta = o->kind == CLI_FLAG ? NULL : o->metavar ? o->metavar : "VALUE";
-	int n = 0;
+	size_t n = 0;
 
+	buf[0] = 0;
 	if (o->short_name)
-		n += snprintf(buf, len, "-%c%s", o->short_name, o->name ? ", " : "");
+		append(buf, len, &n, "-%c%s", o->short_name, o->name ? ", " : "");
 	if (o->name)
-		n += snprintf(buf + n, len - (size_t)n, "--%s", o->name);
+		append(buf, len, &n, "--%s", o->name);
 	if (meta)
-		n += snprintf(buf + n, len - (size_t)n, " %s", meta);
-	return n;
+		append(buf, len, &n, " %s", meta);
+	return (int)strlen(buf);
 }
 
 /* The help column: after the longest "--name METAVAR", at most 24. */
