@@ -202,9 +202,10 @@ static void test_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		const char *w[5] = {"-q", "--tag=z"}; /* valid words first: not stored */
+		/* Valid words first: not stored either.  Then the case, NULL-ended. */
+		const char *w[2 + ARRAY_SIZE(bad[i].words) + 1] = {"-q", "--tag=z"};
 
-		memcpy(w + 2, bad[i].words, 3 * sizeof(*w));
+		memcpy(w + 2, bad[i].words, sizeof(bad[i].words));
 		n = -1;
 		if (parse(&t_cli, &o, argv, &n, err, sizeof(err), w) != 2)
 			fail_msg("case %zu (%s): not a usage error", i, bad[i].words[0]);
