@@ -23,6 +23,9 @@ DESTDIR="$stage/root" cmake --install build --prefix /usr/local >/dev/null
 for f in bin/tdpmmu include/tdpmmu/vm.h lib/pkgconfig/tdpmmu.pc share/man/man1/tdpmmu.1; do
 	[ -e "$stage/root/usr/local/$f" ] || { echo "install: $f missing" >&2; exit 1; }
 done
+# bench size re-runs the binary (bench size-child) for each size: from the
+# install as from the build tree.
+"$stage/root/usr/local/bin/tdpmmu" bench --quick --repeats 1 --json size >/dev/null
 cp -r examples/c "$stage/example"
 PKG_CONFIG_PATH="$stage/root/usr/local/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage/root" \
 	make -s -C "$stage/example" CFLAGS="-O2 -Wall -Wextra -Werror"

@@ -12,9 +12,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "cli_opts.h"
 #include "bench.h"
+#include "cli_opts.h"
 #include "commands.h"
+#include "text_escape.h"
 #include "tdpmmu/mmu.h"
 
 static const struct {
@@ -34,23 +35,56 @@ static const struct {
 	 "fault-path split under the exclusive vs shared mmu_lock: write locks, fault p99"},
 };
 
-static void usage(FILE *f)
+struct bench_args {
+	struct bench_opts b;
+	bool json;
+	const char *plot_dir;
+};
+
+static const struct cli_opt bench_options[] = {
+	CLI_OPT("quick", CLI_FLAG, CLI_AT(struct bench_args, b.quick), NULL,
+		"smaller sizes, 3 repeats (under a minute)"),
+	CLI_OPT("json", CLI_FLAG, CLI_AT(struct bench_args, json), NULL,
+		"one JSON object on stdout (schema in docs/PERFORMANCE.md)"),
+	CLI_OPT("repeats", CLI_INT, CLI_AT(struct bench_args, b.repeats), "N",
+		"repeats per measurement (default 3 quick, 5 otherwise)", .min = 1, .max = 16),
+	CLI_OPT("plot", CLI_STRING, CLI_AT(struct bench_args, plot_dir), "DIR",
+		"also draw each benchmark: DIR/bench-NAME*.svg (`make plots`)"),
+	CLI_BLANK,
+	CLI_OPT("mem", CLI_SIZE, CLI_AT(struct bench_args, b.boot_mem), "SIZE",
+		"boot: the calibrated boot at this size only (default: 4G and\n"
+		"8G, and the lifecycle at 4K-only vs 2M)",
+		.min = 2ULL << 20, .align = 2ULL << 20),
+	CLI_OPT("emit", CLI_STRING, CLI_AT(struct bench_args, b.emit), "FILE",
+		"boot: write the calibrated boot scenario to FILE (- = stdout)\n"
+		"and run nothing"),
+	{0},
+};
+
+static void bench_usage(FILE *f);
+
+static const struct cli_cmd bench_cli = {
+	.name = "bench",
+	.synopsis = "[--quick] [--json] [--repeats N] [NAME...]",
+	.opts = bench_options,
+	.max_args = -1,
+	.usage = bench_usage,
+};
+
+static void bench_usage(FILE *f)
 {
-	fprintf(f, "usage: tdpmmu bench [--quick] [--json] [--repeats N] [NAME...]\n\n"
+	fprintf(f, "usage: tdpmmu bench [--quick] [--json] [--repeats N] [NAME...]\n"
+		   "       tdpmmu bench size-child mmu|map|zap ARGS   (internal)\n\n"
 		   "Benchmarks (all when no NAME is given):\n");
 	for (size_t i = 0; i < ARRAY_SIZE(benches); i++)
-		fprintf(f, "  %-8s %s\n", benches[i].name, benches[i].help);
+		fprintf(f, "  %-10s %s\n", benches[i].name, benches[i].help);
+	fprintf(f, "\n");
+	cli_print_options(&bench_cli, f);
 	fprintf(f, "\n"
-		   "  --quick       smaller sizes, 3 repeats (under a minute)\n"
-		   "  --json        one JSON object on stdout (schema in docs/PERFORMANCE.md)\n"
-		   "  --repeats N   repeats per measurement (default 3 quick, 5 otherwise)\n"
-		   "  --plot DIR    also draw each benchmark: DIR/bench-NAME*.svg (`make plots`)\n\n"
-		   "  --mem SIZE    boot: the calibrated boot at this size only (default: 4G and\n"
-		   "                8G, and the lifecycle at 4K-only vs 2M)\n"
-		   "  --emit FILE   boot: write the calibrated boot scenario to FILE (- = stdout)\n"
-		   "                and run nothing\n\n"
 		   "Speeds are ratios against a baseline measured in the same run, with\n"
-		   "min/median/max over repeats.  A progress line goes to stderr on a terminal.\n");
+		   "min/median/max over repeats.  A progress line goes to stderr on a terminal.\n"
+		   "\n");
+	bench_size_child_usage(f);
 }
 
 /* ---- text report, printed from the JSON: tables, as in docs/PERFORMANCE.md ---- */
@@ -264,78 +298,40 @@ static json_t *machine_info(void)
 			 u.release, "arch", u.machine);
 }
 
-/* "4G", "4096M", "0x100000000": a positive multiple of 2M. */
-static int parse_size_arg(const char *s, u64 *out)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 0);
-
-	if (end == s)
-		return -1;
-	switch (*end) {
-	case 'G':
-		v <<= 30, end++;
-		break;
-	case 'M':
-		v <<= 20, end++;
-		break;
-	}
-	if (*end || !v || v % (2ULL << 20))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int cmd_bench(int argc, char **argv)
 {
-	struct bench_opts o = {.self = "/proc/self/exe"};
-	bool json = false, want[ARRAY_SIZE(benches)] = {}, any = false;
-	const char *plot_dir = NULL;
+	struct bench_args a = {.b = {.self = "/proc/self/exe"}};
+	struct bench_opts o;
+	bool json, want[ARRAY_SIZE(benches)] = {}, any = false;
+	const char *plot_dir;
 	json_t *doc, *results;
-	int i, rc = 0;
+	int i, nargs, rc = 0;
 	u64 t0;
 
-	if (argc > 1 && !strcmp(argv[1], "--size-child"))
+	if (argc > 1 && !strcmp(argv[1], "size-child"))
 		return bench_size_child(argc - 1, argv + 1);
-	for (i = 1; i < argc; i++) {
+	rc = cli_parse(&bench_cli, argc, argv, &a, &nargs);
+	if (rc != CLI_CONTINUE)
+		return rc;
+	rc = 0;
+	for (i = 1; i <= nargs; i++) {
 		size_t b;
 
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--quick")) {
-			o.quick = true;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--plot") && i + 1 < argc) {
-			plot_dir = argv[++i];
-		} else if (!strcmp(argv[i], "--emit") && i + 1 < argc) {
-			o.emit = argv[++i];
-		} else if (!strcmp(argv[i], "--mem") && i + 1 < argc) {
-			if (parse_size_arg(argv[++i], &o.boot_mem)) {
-				fprintf(stderr, "tdpmmu bench: bad --mem '%s'\n", argv[i]);
-				return 2;
-			}
-		} else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
-			/* Whole word, range checked before any narrowing (2^32+1 is not 1). */
-			if (!cli_parse_int(argv[++i], 1, 16, &o.repeats)) {
-				fprintf(stderr, "tdpmmu bench: --repeats takes 1..16, got '%s'\n",
-					argv[i]);
-				return 2;
-			}
-		} else {
-			for (b = 0; b < ARRAY_SIZE(benches); b++)
-				if (!strcmp(argv[i], benches[b].name))
-					break;
-			if (b == ARRAY_SIZE(benches)) {
-				fprintf(stderr, "tdpmmu bench: unknown benchmark or option '%s'\n",
-					argv[i]);
-				usage(stderr);
-				return 2;
-			}
-			want[b] = any = true;
+		for (b = 0; b < ARRAY_SIZE(benches); b++)
+			if (!strcmp(argv[i], benches[b].name))
+				break;
+		if (b == ARRAY_SIZE(benches)) {
+			char *e = text_escape(argv[i]);
+
+			cli_error(&bench_cli, "unknown benchmark '%s'", e ? e : "?");
+			free(e);
+			return 2;
 		}
+		want[b] = any = true;
 	}
+	o = a.b;
+	json = a.json;
+	plot_dir = a.plot_dir;
 	if (!o.repeats)
 		o.repeats = o.quick ? 3 : 5;
 	if (o.emit)

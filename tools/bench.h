@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "tdpmmu/types.h"
 #include "tdpmmu/tdxmod.h"
@@ -61,8 +62,12 @@ json_t *bench_split_lock(const struct bench_opts *o);
 /* bench_boot.c: `bench boot --emit FILE [--mem SIZE]`; exit status. */
 int bench_boot_emit(const struct bench_opts *o);
 
-/* bench_size.c: the child process of one size run (hidden option). */
+/*
+ * bench_size.c: `tdpmmu bench size-child ...`, the child process of one
+ * size run (an internal subcommand, in bench's help); exit status.
+ */
 int bench_size_child(int argc, char **argv);
+void bench_size_child_usage(FILE *f);
 
 /* --plot DIR: DIR/bench-NAME*.svg from one benchmark's result (cairo).  0 or -1. */
 int bench_plot(const char *dir, const char *name, json_t *result);

@@ -3,7 +3,7 @@
  * `size`: TDs of 1 GiB .. 1 TiB mapped through the VM API the way a Linux
  * guest does it (finalize, then kvm_guest_accept_memory over all memory:
  * ACCEPT -> EPT violation -> fault -> AUG -> re-ACCEPT), each in its own
- * child process (`tdpmmu bench --size-child ...`) so that its peak RSS is
+ * child process (`tdpmmu bench size-child ...`) so that its peak RSS is
  * its own.  RSS is compared with the theoretical page-table bytes: 4 KiB
  * per mirror and per S-EPT page plus 16 bytes (the architectural PAMT
  * entry size) per PAMT entry in use (one per mapped leaf at its level and
@@ -21,6 +21,9 @@
 
 #include "bench.h"
 #include "checker.h"
+#include "cli_opts.h"
+#include "scenario.h"
+#include "text_escape.h"
 #include "tdpmmu/mmu.h"
 #include "tdpmmu/tdx.h"
 #include "tdpmmu/vm.h"
@@ -50,7 +53,7 @@ static int td_create(u64 mem, int level, struct kvm **kvmp)
 	return kvm_tdx_finalize(*kvmp) ? -EIO : 0;
 }
 
-/* --size-child map MEM LEVEL: one JSON line on stdout. */
+/* size-child map MEM LEVEL: one JSON line on stdout. */
 static int child_map(u64 mem, int level)
 {
 	u64 rss0 = bench_rss_bytes(), rss1, t0, t1, t2, mirror, external, maps[PG_LEVEL_512G + 1];
@@ -83,7 +86,7 @@ static int child_map(u64 mem, int level)
 	_exit(0);
 }
 
-/* --size-child zap MEM K spread|dense: K 2M leaves, then punch the whole range. */
+/* size-child zap MEM K dense|spread: K 2M leaves, then punch the whole range. */
 static int child_zap(u64 mem, u64 k, bool spread)
 {
 	u64 maps[PG_LEVEL_512G + 1], mirror, external, t0, t1, t2;
@@ -130,7 +133,7 @@ static int child_zap(u64 mem, u64 k, bool spread)
 }
 
 /*
- * --size-child mmu MEM: the page tables alone -- the MMU with the TDX hooks
+ * size-child mmu MEM: the page tables alone -- the MMU with the TDX hooks
  * and the module model, no VM (no guest_memfd, no vCPU TLB model, no
  * attributes) -- faulted in at 2M, one fault per leaf.
  */
@@ -189,17 +192,93 @@ static int child_mmu(u64 mem)
 	_exit(0);
 }
 
+/* ---- `tdpmmu bench size-child`: what run_child() starts ---- */
+
+struct size_child_args {
+	u64 mem, k;
+	int level, zap_spread;
+};
+
+static const struct cli_choice size_child_levels[] = {
+	{"4K", PG_LEVEL_4K}, {"2M", PG_LEVEL_2M}, {"1G", PG_LEVEL_1G}, {NULL, 0}};
+static const struct cli_choice size_child_spread[] = {{"dense", 0}, {"spread", 1}, {NULL, 0}};
+
+static const struct cli_opt size_child_mem =
+	CLI_OPT(NULL, CLI_SIZE, CLI_AT(struct size_child_args, mem), "MEM", NULL, .min = 2ULL << 20,
+		.max = 1ULL << 40, .align = 2ULL << 20);
+static const struct cli_opt size_child_level =
+	CLI_OPT(NULL, CLI_ENUM, CLI_AT(struct size_child_args, level), "LEVEL", NULL,
+		.choices = size_child_levels);
+static const struct cli_opt size_child_how =
+	CLI_OPT(NULL, CLI_ENUM, CLI_AT(struct size_child_args, zap_spread), "HOW", NULL,
+		.choices = size_child_spread);
+
+static const struct cli_cmd size_child_cli = {
+	.name = "bench size-child",
+	.synopsis = "mmu MEM | map MEM LEVEL | zap MEM K dense|spread",
+	.about = "Internal: one run of `tdpmmu bench size` in a process of its own, so\n"
+		 "that its peak RSS is its own; `bench size` starts it (as /proc/self/exe)\n"
+		 "and reads the one JSON line it prints.  mmu: MEM of page tables faulted\n"
+		 "in at 2M (MMU and module model, no VM); map: a TD of MEM accepted by the\n"
+		 "guest up to LEVEL (4K|2M|1G), then the checker; zap: K 2M leaves (dense\n"
+		 "from 0, or spread over MEM), then the zap and punch of all of MEM.  MEM is\n"
+		 "a multiple of 2M up to 1T; K is 1 .. MEM/2M.",
+	.hint = "tdpmmu help bench",
+	.min_args = 2,
+	.max_args = 4,
+	.args_name = "mmu|map|zap and MEM",
+};
+
+void bench_size_child_usage(FILE *f)
+{
+	cli_usage_default(&size_child_cli, f);
+}
+
 int bench_size_child(int argc, char **argv)
 {
-	if (argc >= 3 && !strcmp(argv[1], "mmu"))
-		return child_mmu(strtoull(argv[2], NULL, 0));
-	if (argc == 4 && !strcmp(argv[1], "map"))
-		return child_map(strtoull(argv[2], NULL, 0), atoi(argv[3]));
-	if (argc == 5 && !strcmp(argv[1], "zap"))
-		return child_zap(strtoull(argv[2], NULL, 0), strtoull(argv[3], NULL, 0),
-				 !strcmp(argv[4], "spread"));
-	fprintf(stderr, "tdpmmu bench --size-child: bad arguments\n");
-	return 2;
+	struct size_child_args a = {0};
+	struct cli_opt k =
+		CLI_OPT(NULL, CLI_U64, CLI_AT(struct size_child_args, k), "K", NULL, .min = 1);
+	static const struct {
+		const char *kind, *usage;
+		int nargs;
+	} kinds[] = {{"mmu", "mmu MEM", 2},
+		     {"map", "map MEM LEVEL", 3},
+		     {"zap", "zap MEM K dense|spread", 4}};
+	int r, n, i;
+
+	r = cli_parse(&size_child_cli, argc, argv, &a, &n);
+	if (r != CLI_CONTINUE)
+		return r;
+	for (i = 0; i < (int)ARRAY_SIZE(kinds); i++)
+		if (!strcmp(argv[1], kinds[i].kind))
+			break;
+	if (i == (int)ARRAY_SIZE(kinds)) {
+		char *e = text_escape(argv[1]);
+
+		cli_error(&size_child_cli, "unknown run '%s': want mmu|map|zap", e ? e : "?");
+		free(e);
+		return 2;
+	}
+	if (n != kinds[i].nargs)
+		return cli_error(&size_child_cli, "wrong number of arguments: want %s",
+				 kinds[i].usage);
+	if (!cli_parse_arg(&size_child_cli, &size_child_mem, argv[2], &a))
+		return 2;
+	switch (i) {
+	case 0:
+		return child_mmu(a.mem);
+	case 1:
+		if (!cli_parse_arg(&size_child_cli, &size_child_level, argv[3], &a))
+			return 2;
+		return child_map(a.mem, a.level);
+	default:
+		k.max = a.mem >> 21;
+		if (!cli_parse_arg(&size_child_cli, &k, argv[3], &a) ||
+		    !cli_parse_arg(&size_child_cli, &size_child_how, argv[4], &a))
+			return 2;
+		return child_zap(a.mem, a.k, a.zap_spread);
+	}
 }
 
 /* Run a child, parse its JSON line; *maxrss gets its peak RSS in bytes. */
@@ -212,7 +291,7 @@ static json_t *run_child(const struct bench_opts *o, char *const args[], u64 *ma
 	size_t len = 0;
 	ssize_t n;
 	pid_t pid;
-	char *argv[10] = {"tdpmmu", "bench", "--size-child"};
+	char *argv[10] = {"tdpmmu", "bench", "size-child"};
 	int i;
 
 	for (i = 0; args[i] && i < 6; i++)
@@ -244,12 +323,12 @@ static json_t *run_child(const struct bench_opts *o, char *const args[], u64 *ma
 static json_t *size_one(const struct bench_opts *o, u64 mem, int level, bool vm)
 {
 	char memstr[32], lvstr[8];
-	char *args[] = {vm ? "map" : "mmu", memstr, lvstr, NULL};
+	char *args[] = {vm ? "map" : "mmu", memstr, vm ? lvstr : NULL, NULL};
 	u64 maxrss = 0, mirror, external, l4, l2, theo, rss;
 	json_t *c;
 
 	snprintf(memstr, sizeof(memstr), "%llu", (unsigned long long)mem);
-	snprintf(lvstr, sizeof(lvstr), "%d", level);
+	snprintf(lvstr, sizeof(lvstr), "%s", scn_level_name(level));
 	c = run_child(o, args, &maxrss);
 	if (!c)
 		return NULL;

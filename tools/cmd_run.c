@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * `tdpmmu run [--json] [FILE|-]`: parse the whole scenario (exit 2 on any
- * error, nothing run), run it, report.  No FILE: the built-in scenario.
+ * `tdpmmu run [--json] [--trace FILE] [--map FILE] [FILE|-]`: parse the
+ * whole scenario (exit 2 on any error, nothing run), run it, report.  No
+ * FILE: the built-in scenario.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_opts.h"
 #include "commands.h"
 #include "gpa_map.h"
 #include "trace_file.h"
@@ -15,63 +17,56 @@
 #include "tdpmmu/mmu.h"
 #include "tdpmmu/trace.h"
 
-static void run_usage(FILE *f)
-{
-	fprintf(f, "usage: tdpmmu run [--json] [--trace FILE] [--map FILE] [FILE|-]\n"
-		   "\n"
-		   "Runs a scenario file (- for stdin; none: the built-in TD lifecycle)\n"
-		   "and prints a report.\n"
-		   "\n"
-		   "  --json         print the report as one JSON object\n"
-		   "  --trace FILE   write a kernel-style event log (ftrace's text format)\n"
-		   "                 to FILE, - for stderr\n"
-		   "  --map FILE     draw the guest physical address space at the end of\n"
-		   "                 the run: FILE.svg or FILE.png\n"
-		   "\n"
-		   "The scenario language: docs/SCENARIO-LANGUAGE.md.\n"
-		   "Exit status: 0 all expectations and checks held, 1 something failed,\n"
-		   "2 usage or parse error.\n");
-}
+struct run_opts {
+	bool json;
+	const char *trace, *map;
+};
+
+static const struct cli_opt run_options[] = {
+	CLI_OPT("json", CLI_FLAG, CLI_AT(struct run_opts, json), NULL,
+		"print the report as one JSON object"),
+	CLI_OPT("trace", CLI_STRING, CLI_AT(struct run_opts, trace), "FILE",
+		"write a kernel-style event log (ftrace's text format)\n"
+		"to FILE, - for stderr"),
+	CLI_OPT("map", CLI_STRING, CLI_AT(struct run_opts, map), "FILE",
+		"draw the guest physical address space at the end of\n"
+		"the run: FILE.svg or FILE.png"),
+	{0},
+};
+
+static const struct cli_cmd run_cli = {
+	.name = "run",
+	.synopsis = "[--json] [--trace FILE] [--map FILE] [FILE|-]",
+	.about = "Runs a scenario file (- for stdin; none: the built-in TD lifecycle)\n"
+		 "and prints a report.",
+	.epilog = "The scenario language: docs/SCENARIO-LANGUAGE.md.\n"
+		  "Exit status: 0 all expectations and checks held, 1 something failed,\n"
+		  "2 usage or parse error.",
+	.opts = run_options,
+	.max_args = 1,
+	.args_name = "scenario FILE",
+};
 
 int cmd_run(int argc, char **argv)
 {
-	const char *path = NULL, *trace_path = NULL, *map_path = NULL;
-	bool json = false, opts_done = false;
+	struct run_opts o = {0};
+	const char *path = NULL, *trace_path, *map_path;
+	bool json;
 	FILE *trace = NULL;
 	struct scenario scn;
 	struct scn_result res;
 	struct scn_run_opts ro;
 	const char *name;
-	int nerr, rc;
+	int nerr, rc, nargs;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!opts_done && !strcmp(a, "--")) {
-			opts_done = true;
-		} else if (!opts_done && !strcmp(a, "--json")) {
-			json = true;
-		} else if (!opts_done && (!strcmp(a, "--trace") || !strcmp(a, "--map"))) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "tdpmmu run: %s needs a FILE\n", a);
-				return 2;
-			}
-			*(!strcmp(a, "--trace") ? &trace_path : &map_path) = argv[++i];
-		} else if (!opts_done && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
-			run_usage(stdout);
-			return 0;
-		} else if (!opts_done && a[0] == '-' && a[1]) {
-			fprintf(stderr, "tdpmmu run: unknown option '%s'\n", a);
-			run_usage(stderr);
-			return 2;
-		} else if (path) {
-			fprintf(stderr, "tdpmmu run: more than one scenario file ('%s', '%s')\n",
-				path, a);
-			return 2;
-		} else {
-			path = a;
-		}
-	}
+	rc = cli_parse(&run_cli, argc, argv, &o, &nargs);
+	if (rc != CLI_CONTINUE)
+		return rc;
+	if (nargs)
+		path = argv[1];
+	json = o.json;
+	trace_path = o.trace;
+	map_path = o.map;
 
 	if (path) {
 		nerr = scenario_parse_file(path, &scn);

@@ -16,7 +16,6 @@
  * threads under the scheduler of explore_sched.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <pthread.h>
 
 #include "checker.h"
+#include "cli_opts.h"
 #include "commands.h"
 #include "explore.h"
 #include "explore_sched.h"
@@ -36,8 +36,8 @@
 
 struct xp_opts {
 	int bound;
-	unsigned long long max_schedules;
-	unsigned long long max_steps;
+	u64 max_schedules;
+	u64 max_steps;
 	const char *replay;
 	const char *trace; /* --trace FILE (with --replay) */
 	bool json, keep_going;
@@ -80,111 +80,70 @@ struct xp {
 	bool sampling; /* explore_sample(): a replay that cannot go on runs its default */
 };
 
-static void usage(FILE *f)
+/* --preemptions -1: no bound (explore and explore --generate). */
+const struct cli_choice explore_unbounded[] = {{"-1", -1}, {NULL, 0}};
+
+static const struct cli_opt explore_options[] = {
+	CLI_OPT("preemptions", CLI_INT, CLI_AT(struct xp_opts, bound), "N",
+		"preemptions per schedule (default 2; -1: unbounded)", .max = 1000,
+		.choices = explore_unbounded),
+	CLI_OPT("max-schedules", CLI_U64, CLI_AT(struct xp_opts, max_schedules), "N",
+		"stop after N schedules (default 1000000)", .min = 1),
+	CLI_OPT("max-steps", CLI_U64, CLI_AT(struct xp_opts, max_steps), "N",
+		"yield points per schedule before it counts as a\n"
+		"livelock (default 100000)",
+		.min = 1),
+	CLI_OPT("replay", CLI_STRING, CLI_AT(struct xp_opts, replay), "S",
+		"run only schedule S (\"0,1,1,...\": the thread picked\n"
+		"at each choice point, as printed for a violation)"),
+	CLI_OPT("trace", CLI_STRING, CLI_AT(struct xp_opts, trace), "FILE",
+		"with --replay: write a kernel-style event log of the\n"
+		"schedule (yield points, SPTE changes, SEAMCALLs, ...)\n"
+		"to FILE, - for stderr (docs/SCENARIO-LANGUAGE.md)"),
+	CLI_OPT("keep-going", CLI_FLAG, CLI_AT(struct xp_opts, keep_going), NULL,
+		"go on after a violation (deadlocks still stop)"),
+	CLI_OPT("json", CLI_FLAG, CLI_AT(struct xp_opts, json), NULL,
+		"report as one JSON object on stdout"),
+	{0},
+};
+
+static void explore_usage(FILE *f);
+
+static const struct cli_cmd explore_cli = {
+	.name = "explore",
+	.synopsis = "[options] FILE",
+	.about = "Runs every interleaving of the logical threads of FILE (commands with\n"
+		 "thread=N) up to a preemption bound, and checks every end state with the\n"
+		 "invariant checker and the expects after the threaded commands.",
+	.epilog = "Exit status: 0 no violation, 1 a violation, 2 usage or parse error.\n"
+		  "See docs/EXPLORE.md.",
+	.opts = explore_options,
+	.min_args = 1,
+	.max_args = 1,
+	.args_name = "scenario FILE",
+	.usage = explore_usage,
+};
+
+/* Both modes: `tdpmmu help explore` (and so the man page) shows --generate too. */
+static void explore_usage(FILE *f)
 {
-	fprintf(f, "usage: tdpmmu explore [options] FILE\n"
-		   "\n"
-		   "Runs every interleaving of the logical threads of FILE (commands with\n"
-		   "thread=N) up to a preemption bound, and checks every end state with the\n"
-		   "invariant checker and the expects after the threaded commands.\n"
-		   "\n"
-		   "  --preemptions N    preemptions per schedule (default 2; -1: unbounded)\n"
-		   "  --max-schedules N  stop after N schedules (default 1000000)\n"
-		   "  --max-steps N      yield points per schedule before it counts as a\n"
-		   "                     livelock (default 100000)\n"
-		   "  --replay S         run only schedule S (\"0,1,1,...\": the thread picked\n"
-		   "                     at each choice point, as printed for a violation)\n"
-		   "  --trace FILE       with --replay: write a kernel-style event log of the\n"
-		   "                     schedule (yield points, SPTE changes, SEAMCALLs, ...)\n"
-		   "                     to FILE, - for stderr (docs/SCENARIO-LANGUAGE.md)\n"
-		   "  --keep-going       go on after a violation (deadlocks still stop)\n"
-		   "  --json             report as one JSON object on stdout\n"
-		   "  -h, --help         this text\n"
-		   "\n"
-		   "Exit status: 0 no violation, 1 a violation, 2 usage or parse error.\n"
-		   "See docs/EXPLORE.md.\n");
+	cli_usage_default(&explore_cli, f);
+	fprintf(f, "\n");
+	explore_generate_usage(f);
 }
 
-static int parse_ull(const char *s, unsigned long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return (errno || end == s || *end || *s == '-') ? -1 : 0;
-}
-
+/* 0: go on; -1: help printed; otherwise the exit status of a usage error. */
 static int parse_args(int argc, char **argv, struct xp_opts *o)
 {
-	static const struct option lo[] = {
-		{"preemptions", required_argument, NULL, 'p'},
-		{"max-schedules", required_argument, NULL, 's'},
-		{"max-steps", required_argument, NULL, 'm'},
-		{"replay", required_argument, NULL, 'r'},
-		{"trace", required_argument, NULL, 't'},
-		{"keep-going", no_argument, NULL, 'k'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	unsigned long long v;
-	int c;
+	int r, nargs;
 
 	*o = (struct xp_opts){.bound = 2, .max_schedules = 1000000, .max_steps = 100000};
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (!strcmp(optarg, "-1")) {
-				o->bound = -1;
-			} else if (parse_ull(optarg, &v) || v > 1000) {
-				fprintf(stderr, "tdpmmu explore: bad --preemptions '%s'\n", optarg);
-				return 2;
-			} else {
-				o->bound = (int)v;
-			}
-			break;
-		case 's':
-		case 'm':
-			if (parse_ull(optarg, &v) || !v) {
-				fprintf(stderr, "tdpmmu explore: bad number '%s'\n", optarg);
-				return 2;
-			}
-			if (c == 's')
-				o->max_schedules = v;
-			else
-				o->max_steps = v;
-			break;
-		case 'r':
-			o->replay = optarg;
-			break;
-		case 't':
-			o->trace = optarg;
-			break;
-		case 'k':
-			o->keep_going = true;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "tdpmmu explore: need exactly one scenario FILE\n");
-		usage(stderr);
-		return 2;
-	}
-	o->file = argv[optind];
-	if (o->trace && !o->replay) {
-		fprintf(stderr, "tdpmmu explore: --trace needs --replay (one schedule)\n");
-		return 2;
-	}
+	r = cli_parse(&explore_cli, argc, argv, o, &nargs);
+	if (r != CLI_CONTINUE)
+		return r == 0 ? -1 : r;
+	o->file = argv[1];
+	if (o->trace && !o->replay)
+		return cli_error(&explore_cli, "--trace needs --replay (one schedule)");
 	return 0;
 }
 
@@ -538,7 +497,7 @@ static void xp_report_text(struct xp *x, double secs)
 	else
 		printf("  schedules         %llu (incomplete): stopped by --max-schedules %llu; "
 		       "schedules after it were not run\n",
-		       x->schedules, x->o->max_schedules);
+		       x->schedules, (unsigned long long)x->o->max_schedules);
 	printf("  choice points     %llu at most per schedule, %llu yield points at most\n",
 	       x->max_choices, x->max_steps);
 	printf("  end states        %zu distinct\n", x->nr_states);

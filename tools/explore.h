@@ -8,7 +8,9 @@
 #define TDPMMU_TOOLS_EXPLORE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
+#include "cli_opts.h"
 #include "scenario.h"
 #include "tdpmmu/types.h"
 
@@ -51,5 +53,9 @@ void explore_outcome_free(struct explore_outcome *out);
 
 /* `tdpmmu explore --generate ...` (tools/explore_gen.c). */
 int cmd_explore_generate(int argc, char **argv);
+/* Its help, which `tdpmmu explore --help` includes. */
+void explore_generate_usage(FILE *f);
+/* --preemptions -1: unbounded, in both modes (a CLI_INT's choices). */
+extern const struct cli_choice explore_unbounded[];
 
 #endif /* TDPMMU_TOOLS_EXPLORE_H */

@@ -22,7 +22,6 @@
  * `tdpmmu explore FILE` replays.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -63,9 +62,9 @@ struct gen_scn {
 struct gen_opts {
 	u64 seed;
 	double seconds; /* 0: no time bound */
-	unsigned long long count; /* 0: no count bound */
+	u64 count; /* 0: no count bound */
 	int bound; /* preemptions; each scenario is explored at 0, 1, ... bound */
-	unsigned long long max_schedules; /* per scenario */
+	u64 max_schedules; /* per scenario */
 	double minimize_seconds;
 	const char *out;
 	bool print, json;
@@ -539,144 +538,67 @@ static unsigned long long gen_minimize(struct gen_scn *g, const struct gen_opts 
 	return spent;
 }
 
-static void gen_usage(FILE *f)
+/* ~31 years: now_ns() + S * 1e9 stays inside a u64. */
+#define GEN_MAX_SECONDS 1e9
+/* --max-schedules is multiplied by 4 for the minimiser. */
+#define GEN_MAX_SCHEDULES 1000000000000ULL
+
+static const struct cli_opt gen_options[] = {
+	CLI_OPT("generate", CLI_FLAG, 0, NULL, NULL), /* the mode itself */
+	CLI_OPT("seed", CLI_U64, CLI_AT(struct gen_opts, seed), "N",
+		"the scenario stream (default 1)"),
+	CLI_OPT("seconds", CLI_DOUBLE, CLI_AT(struct gen_opts, seconds), "S",
+		"stop after S seconds (default 60 unless --count)", .positive = true,
+		.dmax = GEN_MAX_SECONDS),
+	CLI_OPT("count", CLI_U64, CLI_AT(struct gen_opts, count), "N", "stop after N scenarios",
+		.min = 1),
+	CLI_OPT("preemptions", CLI_INT, CLI_AT(struct gen_opts, bound), "N",
+		"bound per schedule (default 2), explored 0, 1, .. N", .max = 1000,
+		.choices = explore_unbounded),
+	CLI_OPT("max-schedules", CLI_U64, CLI_AT(struct gen_opts, max_schedules), "N",
+		"schedules per scenario (default 500)", .min = 1, .max = GEN_MAX_SCHEDULES),
+	CLI_OPT("minimize-seconds", CLI_DOUBLE, CLI_AT(struct gen_opts, minimize_seconds), "S",
+		"time for minimising a violation (default 60)", .dmax = GEN_MAX_SECONDS),
+	CLI_OPT("out", CLI_STRING, CLI_AT(struct gen_opts, out), "FILE",
+		"where the violating scenario goes\n"
+		"(default explore-found-SEED.tdp)"),
+	CLI_OPT("print", CLI_FLAG, CLI_AT(struct gen_opts, print), NULL,
+		"print the scenarios instead of exploring them"),
+	CLI_OPT("json", CLI_FLAG, CLI_AT(struct gen_opts, json), NULL,
+		"the summary as one JSON object on stdout"),
+	{0},
+};
+
+static const struct cli_cmd gen_cli = {
+	.name = "explore --generate",
+	.synopsis = "[options]",
+	.about = "Generates small concurrent scenarios (a random set-up over 2-3 huge\n"
+		 "regions, then 2-3 logical threads of 1-4 access/accept/convert/punch/split\n"
+		 "commands) and explores each with bounded preemption.  On the first\n"
+		 "violation the scenario is minimised and written as a .tdp file that\n"
+		 "`tdpmmu explore FILE` replays.",
+	.epilog = "Progress goes to stderr every few seconds.  Exit status: 0 no violation,\n"
+		  "1 a violation (scenario written), 2 usage error.  See docs/EXPLORE.md.",
+	.hint = "tdpmmu explore --generate --help",
+	.opts = gen_options,
+};
+
+void explore_generate_usage(FILE *f)
 {
-	fprintf(f, "usage: tdpmmu explore --generate [options]\n"
-		   "\n"
-		   "Generates small concurrent scenarios (a random set-up over 2-3 huge\n"
-		   "regions, then 2-3 logical threads of 1-4 access/accept/convert/punch/split\n"
-		   "commands) and explores each with bounded preemption.  On the first\n"
-		   "violation the scenario is minimised and written as a .tdp file that\n"
-		   "`tdpmmu explore FILE` replays.\n"
-		   "\n"
-		   "  --seed N              the scenario stream (default 1)\n"
-		   "  --seconds S           stop after S seconds (default 60 unless --count)\n"
-		   "  --count N             stop after N scenarios\n"
-		   "  --preemptions N       bound per schedule (default 2), explored 0, 1, .. N\n"
-		   "  --max-schedules N     schedules per scenario (default 500)\n"
-		   "  --minimize-seconds S  time for minimising a violation (default 60)\n"
-		   "  --out FILE            where the violating scenario goes\n"
-		   "                        (default explore-found-SEED.tdp)\n"
-		   "  --print               print the scenarios instead of exploring them\n"
-		   "  --json                the summary as one JSON object on stdout\n"
-		   "  -h, --help            this text\n"
-		   "\n"
-		   "Progress goes to stderr every few seconds.  Exit status: 0 no violation,\n"
-		   "1 a violation (scenario written), 2 usage error.  See docs/EXPLORE.md.\n");
+	cli_usage(&gen_cli, f);
 }
 
-static int gen_parse_num(const char *opt, const char *s, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	if (errno || end == s || *end || !(*v >= 0) || *v > 1e12) {
-		fprintf(stderr, "tdpmmu explore --generate: bad %s '%s'\n", opt, s);
-		return -1;
-	}
-	return 0;
-}
-
+/* 0: go on; -1: help printed; otherwise the exit status of a usage error. */
 static int gen_parse_args(int argc, char **argv, struct gen_opts *o, char *outbuf, size_t outlen)
 {
-	static const struct option lo[] = {
-		{"generate", no_argument, NULL, 'g'},
-		{"seed", required_argument, NULL, 'S'},
-		{"seconds", required_argument, NULL, 'T'},
-		{"count", required_argument, NULL, 'c'},
-		{"preemptions", required_argument, NULL, 'p'},
-		{"max-schedules", required_argument, NULL, 's'},
-		{"minimize-seconds", required_argument, NULL, 'M'},
-		{"out", required_argument, NULL, 'o'},
-		{"print", no_argument, NULL, 'P'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	bool have_seconds = false;
-	double v;
-	int c;
+	int r, nargs;
 
 	*o = (struct gen_opts){.seed = 1, .bound = 2, .max_schedules = 500, .minimize_seconds = 60};
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'g':
-			break;
-		case 'S':
-		case 'c':
-		case 's':
-			if (gen_parse_num("number", optarg, &v))
-				return 2;
-			if (v != (double)(u64)v) {
-				fprintf(stderr,
-					"tdpmmu explore --generate: '%s' is not a whole number\n",
-					optarg);
-				return 2;
-			}
-			if (c == 'S')
-				o->seed = (u64)v;
-			else if (c == 'c')
-				o->count = (u64)v;
-			else if (!(o->max_schedules = (u64)v))
-				return fprintf(stderr, "tdpmmu explore --generate: "
-						       "--max-schedules must be positive\n"),
-				       2;
-			if (c == 'c' && !o->count)
-				return fprintf(stderr, "tdpmmu explore --generate: "
-						       "--count must be positive\n"),
-				       2;
-			break;
-		case 'T':
-		case 'M':
-			if (gen_parse_num(c == 'T' ? "--seconds" : "--minimize-seconds", optarg,
-					  &v))
-				return 2;
-			if (c == 'T') {
-				if (v <= 0)
-					return fprintf(stderr, "tdpmmu explore --generate: "
-							       "--seconds must be positive\n"),
-					       2;
-				o->seconds = v;
-				have_seconds = true;
-			} else {
-				o->minimize_seconds = v;
-			}
-			break;
-		case 'p':
-			if (!strcmp(optarg, "-1")) {
-				o->bound = -1;
-			} else if (gen_parse_num("--preemptions", optarg, &v) || v > 1000 ||
-				   v != (double)(int)v) {
-				return 2;
-			} else {
-				o->bound = (int)v;
-			}
-			break;
-		case 'o':
-			o->out = optarg;
-			break;
-		case 'P':
-			o->print = true;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'h':
-			gen_usage(stdout);
-			return -1;
-		default:
-			gen_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "tdpmmu explore --generate: unexpected argument '%s'\n",
-			argv[optind]);
-		return 2;
-	}
-	if (!have_seconds && !o->count)
+	r = cli_parse(&gen_cli, argc, argv, o, &nargs);
+	if (r != CLI_CONTINUE)
+		return r == 0 ? -1 : r;
+	/* --seconds is > 0 when given. */
+	if (!o->seconds && !o->count)
 		o->seconds = 60;
 	if (!o->out) {
 		snprintf(outbuf, outlen, "explore-found-%llu.tdp", (unsigned long long)o->seed);
