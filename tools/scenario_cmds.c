@@ -36,7 +36,7 @@ static const struct choice exit_kinds[] = {{"accept", 0}, {NULL, 0}};
 #define K_ON_OFF(n, m, o) {.name = n, .type = V_CHOICE, .choices = on_off, .origin = (o), TO_BOOL(m)}
 #define K_COUNT_AFTER	{.name = "count", .type = V_NUM, .def = 1, .min = 1, TO_U64(count)}, \
 			{.name = "after", .type = V_NUM, TO_U64(after)}
-#define KEYS(...)	((const struct key_spec[]){__VA_ARGS__, {NULL}})
+#define KEYS(...)	((const struct key_spec[]){__VA_ARGS__, {.name = NULL}})
 
 #define LEAF(l) (1u << (l))
 #define SEAMCALL_LEAVES (LEAF(TDH_MEM_SEPT_ADD) | LEAF(TDH_MEM_PAGE_ADD) | LEAF(TDH_MEM_PAGE_AUG) | \
