@@ -12,70 +12,12 @@
 
 #include "parse_number.h"
 #include "scenario.h"
+#include "scenario_syntax.h"
 #include "text_escape.h"
 #include "tdpmmu/tdx_errno.h"
 #include "tdpmmu/tdxmod.h"
 
 #define MAX_TOKENS 64
-#define MAX_KEYS 16
-#define SCN_MAX_VCPUS 1024
-
-#define LV(l) (1u << (l))
-#define LV_4K_2M (LV(PG_LEVEL_4K) | LV(PG_LEVEL_2M))
-#define LV_TO_1G (LV_4K_2M | LV(PG_LEVEL_1G))
-#define LV_ALL (LV_TO_1G | LV(PG_LEVEL_512G))
-
-enum vtype {
-	V_ADDR, /* number, K/M/G/T suffix allowed */
-	V_SIZE, /* same, positive multiple of 4K */
-	V_NUM, /* plain number */
-	V_LEVEL, /* 4K/2M/1G/512G restricted by .levels */
-	V_CHOICE, /* one of .choices, index in ival */
-	V_STATUS, /* status name[|operand] or 64-bit number (+ OK/VE/... if .levels) */
-	V_RC,
-	V_STATE,
-	V_FLAG,
-	V_TEXT, /* the raw value, checked by the command (str in struct kv) */
-};
-
-struct key_spec {
-	const char *name;
-	enum vtype type;
-	bool required;
-	unsigned levels; /* V_LEVEL: allowed; V_STATUS: non-module kinds ok */
-	const char *const *choices; /* V_CHOICE, NULL-terminated */
-	const char *want; /* V_LEVEL/V_CHOICE: "4K|2M" for messages */
-};
-
-struct kv {
-	bool given, ok;
-	u64 num;
-	int ival;
-	struct scn_status st;
-	const char *str; /* V_TEXT */
-};
-
-static const char *const on_off[] = {"off", "on", NULL};
-static const char *const modules[] = {"1.5", "2.0", NULL};
-static const char *const policies[] = {"upstream", "recover", NULL};
-static const char *const to_kind[] = {"shared", "private", NULL};
-static const char *const exit_kind[] = {"accept", NULL};
-static const char *const split_locks[] = {"exclusive", "shared", NULL};
-
-struct parser {
-	struct scenario *scn;
-	int line;
-	bool any_cmd; /* a command was seen */
-	int vm_line; /* line of the (first, valid-position) vm, 0 if none */
-	bool mem_known, vcpus_known;
-	u64 mem;
-	int nr_vcpus;
-	int finalize_line;
-	bool line_failed; /* an error was reported for this line */
-	bool too_many; /* SCN_MAX_CMDS reached (reported once) */
-	int nr_memslots; /* vm slots=: MMU-level ranges must lie in one */
-	struct kvm_memslot_range memslots[KVM_MAX_MEMSLOTS];
-};
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -284,16 +226,17 @@ unknown:
 /* Parse one key's value into @kv; reports errors. */
 static void parse_value(struct parser *p, const struct key_spec *k, const char *val, struct kv *kv)
 {
-	char msg[256];
+	char msg[256], want[64];
 	const char *e;
-	int r;
+	int i, r;
 
 	kv->given = true;
 	switch (k->type) {
 	case V_ADDR:
 	case V_SIZE:
 	case V_NUM:
-		r = parse_number(val, k->type != V_NUM, &kv->num);
+	case V_VCPU:
+		r = parse_number(val, k->type == V_ADDR || k->type == V_SIZE, &kv->num);
 		if (r == -ERANGE) {
 			perr(p, "number '%s' for '%s' overflows", val, k->name);
 			return;
@@ -310,35 +253,46 @@ static void parse_value(struct parser *p, const struct key_spec *k, const char *
 	case V_LEVEL:
 		kv->ival = scn_level_from_name(val);
 		if (!kv->ival || !(k->levels & LV(kv->ival))) {
-			perr(p, "bad level '%s' for '%s' (want %s)", val, k->name, k->want);
+			want[0] = 0;
+			for (int l = PG_LEVEL_4K; l <= PG_LEVEL_512G; l++)
+				if (k->levels & LV(l))
+					snprintf(want + strlen(want), sizeof(want) - strlen(want),
+						 "%s%s", want[0] ? "|" : "", scn_level_name(l));
+			perr(p, "bad level '%s' for '%s' (want %s)", val, k->name, want);
 			return;
 		}
 		break;
 	case V_CHOICE:
-		for (kv->ival = 0; k->choices[kv->ival]; kv->ival++)
-			if (!strcmp(val, k->choices[kv->ival]))
+		for (i = 0; k->choices[i].name; i++)
+			if (!strcmp(val, k->choices[i].name))
 				break;
-		if (!k->choices[kv->ival]) {
-			perr(p, "bad value '%s' for '%s' (want %s)", val, k->name, k->want);
+		if (!k->choices[i].name) {
+			want[0] = 0;
+			for (i = 0; k->choices[i].name; i++)
+				snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s",
+					 i ? "|" : "", k->choices[i].name);
+			perr(p, "bad value '%s' for '%s' (want %s)", val, k->name, want);
 			return;
 		}
+		kv->ival = k->choices[i].val;
 		break;
 	case V_STATUS:
-		e = parse_status(val, k->levels, &kv->st, msg, sizeof(msg));
+	case V_STATUS_ANY:
+		e = parse_status(val, k->type == V_STATUS_ANY, &kv->st, msg, sizeof(msg));
 		if (e) {
 			perr(p, "%s", e);
 			return;
 		}
 		break;
 	case V_RC:
-		for (kv->ival = 0; kv->ival < (int)ARRAY_SIZE(rc_names); kv->ival++)
-			if (!strcmp(val, rc_names[kv->ival].name))
+		for (i = 0; i < (int)ARRAY_SIZE(rc_names); i++)
+			if (!strcmp(val, rc_names[i].name))
 				break;
-		if (kv->ival == (int)ARRAY_SIZE(rc_names)) {
+		if (i == (int)ARRAY_SIZE(rc_names)) {
 			perr(p, "unknown rc '%s' (want 0|ENOMEM|EIO|EBUSY|EINVAL|EAGAIN)", val);
 			return;
 		}
-		kv->ival = rc_names[kv->ival].rc;
+		kv->ival = rc_names[i].rc;
 		break;
 	case V_STATE:
 		kv->ival = tdx_sept_state_from_name(val);
@@ -356,6 +310,15 @@ static void parse_value(struct parser *p, const struct key_spec *k, const char *
 	kv->ok = true;
 }
 
+static int nr_keys(const struct key_spec *keys)
+{
+	int n = 0;
+
+	while (keys && keys[n].name)
+		n++;
+	return n;
+}
+
 /*
  * Generic key=value / flag processing of toks[from..n) against @keys.
  * Returns true if every given value parsed and every required key is there.
@@ -364,11 +327,9 @@ static bool parse_keys(struct parser *p, const char *cmd, const struct key_spec 
 		       int from, int n, struct kv *kv)
 {
 	bool ok = true;
-	int nkeys = 0;
+	int nkeys = nr_keys(keys);
 
-	while (nkeys < MAX_KEYS && keys[nkeys].name)
-		nkeys++;
-	memset(kv, 0, sizeof(*kv) * MAX_KEYS);
+	memset(kv, 0, sizeof(*kv) * SCN_MAX_KEYS);
 	for (int i = from; i < n; i++) {
 		char *tok = toks[i];
 		char *eq = strchr(tok, '=');
@@ -458,66 +419,6 @@ static void check_in_mem(struct parser *p, u64 gpa, u64 size)
 		     (unsigned long long)gpa, (unsigned long long)(gpa + size));
 }
 
-/*
- * Extension: vm slots=GPA:SIZE[,GPA:SIZE...] -- the private memslots, 4K
- * aligned, inside [0, mem), disjoint, at most KVM_MAX_MEMSLOTS.
- */
-static void parse_slots(struct parser *p, struct scn_cmd *c, const char *val, u64 mem, bool mem_ok)
-{
-	char buf[512], *save = NULL, *tok;
-
-	if (strlen(val) >= sizeof(buf)) {
-		perr(p, "slots list too long");
-		return;
-	}
-	strcpy(buf, val);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':');
-		struct kvm_memslot_range *m;
-		u64 base, size;
-
-		if (c->nr_memslots == KVM_MAX_MEMSLOTS) {
-			perr(p, "more than %d memslots in 'slots'", KVM_MAX_MEMSLOTS);
-			return;
-		}
-		if (!colon) {
-			perr(p, "bad memslot '%s' in 'slots' (want GPA:SIZE)", tok);
-			return;
-		}
-		*colon = 0;
-		if (parse_number(tok, true, &base) || parse_number(colon + 1, true, &size)) {
-			perr(p, "bad number in memslot '%s:%s'", tok, colon + 1);
-			return;
-		}
-		if (!size || (base | size) % PAGE_SIZE) {
-			perr(p, "memslot 0x%llx:0x%llx is not 4K aligned or empty",
-			     (unsigned long long)base, (unsigned long long)size);
-			return;
-		}
-		if (mem_ok && (base >= mem || size > mem - base)) {
-			perr(p, "memslot [0x%llx, 0x%llx) is outside guest memory [0, 0x%llx)",
-			     (unsigned long long)base, (unsigned long long)(base + size),
-			     (unsigned long long)mem);
-			return;
-		}
-		for (int i = 0; i < c->nr_memslots; i++) {
-			m = &c->memslots[i];
-			if (base < m->base + m->size && m->base < base + size) {
-				perr(p, "memslot [0x%llx, 0x%llx) overlaps [0x%llx, 0x%llx)",
-				     (unsigned long long)base, (unsigned long long)(base + size),
-				     (unsigned long long)m->base,
-				     (unsigned long long)(m->base + m->size));
-				return;
-			}
-		}
-		m = &c->memslots[c->nr_memslots++];
-		m->base = base;
-		m->size = size;
-	}
-	if (!c->nr_memslots)
-		perr(p, "empty 'slots'");
-}
-
 /* Raw module access: any GPA the 4-level S-EPT can address. */
 static void check_in_sept(struct parser *p, u64 gpa, u64 size)
 {
@@ -543,537 +444,283 @@ static void check_vcpu(struct parser *p, const struct kv *kv, int *vcpu)
 	*vcpu = (int)kv->num;
 }
 
-/* ---- commands ---- */
+/* ---- the generic routine: a line against its row of tools/scenario_cmds.c ---- */
 
-#define KEY_GPA_REQ                                \
-	{                                          \
-		"gpa", V_ADDR, true, 0, NULL, NULL \
-	}
-#define KEY_SIZE_REQ                                \
-	{                                           \
-		"size", V_SIZE, true, 0, NULL, NULL \
-	}
-#define KEY_VCPU                                    \
-	{                                           \
-		"vcpu", V_NUM, false, 0, NULL, NULL \
-	}
-#define KEY_END                                    \
-	{                                          \
-		NULL, V_FLAG, false, 0, NULL, NULL \
-	}
-
-static const struct key_spec vm_keys[] = {
-	{"mem", V_SIZE, true, 0, NULL, NULL},
-	{"vcpus", V_NUM, false, 0, NULL, NULL},
-	{"max_level", V_LEVEL, false, LV_TO_1G, NULL, "4K|2M|1G"},
-	{"module", V_CHOICE, false, 0, modules, "1.5|2.0"},
-	{"dpamt", V_CHOICE, false, 0, on_off, "on|off"},
-	{"demote_interruptible", V_CHOICE, false, 0, on_off, "on|off"},
-	{"seed", V_NUM, false, 0, NULL, NULL},
-	/* Extension: the glue's error policy (docs/SCENARIOS.md). */
-	{"policy", V_CHOICE, false, 0, policies, "upstream|recover"},
-	/* Extension: TRACK rounds batched per MMU operation (docs/SCENARIOS.md). */
-	{"track_batch", V_CHOICE, false, 0, on_off, "on|off"},
-	/* Version 2 (§5.2): recover huge mappings by promotion. */
-	{"promote", V_CHOICE, false, 0, on_off, "on|off"},
-	/* v2 §5.3: the fault path's split under the shared mmu_lock. */
-	{"split_lock", V_CHOICE, false, 0, split_locks, "exclusive|shared"},
-	/* Extension: several private memslots (docs/SCENARIOS.md). */
-	{"slots", V_TEXT, false, 0, NULL, NULL},
-	/* Extension: the lock-free guest-inhibit test before the write lock (docs/SCENARIOS.md). */
-	{"inhibit_precheck", V_CHOICE, false, 0, on_off, "on|off"},
-	KEY_END,
-};
-
-static void parse_vm(struct parser *p, struct scn_cmd *c, char **toks, int n)
+void scn_perr(struct parser *p, const char *fmt, ...)
 {
-	struct kv kv[MAX_KEYS];
-	bool first = !p->any_cmd;
+	va_list ap;
 
-	parse_keys(p, "vm", vm_keys, toks, 1, n, kv);
-	if (!first) {
-		if (p->vm_line)
-			perr(p, "'vm' given twice (first at line %d)", p->vm_line);
-		else
-			perr(p, "'vm' must be the first command");
+	va_start(ap, fmt);
+	add_error(p->scn, p->line, fmt, ap);
+	va_end(ap);
+	p->line_failed = true;
+}
+
+void scn_check_vcpu(struct parser *p, const struct kv *kv, int *vcpu)
+{
+	check_vcpu(p, kv, vcpu);
+}
+
+static int key_index(const struct key_spec *keys, const char *name)
+{
+	for (int k = 0; keys && keys[k].name; k++)
+		if (!strcmp(keys[k].name, name))
+			return k;
+	return -1;
+}
+
+const struct kv *scn_kv(const struct cmd_spec *row, const struct kv *kv, const char *name)
+{
+	int k = key_index(row->keys, name);
+
+	/* A hook naming a key its row lacks: a bug in the table, caught by any test. */
+	if (k < 0) {
+		fprintf(stderr, "tdpmmu: no key '%s' in the row of '%s'\n", name, row->cmd);
+		abort();
 	}
-	c->mem = kv[0].num;
-	c->nr_vcpus = 1;
-	c->max_level = kv[2].ok ? kv[2].ival : PG_LEVEL_2M;
-	c->module = kv[3].ok && kv[3].ival ? TDX_MODULE_2_0 : TDX_MODULE_1_5;
-	c->dpamt = kv[4].ok && kv[4].ival;
-	c->demote_interruptible = kv[5].ok && kv[5].ival;
-	c->seed = kv[6].num;
-	c->policy = kv[7].ok && kv[7].ival ? TDX_POLICY_RECOVER : TDX_POLICY_UPSTREAM;
-	c->track_batch = kv[8].ok && kv[8].ival;
-	c->promote = kv[9].ok && kv[9].ival;
-	c->split_lock = kv[10].ok && kv[10].ival ? KVM_SPLIT_LOCK_SHARED : KVM_SPLIT_LOCK_EXCLUSIVE;
-	c->no_inhibit_precheck = kv[12].ok && !kv[12].ival;
+	return &kv[k];
+}
 
-	bool mem_ok = kv[0].ok;
+static bool key_good(const struct key_spec *k, const struct kv *kv)
+{
+	return kv->given ? kv->ok : !k->required;
+}
 
-	if (mem_ok && c->mem > SCN_GPA_LIMIT) {
-		perr(p, "mem 0x%llx is larger than the 48-bit S-EPT address space",
-		     (unsigned long long)c->mem);
-		mem_ok = false;
-	}
-	bool vcpus_ok = !kv[1].given || kv[1].ok;
+bool scn_key_good(const struct cmd_spec *row, const struct kv *kv, const char *name)
+{
+	const struct kv *v = scn_kv(row, kv, name);
 
-	if (kv[1].given && kv[1].ok) {
-		if (kv[1].num < 1 || kv[1].num > SCN_MAX_VCPUS) {
-			perr(p, "vcpus must be between 1 and %d, got %llu", SCN_MAX_VCPUS,
-			     (unsigned long long)kv[1].num);
-			vcpus_ok = false;
-		} else {
-			c->nr_vcpus = (int)kv[1].num;
-		}
-	}
-	if (c->dpamt && (!kv[3].given || kv[3].ok) && c->module != TDX_MODULE_2_0)
-		perr(p, "dpamt=on needs module=2.0");
-	if (kv[11].ok)
-		parse_slots(p, c, kv[11].str, c->mem, mem_ok);
-	if (first) {
-		p->nr_memslots = c->nr_memslots;
-		memcpy(p->memslots, c->memslots, sizeof(p->memslots));
-		p->vm_line = p->line;
-		p->mem_known = mem_ok;
-		p->mem = c->mem;
-		p->vcpus_known = vcpus_ok;
-		p->nr_vcpus = c->nr_vcpus;
+	return key_good(&row->keys[v - kv], v);
+}
+
+/* Given and parsed: the value, else the key's default. */
+static void store_value(struct scn_cmd *c, const struct key_spec *k, const struct kv *kv)
+{
+	static const struct scn_status no_status;
+	bool have = kv->given && kv->ok;
+	bool num = k->type == V_ADDR || k->type == V_SIZE || k->type == V_NUM;
+	char *dst = (char *)c + k->off;
+	u64 v64 = have ? kv->num : k->def;
+	int vi = have ? (num ? (int)kv->num : kv->ival) : (int)k->def;
+	bool vb = have ? k->type == V_FLAG || kv->ival : k->def;
+
+	switch (k->store) {
+	case S_NONE:
+		break;
+	case S_U64:
+		memcpy(dst, &v64, sizeof(v64));
+		break;
+	case S_INT:
+		memcpy(dst, &vi, sizeof(vi));
+		break;
+	case S_BOOL:
+		memcpy(dst, &vb, sizeof(vb));
+		break;
+	case S_STATUS:
+		memcpy(dst, have ? &kv->st : &no_status, sizeof(kv->st));
+		break;
 	}
 }
 
-static const struct key_spec add_keys[] = {
-	KEY_GPA_REQ,
-	{"size", V_SIZE, false, 0, NULL, NULL},
-	KEY_END,
-};
-
-static void parse_add(struct parser *p, struct scn_cmd *c, char **toks, int n)
+/* The row's gpa rules: aligned, then inside [0, mem) and a memslot or the S-EPT. */
+static void check_geometry(struct parser *p, const struct scn_cmd *c, const struct cmd_spec *row,
+			   const struct kv *kv)
 {
-	struct kv kv[MAX_KEYS];
+	const struct scn_geometry *g = &row->geo;
+	int lk = key_index(row->keys, "level");
+	bool level_good = lk < 0 || key_good(&row->keys[lk], &kv[lk]);
+	u64 extent = PAGE_SIZE;
 
-	parse_keys(p, "add", add_keys, toks, 1, n, kv);
-	if (p->finalize_line)
-		perr(p, "'add' after 'finalize' (line %d)", p->finalize_line);
-	c->gpa = kv[0].num;
-	c->size = kv[1].given ? kv[1].num : PAGE_SIZE;
-	if (kv[0].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K) && (!kv[1].given || kv[1].ok))
-		check_in_mem(p, c->gpa, c->size);
-}
-
-static const struct key_spec accept_keys[] = {
-	KEY_GPA_REQ,
-	{"level", V_LEVEL, true, LV_4K_2M, NULL, "4K|2M"},
-	KEY_VCPU,
-	KEY_END,
-};
-
-static void parse_accept(struct parser *p, struct scn_cmd *c, char **toks, int n)
-{
-	struct kv kv[MAX_KEYS];
-
-	parse_keys(p, "accept", accept_keys, toks, 1, n, kv);
-	c->gpa = kv[0].num;
-	c->level = kv[1].ival;
-	if (kv[0].ok && check_aligned(p, "gpa", c->gpa, kv[1].ok ? c->level : PG_LEVEL_4K) &&
-	    kv[1].ok)
-		check_in_mem(p, c->gpa, level_size(c->level));
-	check_vcpu(p, &kv[2], &c->vcpu);
-}
-
-/* Extension: accept_memory gpa=ADDR size=SIZE [vcpu=N] [parallel] (docs/SCENARIOS.md). */
-static const struct key_spec accept_memory_keys[] = {
-	KEY_GPA_REQ, KEY_SIZE_REQ, KEY_VCPU, {"parallel", V_FLAG, false, 0, NULL, NULL}, KEY_END,
-};
-
-static void parse_accept_memory(struct parser *p, struct scn_cmd *c, char **toks, int n)
-{
-	struct kv kv[MAX_KEYS];
-
-	parse_keys(p, "accept_memory", accept_memory_keys, toks, 1, n, kv);
-	c->gpa = kv[0].num;
-	c->size = kv[1].num;
-	c->parallel = kv[3].given;
-	if (kv[0].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K) && kv[1].ok)
-		check_in_mem(p, c->gpa, c->size);
-	check_vcpu(p, &kv[2], &c->vcpu);
-	/* parallel runs on every vCPU: naming one would be meaningless. */
-	if (kv[2].given && kv[3].given)
-		perr(p, "'vcpu' and 'parallel' are mutually exclusive");
-}
-
-static const struct key_spec access_keys[] = {
-	KEY_GPA_REQ,
-	{"shared", V_FLAG, false, 0, NULL, NULL},
-	{"write", V_FLAG, false, 0, NULL, NULL},
-	KEY_VCPU,
-	KEY_END,
-};
-
-static void parse_access(struct parser *p, struct scn_cmd *c, char **toks, int n)
-{
-	struct kv kv[MAX_KEYS];
-
-	parse_keys(p, "access", access_keys, toks, 1, n, kv);
-	c->gpa = kv[0].num;
-	c->shared = kv[1].given;
-	c->write = kv[2].given;
-	if (kv[0].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K))
-		check_in_mem(p, c->gpa, PAGE_SIZE);
-	check_vcpu(p, &kv[3], &c->vcpu);
-}
-
-static const struct key_spec convert_keys[] = {
-	KEY_GPA_REQ,
-	KEY_SIZE_REQ,
-	{"to", V_CHOICE, true, 0, to_kind, "shared|private"},
-	KEY_END,
-};
-static const struct key_spec punch_keys[] = {
-	KEY_GPA_REQ,
-	KEY_SIZE_REQ,
-	KEY_END,
-};
-static const struct key_spec split_keys[] = {
-	KEY_GPA_REQ,
-	KEY_SIZE_REQ,
-	{"level", V_LEVEL, true, LV_4K_2M, NULL, "4K|2M"},
-	KEY_END,
-};
-
-/* convert, punch, split: a 4K-aligned range inside guest memory. */
-static void parse_range_cmd(struct parser *p, struct scn_cmd *c, const char *name,
-			    const struct key_spec *keys, char **toks, int n)
-{
-	struct kv kv[MAX_KEYS];
-
-	parse_keys(p, name, keys, toks, 1, n, kv);
-	c->gpa = kv[0].num;
-	c->size = kv[1].num;
-	c->to_private = c->kind == SCN_CONVERT && kv[2].ival == 1;
-	c->level = c->kind == SCN_SPLIT ? kv[2].ival : 0;
-	if (kv[0].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K) && kv[1].ok)
-		check_in_mem(p, c->gpa, c->size);
-}
-
-static const struct key_spec seamcall_keys[] = {
-	{"gpa", V_ADDR, false, 0, NULL, NULL},
-	{"level", V_LEVEL, false, LV_ALL, NULL, "4K|2M|1G|512G"},
-	{"allow_existing", V_FLAG, false, 0, NULL, NULL},
-	KEY_END,
-};
-
-static bool is_seamcall_leaf(int leaf)
-{
-	switch (leaf) {
-	case TDH_MEM_SEPT_ADD:
-	case TDH_MEM_PAGE_ADD:
-	case TDH_MEM_PAGE_AUG:
-	case TDH_MEM_RANGE_BLOCK:
-	case TDH_MEM_RANGE_UNBLOCK:
-	case TDH_MEM_TRACK:
-	case TDH_MEM_PAGE_DEMOTE:
-	case TDH_MEM_PAGE_PROMOTE:
-	case TDH_MEM_PAGE_REMOVE:
-	case TDH_MEM_SEPT_REMOVE:
-	case TDH_MR_FINALIZE:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static void parse_seamcall(struct parser *p, struct scn_cmd *c, char **toks, int n)
-{
-	struct kv kv[MAX_KEYS];
-	int leaf = -1;
-
-	if (n < 2 || strchr(toks[1], '=')) {
-		perr(p, "missing leaf for 'seamcall'");
-	} else {
-		leaf = tdx_leaf_from_name(toks[1]);
-		if (leaf < 0 || !is_seamcall_leaf(leaf)) {
-			perr(p, "unknown leaf '%s' for 'seamcall'", toks[1]);
-			leaf = -1;
-		}
-	}
-	parse_keys(p, "seamcall", seamcall_keys, toks, n >= 2 && !strchr(toks[1], '=') ? 2 : 1, n,
-		   kv);
-	c->leaf = leaf < 0 ? TDH_MEM_TRACK : (enum tdx_leaf)leaf;
-	c->gpa = kv[0].num;
-	c->level = kv[1].given ? kv[1].ival : PG_LEVEL_4K;
-	c->allow_existing = kv[2].given;
-	if (kv[2].given && leaf >= 0 && leaf != TDH_MEM_SEPT_ADD)
-		perr(p, "flag 'allow_existing' applies only to TDH.MEM.SEPT.ADD");
-	if (kv[0].ok && (!kv[1].given || kv[1].ok) && check_aligned(p, "gpa", c->gpa, c->level))
-		check_in_sept(p, c->gpa, level_size(c->level));
-}
-
-static const struct key_spec tdcall_keys[] = {
-	KEY_GPA_REQ,
-	{"level", V_LEVEL, true, LV_ALL, NULL, "4K|2M|1G|512G"},
-	KEY_VCPU,
-	KEY_END,
-};
-
-static void parse_tdcall(struct parser *p, struct scn_cmd *c, char **toks, int n)
-{
-	struct kv kv[MAX_KEYS];
-	int from = 2;
-
-	if (n < 2 || strchr(toks[1], '=')) {
-		perr(p, "missing leaf for 'tdcall'");
-		from = 1;
-	} else if (tdx_leaf_from_name(toks[1]) != TDG_MEM_PAGE_ACCEPT) {
-		perr(p, "unknown leaf '%s' for 'tdcall' (want TDG.MEM.PAGE.ACCEPT)", toks[1]);
-	}
-	parse_keys(p, "tdcall", tdcall_keys, toks, from, n, kv);
-	c->leaf = TDG_MEM_PAGE_ACCEPT;
-	c->gpa = kv[0].num;
-	c->level = kv[1].ival;
-	if (kv[0].ok && kv[1].ok && check_aligned(p, "gpa", c->gpa, c->level))
-		check_in_sept(p, c->gpa, level_size(c->level));
-	check_vcpu(p, &kv[2], &c->vcpu);
-}
-
-static void parse_vcpu(struct parser *p, struct scn_cmd *c, char **toks, int n)
-{
-	struct kv kv = {0};
-	int r;
-
-	if (n != 3) {
-		perr(p, "usage: vcpu N enter|exit");
+	if (g->extent == E_NONE || !scn_kv(row, kv, "gpa")->ok || (g->level_gates && !level_good))
 		return;
-	}
-	r = parse_number(toks[1], false, &kv.num);
-	if (r) {
-		perr(p, "%s vCPU index '%s'", r == -ERANGE ? "overflowing" : "bad", toks[1]);
-	} else {
-		kv.given = kv.ok = true;
-		check_vcpu(p, &kv, &c->vcpu);
-	}
-	if (!strcmp(toks[2], "enter"))
-		c->kind = SCN_VCPU_ENTER;
-	else if (!strcmp(toks[2], "exit"))
-		c->kind = SCN_VCPU_EXIT;
-	else
-		perr(p, "bad vcpu action '%s' (want enter|exit)", toks[2]);
-}
-
-static const struct key_spec inject_keys[] = {
-	{"status", V_STATUS, true, 0, NULL, NULL},
-	{"count", V_NUM, false, 0, NULL, NULL},
-	{"after", V_NUM, false, 0, NULL, NULL},
-	KEY_END,
-};
-static const struct key_spec inject_alloc_keys[] = {
-	{"count", V_NUM, false, 0, NULL, NULL},
-	{"after", V_NUM, false, 0, NULL, NULL},
-	KEY_END,
-};
-
-static void parse_inject(struct parser *p, struct scn_cmd *c, char **toks, int n)
-{
-	struct kv kv[MAX_KEYS];
-	const struct kv *count, *after;
-
-	if (n < 2 || strchr(toks[1], '=')) {
-		perr(p, "missing leaf for 'inject' (a leaf name or 'alloc fail')");
-		parse_keys(p, "inject", inject_keys, toks, 1, n, kv);
-	} else if (!strcmp(toks[1], "alloc")) {
-		c->kind = SCN_INJECT_ALLOC;
-		if (n < 3 || strcmp(toks[2], "fail")) {
-			perr(p, "usage: inject alloc fail [count=N] [after=K]");
+	if (!check_aligned(p, "gpa", c->gpa, g->align_level ? c->level : PG_LEVEL_4K))
+		return;
+	if (g->extent == E_SIZE) {
+		if (!scn_key_good(row, kv, "size"))
 			return;
-		}
-		parse_keys(p, "inject alloc fail", inject_alloc_keys, toks, 3, n, kv);
-		count = &kv[0];
-		after = &kv[1];
-		goto counts;
-	} else {
-		int leaf = tdx_leaf_from_name(toks[1]);
-
-		/* Any leaf the model counts; the contract names the SEAMCALLs and ACCEPT. */
-		if (leaf < 0)
-			perr(p, "unknown leaf '%s' for 'inject'", toks[1]);
-		else
-			c->leaf = (enum tdx_leaf)leaf;
-		parse_keys(p, "inject", inject_keys, toks, 2, n, kv);
+		extent = c->size;
+	} else if (g->extent == E_LEVEL) {
+		if (!level_good)
+			return;
+		extent = level_size(c->level);
 	}
-	c->status = kv[0].st;
-	count = &kv[1];
-	after = &kv[2];
-counts:
-	c->count = count->given ? count->num : 1;
-	c->after = after->given ? after->num : 0;
-	if (count->given && count->ok && !count->num)
-		perr(p, "count must be at least 1");
+	if (g->sept)
+		check_in_sept(p, c->gpa, extent);
+	else
+		check_in_mem(p, c->gpa, extent);
 }
 
-static const struct key_spec expect_status_keys[] = {
-	{"status", V_STATUS, true, 1, NULL, NULL},
-	KEY_END,
-};
-static const struct key_spec expect_rc_keys[] = {
-	{"rc", V_RC, true, 0, NULL, NULL},
-	KEY_END,
-};
-static const struct key_spec expect_exit_keys[] = {
-	{"exit", V_CHOICE, true, 0, exit_kind, "accept"},
-	{"req_level", V_LEVEL, true, LV_ALL, NULL, "4K|2M|1G|512G"},
-	{"err_level", V_LEVEL, true, LV_ALL, NULL, "4K|2M|1G|512G"},
-	{"err_state", V_STATE, true, 0, NULL, NULL},
-	KEY_END,
-};
-static const struct key_spec expect_sept_keys[] = {
-	KEY_GPA_REQ,
-	{"level", V_LEVEL, true, LV_ALL, NULL, "4K|2M|1G|512G"},
-	{"state", V_STATE, true, 0, NULL, NULL},
-	KEY_END,
-};
-static const struct key_spec expect_mirror_keys[] = {
-	KEY_GPA_REQ,
-	{"level", V_LEVEL, false, LV_TO_1G, NULL, "4K|2M|1G"},
-	{"absent", V_FLAG, false, 0, NULL, NULL},
-	KEY_END,
-};
-
-static const struct {
-	const char *name;
-	enum scn_counter counter;
-} counter_names[] = {
-	{"splits", SCN_CNT_SPLITS},
-	{"kicks", SCN_CNT_KICKS},
-	{"faults", SCN_CNT_FAULTS},
-	{"vm_bugged", SCN_CNT_VM_BUGGED},
-	{"track_rounds", SCN_CNT_TRACK_ROUNDS},
-	{"busy_retries", SCN_CNT_BUSY_RETRIES},
-	{"guest_inhibits", SCN_CNT_GUEST_INHIBITS},
-	{"promotes", SCN_CNT_PROMOTES},
-	{"promote_tries", SCN_CNT_PROMOTE_TRIES},
-	{"mmu_write_locks", SCN_CNT_MMU_WRITE_LOCKS},
-	{"split_retries", SCN_CNT_SPLIT_RETRIES},
-	{"accept_below_mappable", SCN_CNT_ACCEPT_BELOW_MAPPABLE},
-};
-
-static void parse_expect_count(struct parser *p, struct scn_cmd *c, char **toks, int n)
+/* Does toks[0..n) select @row (and from which token do its arguments start)? */
+static bool row_matches(const struct cmd_spec *row, char **toks, int n)
 {
-	char name[128];
-	char *eq;
-	int leaf, r;
+	const char *eq;
 
-	c->kind = SCN_EXPECT_COUNT;
-	if (n != 3 || !(eq = strchr(toks[2], '='))) {
-		perr(p, "usage: expect count NAME=N");
-		return;
-	}
-	snprintf(name, sizeof(name), "%.*s", (int)(eq - toks[2]), toks[2]);
-	leaf = tdx_leaf_from_name(name);
-	if (leaf >= 0) {
-		c->counter = SCN_CNT_LEAF;
-		c->leaf = (enum tdx_leaf)leaf;
-	} else {
-		size_t i;
-
-		for (i = 0; i < ARRAY_SIZE(counter_names); i++)
-			if (!strcmp(name, counter_names[i].name))
-				break;
-		if (i == ARRAY_SIZE(counter_names))
-			perr(p, "unknown counter '%s'", name);
-		else
-			c->counter = counter_names[i].counter;
-	}
-	if (!eq[1]) {
-		perr(p, "missing value for '%s'", name);
-		return;
-	}
-	r = parse_number(eq + 1, false, &c->value);
-	if (r == -ERANGE)
-		perr(p, "number '%s' for '%s' overflows", eq + 1, name);
-	else if (r)
-		perr(p, "bad number '%s' for '%s'", eq + 1, name);
-}
-
-static void parse_expect(struct parser *p, struct scn_cmd *c, char **toks, int n)
-{
-	struct kv kv[MAX_KEYS];
-	char key[64];
-	char *eq;
-
-	if (n < 2) {
-		perr(p, "missing expectation for 'expect'");
-		return;
-	}
+	if (strcmp(row->cmd, toks[0]))
+		return false;
+	if (!row->sub)
+		return true;
+	if (n < 2)
+		return false;
 	eq = strchr(toks[1], '=');
-	snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - toks[1]) : (int)strlen(toks[1]),
-		 toks[1]);
-	if (eq && !strcmp(key, "status")) {
-		c->kind = SCN_EXPECT_STATUS;
-		parse_keys(p, "expect status", expect_status_keys, toks, 1, n, kv);
-		c->status = kv[0].st;
-	} else if (eq && !strcmp(key, "rc")) {
-		c->kind = SCN_EXPECT_RC;
-		parse_keys(p, "expect rc", expect_rc_keys, toks, 1, n, kv);
-		c->rc = kv[0].ival;
-	} else if (eq && !strcmp(key, "exit")) {
-		c->kind = SCN_EXPECT_EXIT;
-		parse_keys(p, "expect exit", expect_exit_keys, toks, 1, n, kv);
-		c->req_level = kv[1].ival;
-		c->err_level = kv[2].ival;
-		c->err_state = kv[3].ival;
-	} else if (!eq && !strcmp(key, "sept")) {
-		c->kind = SCN_EXPECT_SEPT;
-		parse_keys(p, "expect sept", expect_sept_keys, toks, 2, n, kv);
-		c->gpa = kv[0].num;
-		c->level = kv[1].ival;
-		c->state = kv[2].ival;
-		/* v2 5.1: an observation takes any 4K address inside the entry. */
-		if (kv[0].ok && kv[1].ok && check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K))
-			check_in_sept(p, c->gpa, PAGE_SIZE);
-	} else if (!eq && !strcmp(key, "mirror")) {
-		c->kind = SCN_EXPECT_MIRROR;
-		parse_keys(p, "expect mirror", expect_mirror_keys, toks, 2, n, kv);
-		c->gpa = kv[0].num;
-		c->level = kv[1].ival;
-		c->absent = kv[2].given;
-		if (kv[1].given == kv[2].given)
-			perr(p, "expect mirror needs exactly one of 'level=L' and 'absent'");
-		if (kv[0].ok && (!kv[1].given || kv[1].ok) &&
-		    check_aligned(p, "gpa", c->gpa, PG_LEVEL_4K))
-			check_in_mem(p, c->gpa, PAGE_SIZE);
-	} else if (!eq && !strcmp(key, "count")) {
-		parse_expect_count(p, c, toks, n);
-	} else {
-		perr(p, "unknown expectation '%s' (want status=, exit=, rc=, sept, mirror, count)",
-		     toks[1]);
-	}
+	if (row->sub_is_key)
+		return eq && (size_t)(eq - toks[1]) == strlen(row->sub) &&
+		       !strncmp(toks[1], row->sub, eq - toks[1]);
+	return !eq && !strcmp(toks[1], row->sub);
 }
 
-static void parse_noargs(struct parser *p, const char *name, int n)
+/* The form of the command toks[0] that toks select: a sub form, else the plain one. */
+static const struct cmd_spec *find_row(char **toks, int n)
 {
-	if (n > 1)
-		perr(p, "'%s' takes no arguments", name);
+	const struct cmd_spec *plain = NULL;
+
+	for (size_t i = 0; i < scn_nr_cmds; i++) {
+		const struct cmd_spec *row = &scn_cmds[i];
+
+		if (!row_matches(row, toks, n))
+			continue;
+		if (row->sub)
+			return row;
+		plain = row;
+	}
+	return plain;
+}
+
+/* The positional argument (a leaf, or a word that must follow); false: stop here. */
+static bool parse_positional(struct parser *p, struct scn_cmd *c, const struct cmd_spec *row,
+			     const char *name, char **toks, int n, int *from, bool *leaf_ok)
+{
+	const char *tok = *from < n ? toks[*from] : NULL;
+	int leaf;
+
+	*leaf_ok = false;
+	switch (row->pos.type) {
+	case P_NONE:
+		break;
+	case P_WORD:
+		if (!tok || strcmp(tok, row->pos.word)) {
+			perr(p, "%s", row->usage);
+			return false;
+		}
+		(*from)++;
+		break;
+	case P_LEAF:
+		c->leaf = (enum tdx_leaf)row->pos.def_leaf;
+		if (!tok || strchr(tok, '=')) {
+			perr(p, "missing leaf for '%s'%s", name,
+			     row->pos.missing_hint ? row->pos.missing_hint : "");
+			break;
+		}
+		(*from)++;
+		leaf = tdx_leaf_from_name(tok);
+		if (leaf < 0 || (row->pos.leaves && !(row->pos.leaves & (1u << leaf)))) {
+			perr(p, "unknown leaf '%s' for '%s'%s", tok, name,
+			     row->pos.unknown_hint ? row->pos.unknown_hint : "");
+			break;
+		}
+		c->leaf = (enum tdx_leaf)leaf;
+		*leaf_ok = true;
+		break;
+	}
+	return true;
 }
 
 /*
- * `thread=N` (for tdpmmu explore) on the MMU-level guest and host commands
- * and on `expect status=` / `expect rc=`:
- * taken out of toks before the command's own keys are parsed.  Returns the
- * new token count.
+ * Every row goes through here: positional, keys (unknown, twice, missing,
+ * bad values), where the command may appear, the row's hook, the gpa
+ * rules, the vCPU index, and the per-key limits, in that order (the order
+ * of the messages).
+ */
+static void parse_row(struct parser *p, struct scn_cmd *c, const struct cmd_spec *row, char **toks,
+		      int n)
+{
+	struct kv kv[SCN_MAX_KEYS];
+	const struct key_spec *keys = row->keys;
+	int from = row->sub && !row->sub_is_key ? 2 : 1;
+	char name[64];
+	bool leaf_ok = false;
+
+	c->kind = row->kind;
+	if (row->parse) {
+		row->parse(p, c, toks, n);
+		return;
+	}
+	if (row->name)
+		snprintf(name, sizeof(name), "%s", row->name);
+	else if (row->sub)
+		snprintf(name, sizeof(name), "%s %s", row->cmd, row->sub);
+	else
+		snprintf(name, sizeof(name), "%s", row->cmd);
+	if (!keys && row->pos.type == P_NONE) {
+		if (n > from)
+			perr(p, "'%s' takes no arguments", name);
+	} else {
+		if (!parse_positional(p, c, row, name, toks, n, &from, &leaf_ok))
+			return;
+		parse_keys(p, name, keys, toks, from, n, kv);
+		for (int k = 0; keys && keys[k].name; k++)
+			store_value(c, &keys[k], &kv[k]);
+	}
+	if (row->where == W_FIRST) {
+		if (!p->any_cmd)
+			p->first_line = p->line;
+		else if (p->first_line)
+			perr(p, "'%s' given twice (first at line %d)", name, p->first_line);
+		else
+			perr(p, "'%s' must be the first command", name);
+	}
+	if (row->where == W_SETUP && p->finalize_line)
+		perr(p, "'%s' after 'finalize' (line %d)", name, p->finalize_line);
+	if (row->ends_setup && !p->finalize_line)
+		p->finalize_line = p->line;
+	if (!keys)
+		return;
+	for (int k = 0; keys[k].name; k++)
+		if (keys[k].only_leaf && kv[k].given && leaf_ok &&
+		    (int)c->leaf != keys[k].only_leaf - 1)
+			perr(p, "flag '%s' applies only to %s", keys[k].name,
+			     tdx_leaf_name((enum tdx_leaf)(keys[k].only_leaf - 1)));
+	if (row->check)
+		row->check(p, c, row, kv);
+	check_geometry(p, c, row, kv);
+	for (int k = 0; keys[k].name; k++)
+		if (keys[k].type == V_VCPU)
+			check_vcpu(p, &kv[k], &c->vcpu);
+	for (int k = 0; keys[k].name; k++) {
+		int x = keys[k].excludes ? key_index(keys, keys[k].excludes) : -1;
+
+		if (x >= 0 && kv[k].given && kv[x].given)
+			perr(p, "'%s' and '%s' are mutually exclusive", keys[x].name, keys[k].name);
+		if (keys[k].min && kv[k].given && kv[k].ok && kv[k].num < keys[k].min)
+			perr(p, "%s must be at least %llu", keys[k].name,
+			     (unsigned long long)keys[k].min);
+	}
+}
+
+/*
+ * `thread=N` (for tdpmmu explore) where a row says so: on the MMU-level
+ * guest and host commands and on `expect status=` / `expect rc=` (that
+ * thread's last result).  A keyed form takes it when its key is anywhere
+ * on the line.  Taken out of toks before the row's own keys are parsed;
+ * returns the new token count.
  */
 static int take_thread_key(struct parser *p, struct scn_cmd *c, char **toks, int n)
 {
-	static const char *const cmds[] = {"accept", "access",	"convert", "punch",
-					   "split",  "promote", NULL};
 	bool allowed = false;
 	int i, j;
 
-	for (i = 0; cmds[i]; i++)
-		allowed |= !strcmp(toks[0], cmds[i]);
-	/* ... and on `expect status=`/`expect rc=`: that thread's last result. */
-	for (i = 1; !strcmp(toks[0], "expect") && i < n; i++)
-		allowed |= !strncmp(toks[i], "status=", 7) || !strncmp(toks[i], "rc=", 3);
+	for (size_t r = 0; r < scn_nr_cmds && !allowed; r++) {
+		const struct cmd_spec *row = &scn_cmds[r];
+		size_t len = row->sub ? strlen(row->sub) : 0;
+
+		if (!row->thread || strcmp(row->cmd, toks[0]))
+			continue;
+		if (!row->sub_is_key) {
+			allowed = row_matches(row, toks, n);
+			continue;
+		}
+		for (i = 1; i < n; i++)
+			allowed |= !strncmp(toks[i], row->sub, len) && toks[i][len] == '=';
+	}
 	if (!allowed)
 		return n;
 	for (i = 1, j = 1; i < n; i++) {
@@ -1100,8 +747,9 @@ static int take_thread_key(struct parser *p, struct scn_cmd *c, char **toks, int
 static void parse_line(struct parser *p, char **toks, int n)
 {
 	struct scenario *scn = p->scn;
+	const struct cmd_spec *row;
 	struct scn_cmd *c;
-	const char *cmd = toks[0];
+	size_t tl = 0;
 
 	if (scn->nr_cmds == SCN_MAX_CMDS) {
 		if (!p->too_many) /* once, not once per extra line */
@@ -1117,8 +765,6 @@ static void parse_line(struct parser *p, char **toks, int n)
 	memset(c, 0, sizeof(*c));
 	c->line = p->line;
 
-	size_t tl = 0;
-
 	for (int i = 0; i < n; i++)
 		tl += strlen(toks[i]) + 1;
 	c->text = xrealloc(NULL, tl + 1);
@@ -1129,65 +775,17 @@ static void parse_line(struct parser *p, char **toks, int n)
 		strcat(c->text, toks[i]);
 	}
 
-	if (strcmp(cmd, "vm") && !p->any_cmd)
-		perr(p, "first command must be 'vm'");
-	n = take_thread_key(p, c, toks, n);
-
-	if (!strcmp(cmd, "vm")) {
-		c->kind = SCN_VM;
-		parse_vm(p, c, toks, n);
-	} else if (!strcmp(cmd, "add")) {
-		c->kind = SCN_ADD;
-		parse_add(p, c, toks, n);
-	} else if (!strcmp(cmd, "finalize")) {
-		c->kind = SCN_FINALIZE;
-		parse_noargs(p, cmd, n);
-		if (!p->finalize_line)
-			p->finalize_line = p->line;
-	} else if (!strcmp(cmd, "accept")) {
-		c->kind = SCN_ACCEPT;
-		parse_accept(p, c, toks, n);
-	} else if (!strcmp(cmd, "accept_memory")) {
-		c->kind = SCN_ACCEPT_MEMORY;
-		parse_accept_memory(p, c, toks, n);
-	} else if (!strcmp(cmd, "access")) {
-		c->kind = SCN_ACCESS;
-		parse_access(p, c, toks, n);
-	} else if (!strcmp(cmd, "convert")) {
-		c->kind = SCN_CONVERT;
-		parse_range_cmd(p, c, cmd, convert_keys, toks, n);
-	} else if (!strcmp(cmd, "punch")) {
-		c->kind = SCN_PUNCH;
-		parse_range_cmd(p, c, cmd, punch_keys, toks, n);
-	} else if (!strcmp(cmd, "split")) {
-		c->kind = SCN_SPLIT;
-		parse_range_cmd(p, c, cmd, split_keys, toks, n);
-	} else if (!strcmp(cmd, "promote")) {
-		c->kind = SCN_PROMOTE;
-		parse_range_cmd(p, c, cmd, punch_keys, toks, n);
-	} else if (!strcmp(cmd, "seamcall")) {
-		c->kind = SCN_SEAMCALL;
-		parse_seamcall(p, c, toks, n);
-	} else if (!strcmp(cmd, "tdcall")) {
-		c->kind = SCN_TDCALL;
-		parse_tdcall(p, c, toks, n);
-	} else if (!strcmp(cmd, "vcpu")) {
-		c->kind = SCN_VCPU_ENTER;
-		parse_vcpu(p, c, toks, n);
-	} else if (!strcmp(cmd, "inject")) {
-		c->kind = SCN_INJECT;
-		parse_inject(p, c, toks, n);
-	} else if (!strcmp(cmd, "check")) {
-		c->kind = SCN_CHECK;
-		parse_noargs(p, cmd, n);
-	} else if (!strcmp(cmd, "stats")) {
-		c->kind = SCN_STATS;
-		parse_noargs(p, cmd, n);
-	} else if (!strcmp(cmd, "expect")) {
-		parse_expect(p, c, toks, n);
-	} else {
-		perr(p, "unknown command '%s'", cmd);
+	if (!p->any_cmd) {
+		for (size_t i = 0; i < scn_nr_cmds; i++)
+			if (scn_cmds[i].where == W_FIRST && strcmp(toks[0], scn_cmds[i].cmd))
+				perr(p, "first command must be '%s'", scn_cmds[i].cmd);
 	}
+	n = take_thread_key(p, c, toks, n);
+	row = find_row(toks, n);
+	if (row)
+		parse_row(p, c, row, toks, n);
+	else
+		perr(p, "unknown command '%s'", toks[0]);
 	p->any_cmd = true;
 }
 
