@@ -180,7 +180,7 @@ __attribute__((format(printf, 3, 4))) void stress_violation_at(struct stress *s,
 
 /* ---- stress_log.c: the op log ---- */
 
-struct log_ent *stress_log_add(struct worker *w, u64 seq, enum stress_op op);
+void stress_log(struct worker *w, const struct log_ent *ent);
 void stress_log_restart(struct stress *s);
 struct log_ent *stress_log_gather(const struct stress *s, size_t *n);
 void stress_log_free(struct stress *s);

@@ -37,48 +37,78 @@ static const enum tdx_leaf fatal_leaves[] = {
 	TDH_MEM_PAGE_REMOVE, TDH_MEM_SEPT_REMOVE, TDH_MEM_PAGE_DEMOTE, TDH_PHYMEM_PAMT_ADD,
 };
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* Allocation failure: armed until the allocator's rule list is spent. */
+static bool arm_alloc_fail(struct worker *w, u64 seq, u64 count, u64 after)
+{
+	struct stress *s = w->s;
+	struct fault_inject *afi = frame_allocator_inject(kvm_frame_allocator(s->kvm));
+	bool armed = false;
+
+	pthread_mutex_lock(&s->inj_lock);
+	if (!atomic_load(&afi->armed)) {
+		stress_log(w, &(struct log_ent){.seq = seq,
+						.op = OP_INJECT_ALLOC,
+						.count = (u32)count,
+						.after = (u32)after});
+		kvm_inject_alloc_fail(s->kvm, count, after);
+		armed = true;
+	}
+	pthread_mutex_unlock(&s->inj_lock);
+	return armed;
+}
 
 /*
- * Arm one injection if its leaf has none outstanding.  A BUSY rule with
- * count 1 is consumed by one call and the glue's retry (one more call on
- * the same leaf, under the write lock) succeeds; the slot stays busy until
- * the leaf has been called after+3 times past arming, so two rules can
- * never be due for one call and its retry.
+ * A BUSY rule with count 1 is consumed by one call and the glue's retry
+ * (one more call on the same leaf, under the write lock) succeeds; the
+ * slot stays busy until the leaf has been called after+3 times past
+ * arming, so two rules can never be due for one call and its retry.
  */
-void stress_inject(struct worker *w, u64 seq)
+static bool arm_leaf(struct worker *w, u64 seq, enum tdx_leaf leaf, u64 status, u64 count,
+		     u64 after, bool fatal)
 {
 	struct stress *s = w->s;
 	struct tdx_td *td = kvm_tdx_td(s->kvm);
-	struct fault_inject *afi = frame_allocator_inject(kvm_frame_allocator(s->kvm));
-	struct log_ent *e;
+	bool armed = false;
+
+	pthread_mutex_lock(&s->inj_lock);
+	if (!s->inj[leaf].armed || tdxmod_leaf_calls(td, leaf) >= s->inj[leaf].due) {
+		stress_log(w, &(struct log_ent){.seq = seq,
+						.op = OP_INJECT,
+						.leaf = (u8)leaf,
+						.status = status,
+						.count = (u32)count,
+						.after = (u32)after});
+		kvm_inject_leaf(s->kvm, leaf, status, count, after);
+		s->inj[leaf].armed = true;
+		s->inj[leaf].due = tdxmod_leaf_calls(td, leaf) + after + count + 2;
+		if (fatal)
+			s->fatal_armed++;
+		armed = true;
+	}
+	pthread_mutex_unlock(&s->inj_lock);
+	return armed;
+}
+
+/* Arm one injection, unless one of its kind (its leaf, or the allocator's) is outstanding. */
+void stress_inject(struct worker *w, u64 seq)
+{
+	struct stress *s = w->s;
 	enum tdx_leaf leaf;
 	u64 status, count = 1, after = rnd(w, 4);
 	bool fatal = s->o.inject_fatal && chance(w, 20);
 	int pick = (int)rnd(w, 10);
 
 	if (pick == 0) {
-		/* Allocation failure: armed until the allocator's rule list is spent. */
-		pthread_mutex_lock(&s->inj_lock);
-		if (atomic_load(&afi->armed)) {
-			pthread_mutex_unlock(&s->inj_lock);
+		if (arm_alloc_fail(w, seq, count, after))
+			w->res[OP_INJECT_ALLOC][RES_OK]++;
+		else
 			w->res[OP_INJECT_SKIPPED][RES_OK]++;
-			return;
-		}
-		e = stress_log_add(w, seq, OP_INJECT_ALLOC);
-		if (e) {
-			e->count = (u32)count;
-			e->after = (u32)after;
-		}
-		kvm_inject_alloc_fail(s->kvm, count, after);
-		pthread_mutex_unlock(&s->inj_lock);
-		w->res[OP_INJECT_ALLOC][RES_OK]++;
 		return;
 	}
 
 	if (fatal) {
 		/* BUSY once or twice on a retried leaf, or a status nobody expects. */
-		leaf = fatal_leaves[rnd(w, ARRAY_LEN(fatal_leaves))];
+		leaf = fatal_leaves[rnd(w, ARRAY_SIZE(fatal_leaves))];
 		status =
 			chance(w, 60) ? TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX : TDX_OPERAND_INVALID;
 		if (status != TDX_OPERAND_INVALID)
@@ -88,35 +118,18 @@ void stress_inject(struct worker *w, u64 seq)
 		status = TDX_INTERRUPTED_RESTARTABLE;
 		count = 1 + rnd(w, 3);
 	} else if (s->o.policy == TDX_POLICY_RECOVER && chance(w, 50)) {
-		leaf = busy_retry_recover_leaves[rnd(w, ARRAY_LEN(busy_retry_recover_leaves))];
+		leaf = busy_retry_recover_leaves[rnd(w, ARRAY_SIZE(busy_retry_recover_leaves))];
 		status = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 		count = 1 + rnd(w, 2);
 	} else {
-		leaf = busy_map_leaves[rnd(w, ARRAY_LEN(busy_map_leaves))];
+		leaf = busy_map_leaves[rnd(w, ARRAY_SIZE(busy_map_leaves))];
 		status = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 		count = 1 + rnd(w, 2);
 	}
-
-	pthread_mutex_lock(&s->inj_lock);
-	if (s->inj[leaf].armed && tdxmod_leaf_calls(td, leaf) < s->inj[leaf].due) {
-		pthread_mutex_unlock(&s->inj_lock);
+	if (arm_leaf(w, seq, leaf, status, count, after, fatal))
+		w->res[OP_INJECT][RES_OK]++;
+	else
 		w->res[OP_INJECT_SKIPPED][RES_OK]++;
-		return;
-	}
-	e = stress_log_add(w, seq, OP_INJECT);
-	if (e) {
-		e->leaf = (u8)leaf;
-		e->status = status;
-		e->count = (u32)count;
-		e->after = (u32)after;
-	}
-	kvm_inject_leaf(s->kvm, leaf, status, count, after);
-	s->inj[leaf].armed = true;
-	s->inj[leaf].due = tdxmod_leaf_calls(td, leaf) + after + count + 2;
-	if (fatal)
-		s->fatal_armed++;
-	pthread_mutex_unlock(&s->inj_lock);
-	w->res[OP_INJECT][RES_OK]++;
 }
 
 /* A new TD: nothing armed yet. */

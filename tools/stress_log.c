@@ -11,17 +11,17 @@
 
 #include "stress.h"
 
-struct log_ent *stress_log_add(struct worker *w, u64 seq, enum stress_op op)
+/* Appends @ent (its seq and op set) unless the log is full: then no replay, but the run goes on. */
+void stress_log(struct worker *w, const struct log_ent *ent)
 {
 	struct stress *s = w->s;
 	struct op_log *l = &w->log;
-	struct log_ent *e;
 
 	if (atomic_load_explicit(&s->log_overflow, memory_order_relaxed))
-		return NULL;
+		return;
 	if (atomic_fetch_add_explicit(&s->log_entries, 1, memory_order_relaxed) >= s->o.log_limit) {
 		atomic_store(&s->log_overflow, true);
-		return NULL;
+		return;
 	}
 	if (l->nr == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 1024;
@@ -29,16 +29,12 @@ struct log_ent *stress_log_add(struct worker *w, u64 seq, enum stress_op op)
 
 		if (!p) {
 			atomic_store(&s->log_overflow, true);
-			return NULL;
+			return;
 		}
 		l->ents = p;
 		l->cap = cap;
 	}
-	e = &l->ents[l->nr++];
-	memset(e, 0, sizeof(*e));
-	e->seq = seq;
-	e->op = (u8)op;
-	return e;
+	l->ents[l->nr++] = *ent;
 }
 
 /* A fresh TD (--td-lifetime): the logs start afresh, so a replay covers the TD that failed. */

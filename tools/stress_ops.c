@@ -70,7 +70,6 @@ void stress_vcpu_op(struct worker *w, u64 seq)
 {
 	struct stress *s = w->s;
 	struct kvm *kvm = s->kvm;
-	struct log_ent *e;
 	u64 pick = rnd(w, 100), size, status = 0;
 	gpa_t gpa;
 	char what[160];
@@ -82,12 +81,11 @@ void stress_vcpu_op(struct worker *w, u64 seq)
 		enum stress_res res;
 
 		gpa = rnd(w, s->o.mem / level_size(level)) * level_size(level);
-		e = stress_log_add(w, seq, OP_ACCEPT);
-		if (e) {
-			e->gpa = gpa;
-			e->level = (u8)level;
-			e->vcpu = (int16_t)w->vcpu;
-		}
+		stress_log(w, &(struct log_ent){.seq = seq,
+						.op = OP_ACCEPT,
+						.gpa = gpa,
+						.level = (u8)level,
+						.vcpu = (int16_t)w->vcpu});
 		r = kvm_guest_accept(kvm, w->vcpu, gpa, level, &status);
 		res = stress_guest_res(r, status, true);
 		if (r == KVM_GUEST_STATUS)
@@ -102,12 +100,11 @@ void stress_vcpu_op(struct worker *w, u64 seq)
 		char st[64];
 
 		rnd_range(w, &gpa, &size);
-		e = stress_log_add(w, seq, OP_ACCEPT_MEMORY);
-		if (e) {
-			e->gpa = gpa;
-			e->size = size;
-			e->vcpu = (int16_t)w->vcpu;
-		}
+		stress_log(w, &(struct log_ent){.seq = seq,
+						.op = OP_ACCEPT_MEMORY,
+						.gpa = gpa,
+						.size = size,
+						.vcpu = (int16_t)w->vcpu});
 		/* kvm_guest_accept_memory's loop, keeping the failing status for the report. */
 		r = guest_accept_memory(kvm, w->vcpu, gpa, size, &status);
 		res = stress_guest_res(r, status, true);
@@ -129,12 +126,12 @@ void stress_vcpu_op(struct worker *w, u64 seq)
 		enum kvm_guest_result r;
 
 		gpa = rnd(w, s->o.mem / PAGE_SIZE) * PAGE_SIZE;
-		e = stress_log_add(w, seq, OP_ACCESS);
-		if (e) {
-			e->gpa = gpa;
-			e->flags = (shared ? LOG_SHARED : 0) | (write ? LOG_WRITE : 0);
-			e->vcpu = (int16_t)w->vcpu;
-		}
+		stress_log(w, &(struct log_ent){.seq = seq,
+						.op = OP_ACCESS,
+						.gpa = gpa,
+						.flags = (shared ? LOG_SHARED : 0) |
+							 (write ? LOG_WRITE : 0),
+						.vcpu = (int16_t)w->vcpu});
 		r = kvm_guest_access(kvm, w->vcpu, gpa, shared, write);
 		snprintf(what, sizeof(what), "access gpa=0x%llx%s%s", (unsigned long long)gpa,
 			 shared ? " shared" : "", write ? " write" : "");
@@ -145,13 +142,12 @@ void stress_vcpu_op(struct worker *w, u64 seq)
 		int rc;
 
 		rnd_range(w, &gpa, &size);
-		e = stress_log_add(w, seq, OP_GUEST_CONVERT);
-		if (e) {
-			e->gpa = gpa;
-			e->size = size;
-			e->flags = to_private ? LOG_TO_PRIVATE : 0;
-			e->vcpu = (int16_t)w->vcpu;
-		}
+		stress_log(w, &(struct log_ent){.seq = seq,
+						.op = OP_GUEST_CONVERT,
+						.gpa = gpa,
+						.size = size,
+						.flags = to_private ? LOG_TO_PRIVATE : 0,
+						.vcpu = (int16_t)w->vcpu});
 		rc = kvm_set_memory_attributes(kvm, gpa, size, to_private);
 		snprintf(what, sizeof(what), "convert gpa=0x%llx size=0x%llx to=%s rc=%d",
 			 (unsigned long long)gpa, (unsigned long long)size,
@@ -164,7 +160,6 @@ void stress_host_op(struct worker *w, u64 seq)
 {
 	struct stress *s = w->s;
 	struct kvm *kvm = s->kvm;
-	struct log_ent *e;
 	u64 pick = rnd(w, 100), size;
 	enum stress_op op;
 	gpa_t gpa;
@@ -221,13 +216,12 @@ void stress_host_op(struct worker *w, u64 seq)
 										 : PG_LEVEL_4K;
 		}
 	}
-	e = stress_log_add(w, seq, op);
-	if (e) {
-		e->gpa = gpa;
-		e->size = size;
-		e->level = (u8)level;
-		e->flags = to_private ? LOG_TO_PRIVATE : 0;
-	}
+	stress_log(w, &(struct log_ent){.seq = seq,
+					.op = (u8)op,
+					.gpa = gpa,
+					.size = size,
+					.level = (u8)level,
+					.flags = to_private ? LOG_TO_PRIVATE : 0});
 	if (op == OP_CONVERT)
 		rc = kvm_set_memory_attributes(kvm, gpa, size, to_private);
 	else if (op == OP_PUNCH)

@@ -120,6 +120,18 @@ static int replay_fails(const char *text, size_t len)
 	return r ? 1 : 0;
 }
 
+/* Does the replay of ents[0, n) (the kept ones) still fail?  As replay_fails(). */
+static int replay_check(const struct stress *s, const struct log_ent *ents, size_t n,
+			const bool *keep)
+{
+	size_t len;
+	char *text = replay_text(s, ents, n, keep, &len);
+	int r = text ? replay_fails(text, len) : -1;
+
+	free(text);
+	return r;
+}
+
 /*
  * Shrink by dropping chunks of ops while the replay still fails (a bounded
  * ddmin): halves, quarters, ... down to single ops, within a time budget.
@@ -135,10 +147,8 @@ static void replay_minimize(const struct stress *s, const struct log_ent *ents, 
 		return;
 	for (chunk = n / 2 ? n / 2 : 1;; chunk /= 2) {
 		for (i = 0; i < n; i += chunk) {
-			size_t hi = i + chunk < n ? i + chunk : n, len;
+			size_t hi = i + chunk < n ? i + chunk : n;
 			bool any = false;
-			char *text;
-			int r;
 
 			if ((double)(now_ns() - t0) / 1e9 > budget_s)
 				goto out;
@@ -148,10 +158,7 @@ static void replay_minimize(const struct stress *s, const struct log_ent *ents, 
 				continue;
 			memcpy(&saved[i], &keep[i], hi - i);
 			memset(&keep[i], 0, hi - i);
-			text = replay_text(s, ents, n, keep, &len);
-			r = text ? replay_fails(text, len) : -1;
-			free(text);
-			if (r != 1)
+			if (replay_check(s, ents, n, keep) != 1)
 				memcpy(&keep[i], &saved[i], hi - i); /* needed */
 		}
 		if (chunk == 1)
@@ -189,21 +196,15 @@ const char *stress_write_replay(struct stress *s, char *path, size_t pathlen)
 	for (i = 0; i < n; i++)
 		keep[i] = true;
 
-	text = replay_text(s, ents, n, keep, &len);
-	r = text ? replay_fails(text, len) : -1;
-	free(text);
+	r = replay_check(s, ents, n, keep);
 	if (r == 1) {
 		/* Shortest failing prefix first (log2 n runs), then drop chunks. */
 		size_t lo = 1, hi = n;
 
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
-			int rm;
 
-			text = replay_text(s, ents, mid, NULL, &len);
-			rm = text ? replay_fails(text, len) : -1;
-			free(text);
-			if (rm == 1)
+			if (replay_check(s, ents, mid, NULL) == 1)
 				hi = mid;
 			else
 				lo = mid + 1;
