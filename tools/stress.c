@@ -14,7 +14,7 @@
  * This file is the coordinator: it starts the workers, parks them for the
  * periodic checks and TD swaps, stops on time, --ops, a violation or
  * SIGINT, and reports.  The rest is in tools/stress_*.c, one concern each
- * (tools/stress.h lists them).
+ * (tools/stress_run.h lists them).
  */
 #include <errno.h>
 #include <signal.h>
@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "stress.h"
+#include "stress_run.h"
 #include "tdpmmu/trace.h"
 #include "trace_file.h"
 

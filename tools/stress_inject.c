@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "stress.h"
+#include "stress_run.h"
 #include "tdpmmu/vm_inspect.h"
 
 /*

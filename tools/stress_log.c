@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stress.h"
+#include "stress_run.h"
 
 /* Appends @ent (its seq and op set) unless the log is full: then no replay, but the run goes on. */
 void stress_log(struct worker *w, const struct log_ent *ent)

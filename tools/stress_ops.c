@@ -11,7 +11,7 @@
 
 #include "guest_accept_memory.h"
 #include "scenario.h"
-#include "stress.h"
+#include "stress_run.h"
 
 /* ---- random ranges ---- */
 

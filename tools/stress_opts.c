@@ -10,7 +10,7 @@
 #include "cli_opts.h"
 #include "parse_number.h"
 #include "scenario.h"
-#include "stress.h"
+#include "stress_run.h"
 
 static void stress_usage(FILE *f)
 {

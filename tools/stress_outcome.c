@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "stress.h"
+#include "stress_run.h"
 
 static const char *const op_names[NR_OPS] = {
 	"accept", "accept_memory", "access",	   "guest_convert",  "convert", "punch",

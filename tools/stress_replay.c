@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "scenario.h"
-#include "stress.h"
+#include "stress_run.h"
 
 static void write_ent(FILE *f, const struct log_ent *e)
 {

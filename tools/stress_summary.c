@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "stress.h"
+#include "stress_run.h"
 
 static void totals(const struct stress *s, u64 res[NR_OPS][NR_RES], u64 *total,
 		   u64 acc[NR_ACCEPT_BUCKETS])

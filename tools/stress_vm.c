@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "checker.h"
-#include "stress.h"
+#include "stress_run.h"
 #include "tdpmmu/vm_inspect.h"
 
 /* ---- quiescent check ---- */

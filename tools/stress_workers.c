@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "stress.h"
+#include "stress_run.h"
 
 static void worker_park(struct stress *s)
 {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * `tdpmmu stress`, private to its files (tools/stress*.c): the operation
- * kinds and outcome buckets, the op log's entries, the options, and the
- * state the coordinator (stress.c) shares with the worker threads.  Each
- * function below is owned by the file its comment names.
+ * One `tdpmmu stress` run, private to the stress files (tools/stress*.c):
+ * the operation kinds and outcome buckets, the op log's entries, the
+ * options, and the state the coordinator (stress.c) shares with the worker
+ * threads.  Each function below is owned by the file its comment names.
  */
-#ifndef TDPMMU_TOOLS_STRESS_H
-#define TDPMMU_TOOLS_STRESS_H
+#ifndef TDPMMU_TOOLS_STRESS_RUN_H
+#define TDPMMU_TOOLS_STRESS_RUN_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -133,6 +133,7 @@ struct stress {
 	struct worker *w;
 	int nr_workers;
 
+	/* The workers (stress_workers.c); lock also guards the first violation. */
 	atomic_ullong seq; /* ops started (the replay order) */
 	atomic_bool stop;
 	atomic_bool pause_req;
@@ -141,12 +142,13 @@ struct stress {
 	int parked, active;
 	u64 generation;
 
+	/* Injections armed on this TD (stress_inject.c). */
 	pthread_mutex_t inj_lock;
 	struct inject_slot inj[NR_TDX_LEAVES];
 	atomic_ullong fatal_armed; /* fatal injections armed since the VM was created */
 
 	atomic_ullong guest_ops, host_ops; /* for --host-ratio pacing */
-	atomic_ullong log_entries;
+	atomic_ullong log_entries; /* all workers' entries, against --log-limit */
 	atomic_bool log_overflow;
 
 	/* results */
@@ -187,6 +189,7 @@ void stress_log_free(struct stress *s);
 
 /* ---- stress_ops.c, stress_inject.c: what the threads do ---- */
 
+/* Random choices from the worker's own PRNG, so each thread's op stream repeats. */
 static inline u64 rnd(struct worker *w, u64 n)
 {
 	return prng_below(&w->rng, n);
