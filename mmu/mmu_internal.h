@@ -149,6 +149,30 @@ static inline void kvm_mmu_rcu_free_begin(void *obj)
 #endif
 }
 
+/*
+ * rcu_barrier() is liburcu's too: a free callback's accesses to its MMU
+ * (it reads sp->mmu, the allocator) must happen-before the MMU is freed.
+ * Each callback releases the MMU's address when done; kvm_mmu_destroy
+ * acquires it after the barrier.
+ */
+static inline void kvm_mmu_rcu_free_end(void *mmu)
+{
+#ifdef TDPMMU_TSAN
+	__tsan_release(mmu);
+#else
+	(void)mmu;
+#endif
+}
+
+static inline void kvm_mmu_rcu_barrier_done(void *mmu)
+{
+#ifdef TDPMMU_TSAN
+	__tsan_acquire(mmu);
+#else
+	(void)mmu;
+#endif
+}
+
 static inline struct kvm_mmu_page *tdp_mmu_root(struct kvm_mmu *mmu, bool private)
 {
 	return private && mmu->mirror_root ? mmu->mirror_root : mmu->direct_root;

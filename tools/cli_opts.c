@@ -451,28 +451,3 @@ void cli_usage(const struct cli_cmd *cmd, FILE *f)
 }
 
 /* ---- the single-value helpers (stress) ---- */
-
-bool cli_parse_u64(const char *s, bool suffix, u64 min, u64 max, u64 *v)
-{
-	return !tdpmmu_parse_u64(s, suffix, min, max, v);
-}
-
-bool cli_parse_int(const char *s, int min, int max, int *v)
-{
-	u64 x;
-
-	if (min < 0 || max < min || tdpmmu_parse_u64(s, false, (u64)min, (u64)max, &x))
-		return false;
-	*v = (int)x;
-	return true;
-}
-
-bool cli_parse_seconds(const char *s, bool zero_ok, double *v)
-{
-	double x;
-
-	if (tdpmmu_parse_double(s, 0, HUGE_VAL, &x) || (x == 0 && !zero_ok))
-		return false;
-	*v = x;
-	return true;
-}

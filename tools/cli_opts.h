@@ -130,14 +130,4 @@ void cli_usage_default(const struct cli_cmd *cmd, FILE *f);
 /* The option table alone, "  --name METAVAR   help", aligned. */
 void cli_print_options(const struct cli_cmd *cmd, FILE *f);
 
-/*
- * The older single-value helpers, over parse_number.c, kept for the
- * stress parser until it is table-driven (then they go): true when @s is
- * a number in range.
- */
-bool cli_parse_u64(const char *s, bool suffix, u64 min, u64 max, u64 *v);
-bool cli_parse_int(const char *s, int min, int max, int *v);
-/* Finite seconds, > 0 (or >= 0 when @zero_ok). */
-bool cli_parse_seconds(const char *s, bool zero_ok, double *v);
-
 #endif /* TDPMMU_TOOLS_CLI_OPTS_H */

@@ -83,10 +83,10 @@ struct stress_opts {
 	int vcpus, host_threads;
 	u64 mem;
 	int max_level;
-	enum tdx_module_version module;
+	int module; /* enum tdx_module_version (CLI_ENUM stores an int) */
 	bool dpamt, demote_interruptible;
-	enum tdx_error_policy policy;
-	enum kvm_split_lock split_lock; /* --split-lock */
+	int policy; /* enum tdx_error_policy */
+	int split_lock; /* enum kvm_split_lock: --split-lock */
 	double inject_rate;
 	bool inject_fatal;
 	double check_interval; /* seconds between quiescent checks */

@@ -17,7 +17,7 @@ usage_error() {
 	[ "$(cat "$tmp/err")" = "$want" ] || fail "'$*': stderr '$(cat "$tmp/err")', want '$want'"
 }
 
-for c in run explore bench "explore --generate"; do
+for c in run explore bench stress "explore --generate"; do
 	name=${c%% *}
 	hint="try 'tdpmmu help $name'"
 	[ "$c" = "explore --generate" ] && hint="try 'tdpmmu explore --generate --help'"
@@ -29,6 +29,12 @@ for c in run explore bench "explore --generate"; do
 	cmp -s "$tmp/h1" "$tmp/h2" || fail "$c: -h and --help differ"
 	grep -q -- "-h, --help" "$tmp/h1" || fail "$c --help does not list -h, --help"
 done
+
+# stress: its table too, and its own rule across options.
+usage_error "tdpmmu stress: --dpamt needs --module 2.0 (try 'tdpmmu help stress')" \
+	stress --module 1.5 --dpamt
+usage_error "tdpmmu stress: --dpamt needs --module 2.0 (try 'tdpmmu help stress')" \
+	stress --dpamt --module 1.5
 
 # --opt VALUE and --opt=VALUE are one thing; a value may start with '-'.
 "$bin" explore --preemptions=0 --max-schedules=1 "$f" >"$tmp/a" 2>&1

@@ -3,6 +3,7 @@
  * tools/cli_opts.c: the option helper every subcommand parses with, and
  * its single-value helpers (numbers that would wrap or truncate refused).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cli_opts.h"
+#include "parse_number.h"
 #include "tdpmmu/base.h"
 
 struct t_opts {
@@ -297,42 +299,43 @@ static void test_arg(void **state)
 	assert_int_equal(o.mem, 4 << 20);
 }
 
+/* The shared number parser under every option (tools/parse_number.c). */
 static void test_u64(void **state)
 {
 	u64 v = 7;
 
 	(void)state;
-	assert_true(cli_parse_u64("0x10", false, 0, ~0ULL, &v));
+	assert_int_equal(tdpmmu_parse_u64("0x10", false, 0, ~0ULL, &v), 0);
 	assert_int_equal(v, 16);
-	assert_true(cli_parse_u64("2M", true, 0, ~0ULL, &v));
+	assert_int_equal(tdpmmu_parse_u64("2M", true, 0, ~0ULL, &v), 0);
 	assert_int_equal(v, 2 << 20);
-	assert_true(cli_parse_u64("1T", true, 0, ~0ULL, &v));
+	assert_int_equal(tdpmmu_parse_u64("1T", true, 0, ~0ULL, &v), 0);
 	assert_int_equal(v, 1ULL << 40);
-	assert_true(cli_parse_u64("18446744073709551615", false, 0, ~0ULL, &v));
+	assert_int_equal(tdpmmu_parse_u64("18446744073709551615", false, 0, ~0ULL, &v), 0);
 	assert_int_equal(v, ~0ULL);
 	v = 7;
-	assert_false(cli_parse_u64("18446744073709551616", false, 0, ~0ULL, &v));
-	assert_false(cli_parse_u64("16777216T", true, 0, ~0ULL, &v)); /* 2^64 */
-	assert_false(cli_parse_u64("2M", false, 0, ~0ULL, &v));
-	assert_false(cli_parse_u64("-1", false, 0, ~0ULL, &v));
-	assert_false(cli_parse_u64(" 1", false, 0, ~0ULL, &v));
-	assert_false(cli_parse_u64("+1", false, 0, ~0ULL, &v));
-	assert_false(cli_parse_u64("1x", false, 0, ~0ULL, &v));
-	assert_false(cli_parse_u64("", false, 0, ~0ULL, &v));
-	assert_false(cli_parse_u64("5", false, 6, 9, &v));
+	assert_int_equal(tdpmmu_parse_u64("18446744073709551616", false, 0, ~0ULL, &v), -ERANGE);
+	assert_int_equal(tdpmmu_parse_u64("16777216T", true, 0, ~0ULL, &v), -ERANGE); /* 2^64 */
+	assert_int_equal(tdpmmu_parse_u64("2M", false, 0, ~0ULL, &v), -EINVAL);
+	assert_int_equal(tdpmmu_parse_u64("-1", false, 0, ~0ULL, &v), -EINVAL);
+	assert_int_equal(tdpmmu_parse_u64(" 1", false, 0, ~0ULL, &v), -EINVAL);
+	assert_int_equal(tdpmmu_parse_u64("+1", false, 0, ~0ULL, &v), -EINVAL);
+	assert_int_equal(tdpmmu_parse_u64("1x", false, 0, ~0ULL, &v), -EINVAL);
+	assert_int_equal(tdpmmu_parse_u64("", false, 0, ~0ULL, &v), -EINVAL);
+	assert_int_equal(tdpmmu_parse_u64("5", false, 6, 9, &v), -ERANGE);
 	assert_int_equal(v, 7); /* untouched on failure */
 }
 
 static void test_int(void **state)
 {
-	int v = 3;
+	u64 v = 3;
 
 	(void)state;
-	assert_true(cli_parse_int("16", 1, 16, &v));
+	assert_int_equal(tdpmmu_parse_u64("16", false, 1, 16, &v), 0);
 	assert_int_equal(v, 16);
 	/* 2^32 + 1 once became 1 through an (int) cast. */
-	assert_false(cli_parse_int("4294967297", 1, 16, &v));
-	assert_false(cli_parse_int("0", 1, 16, &v));
+	assert_int_equal(tdpmmu_parse_u64("4294967297", false, 1, 16, &v), -ERANGE);
+	assert_int_equal(tdpmmu_parse_u64("0", false, 1, 16, &v), -ERANGE);
 	assert_int_equal(v, 16);
 }
 
@@ -341,15 +344,16 @@ static void test_seconds(void **state)
 	double v = 1;
 
 	(void)state;
-	assert_true(cli_parse_seconds("0.5", false, &v));
+	assert_int_equal(tdpmmu_parse_double("0.5", 0, 1e9, &v), 0);
 	assert_true(v == 0.5);
-	assert_false(cli_parse_seconds("0", false, &v));
-	assert_true(cli_parse_seconds("0", true, &v));
-	assert_false(cli_parse_seconds("inf", false, &v));
-	assert_false(cli_parse_seconds("nan", true, &v));
-	assert_false(cli_parse_seconds("1e999", false, &v));
-	assert_false(cli_parse_seconds("-1", true, &v));
-	assert_false(cli_parse_seconds("2s", false, &v));
+	assert_int_equal(tdpmmu_parse_double("0", 0, 1e9, &v), 0);
+	assert_true(v == 0);
+	assert_int_not_equal(tdpmmu_parse_double("inf", 0, 1e9, &v), 0);
+	assert_int_not_equal(tdpmmu_parse_double("nan", 0, 1e9, &v), 0);
+	assert_int_not_equal(tdpmmu_parse_double("1e999", 0, 1e9, &v), 0);
+	assert_int_not_equal(tdpmmu_parse_double("-1", 0, 1e9, &v), 0);
+	assert_int_not_equal(tdpmmu_parse_double("2s", 0, 1e9, &v), 0);
+	assert_true(v == 0); /* untouched on failure */
 }
 
 int main(void)
