@@ -270,11 +270,27 @@ struct tdx_module {
 /* TD                                                                   */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A cached translation in 16 bytes: the GPA aligned to its level (at least
+ * 4K, so the low bits are free) with the TDX level in bits 1:0, and the HPA.
+ */
 struct tlb_entry {
-	gpa_t gpa; /* aligned to level; ~0 = empty slot */
+	u64 gpa_level; /* TLB_EMPTY = empty slot */
 	hpa_t hpa;
-	int level;
 };
+
+#define TLB_EMPTY (~0ULL)
+#define TLB_LEVEL_MASK 3ULL
+
+static inline gpa_t tlb_entry_gpa(const struct tlb_entry *te)
+{
+	return te->gpa_level & ~(PAGE_SIZE - 1);
+}
+
+static inline int tlb_entry_level(const struct tlb_entry *te)
+{
+	return (int)(te->gpa_level & TLB_LEVEL_MASK);
+}
 
 struct tdx_vcpu {
 	atomic_bool in_td;
