@@ -256,7 +256,7 @@ void gmem_punch(struct guest_memfd *gmem, gfn_t start, gfn_t end)
 				for (k = 0; k < 512; k++)
 					pg->hpa[k] = g1->folio + (g * 512 + k) * PAGE_SIZE;
 				pg->nr_pages = 512;
-						g1->pages[g] = pg;
+				g1->pages[g] = pg;
 			}
 			g1->nr_used = 512;
 			g1->folio = 0;
