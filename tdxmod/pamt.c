@@ -163,8 +163,10 @@ void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner)
 {
 	u64 old = atomic_load(&e->word);
 
-	while (!atomic_compare_exchange_weak(
-		&e->word, &old, (old & PAMT_IS_PAMT_PAGE) | (u64)pt | (owner << PAMT_OWNER_SHIFT)))
+	/* The lock bits and the bitmap bit are not ours to change. */
+	while (!atomic_compare_exchange_weak(&e->word, &old,
+					     (old & (PAMT_LOCK_MASK | PAMT_IS_PAMT_PAGE)) |
+						     pamt_word_make(pt, owner)))
 		;
 	atomic_store(&e->bepoch, 0);
 }
@@ -214,7 +216,7 @@ u64 pamt_walk_lock(struct tdx_module *mod, hpa_t hpa, int target_level, bool ex,
 	ref->ex = ex;
 	ref->locked = false;
 	BASE_ASSERT(ref->e);
-	if (!sharex_try(&ref->e->lock, ex))
+	if (!pamt_lock_try(ref->e, ex))
 		return TDX_OPERAND_BUSY;
 	ref->locked = true;
 	return TDX_SUCCESS;
@@ -223,7 +225,7 @@ u64 pamt_walk_lock(struct tdx_module *mod, hpa_t hpa, int target_level, bool ex,
 void pamt_unlock(struct pamt_ref *ref)
 {
 	if (ref->locked)
-		sharex_release(&ref->e->lock, ref->ex);
+		pamt_lock_release(ref->e, ref->ex);
 	ref->locked = false;
 }
 
@@ -331,7 +333,7 @@ int tdxmod_pamt_lookup(struct tdx_module *mod, hpa_t hpa, struct tdx_pamt_info *
 	info->pt = e ? pamt_pt(e) : PT_NDA;
 	info->owner = e ? pamt_owner(e) : 0;
 	info->bepoch = e ? atomic_load(&e->bepoch) : 0;
-	info->locked = e ? atomic_load(&e->lock) != 0 : false;
+	info->locked = e ? pamt_locked(e) : false;
 	info->dpamt_pair = r && pamt_pt(&r->e2m[(hpa >> 21) & 511]) == PT_PAMT;
 	info->dpamt_page_count = r ? pamt_region_page_count(r, (int)((hpa >> 21) & 511)) : 0;
 	return 0;

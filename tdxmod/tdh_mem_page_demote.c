@@ -47,8 +47,8 @@ static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_en
 		u64 old = atomic_load_explicit(&first[i].word, memory_order_relaxed);
 
 		atomic_store_explicit(&first[i].word,
-				      (old & PAMT_IS_PAMT_PAGE) | (u64)PT_REG |
-					      (owner << PAMT_OWNER_SHIFT),
+				      (old & (PAMT_LOCK_MASK | PAMT_IS_PAMT_PAGE)) |
+					      pamt_word_make(PT_REG, owner),
 				      memory_order_relaxed);
 		atomic_store_explicit(&first[i].bepoch, 0, memory_order_relaxed);
 	}

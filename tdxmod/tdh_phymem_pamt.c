@@ -36,7 +36,7 @@ u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args)
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_R8;
 	e1g = pamt_entry_at(mod, hpa, 2, true);
 	e2m = pamt_entry_at(mod, hpa, 1, true);
-	if (!sharex_try_ex(&e2m->lock))
+	if (!pamt_lock_try(e2m, true))
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 	if (pamt_pt(e1g) != PT_NDA || pamt_pt(e2m) != PT_NDA) {
 		err = TDX_HPA_RANGE_NOT_FREE | TDX_OPERAND_ID_RCX;
@@ -53,7 +53,7 @@ u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_node_set_pair(mod, hpa, hpa0, hpa1, 0);
 	pamt_set(e2m, PT_PAMT, 0);
 out:
-	sharex_release(&e2m->lock, true);
+	pamt_lock_release(e2m, true);
 	return err;
 }
 
@@ -69,7 +69,7 @@ u64 tdh_phymem_pamt_remove(struct tdx_td *td, struct tdx_module_args *args)
 	if (!pamt_rcx_valid(args->rcx))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 	e2m = pamt_entry_at(mod, hpa, 1, true);
-	if (!sharex_try_ex(&e2m->lock))
+	if (!pamt_lock_try(e2m, true))
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_RCX;
 	if (pamt_pt(e2m) != PT_PAMT) {
 		err = TDX_NO_PAMT_PAGE_PAIR | TDX_OPERAND_ID_RCX;
@@ -86,6 +86,6 @@ u64 tdh_phymem_pamt_remove(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_node_take_pair(mod, hpa, &args->rdx, &args->r8);
 	pamt_set(e2m, PT_NDA, 0);
 out:
-	sharex_release(&e2m->lock, true);
+	pamt_lock_release(e2m, true);
 	return err;
 }

@@ -170,16 +170,69 @@ struct sept_page {
 /* PAMT                                                                 */
 /* ------------------------------------------------------------------ */
 
-/* word: pt[3:0] | pamt_page[4] (DPAMT bitmap bit) | owner << 12 */
-#define PAMT_PT_MASK 0xFULL
-#define PAMT_IS_PAMT_PAGE BIT_ULL(4)
-#define PAMT_OWNER_SHIFT 12
+/*
+ * One 16-byte entry, laid out as the module's pamt_entry_t: a 64-bit word
+ * holding the entry lock (16 bits), the page type (8 bits) and the owner
+ * (40 bits, a 4K frame number), then BEPOCH.  The lock shares the word
+ * with the type and owner, so every change of those keeps the lock bits
+ * (a CAS on the whole word) and the lock's CAS retries when they change.
+ *
+ *  [0]     exclusive
+ *  [15:1]  shared holders (the module's lock also has a host-priority bit:
+ *          only the guest side would need it, and no TDCALL takes a PAMT lock)
+ *  [19:16] pt (enum tdx_pamt_pt)
+ *  [23]    the model's DPAMT bitmap bit (a separate bitmap in the module;
+ *          kept in the type byte's unused top bit)
+ *  [63:24] owner
+ */
+#define PAMT_LOCK_EX BIT_ULL(0)
+#define PAMT_LOCK_SH_ONE BIT_ULL(1)
+#define PAMT_LOCK_MASK GENMASK_ULL(15, 0)
+#define PAMT_PT_SHIFT 16
+#define PAMT_PT_MASK GENMASK_ULL(19, 16)
+#define PAMT_IS_PAMT_PAGE BIT_ULL(23)
+#define PAMT_OWNER_SHIFT 24
 
 struct pamt_entry {
 	_Atomic u64 word;
 	_Atomic u64 bepoch;
-	atomic_int lock;
 };
+
+_Static_assert(sizeof(struct pamt_entry) == 16, "a PAMT entry is 16 bytes, as the module's");
+
+static inline u64 pamt_word_make(enum tdx_pamt_pt pt, u64 owner)
+{
+	return ((u64)pt << PAMT_PT_SHIFT) | (owner << PAMT_OWNER_SHIFT);
+}
+
+/* The entry lock: the module's sharex try-lock, over the word's low 16 bits. */
+static inline bool pamt_lock_try(struct pamt_entry *e, bool ex)
+{
+	u64 v = atomic_load_explicit(&e->word, memory_order_relaxed);
+
+	for (;;) {
+		u64 n;
+
+		if (v & (ex ? PAMT_LOCK_MASK : PAMT_LOCK_EX))
+			return false;
+		n = v + (ex ? PAMT_LOCK_EX : PAMT_LOCK_SH_ONE);
+		/* 2^15 sharers would carry into the type: never with this many threads. */
+		if (atomic_compare_exchange_weak_explicit(&e->word, &v, n, memory_order_acquire,
+							  memory_order_relaxed))
+			return true;
+	}
+}
+
+static inline void pamt_lock_release(struct pamt_entry *e, bool ex)
+{
+	atomic_fetch_sub_explicit(&e->word, ex ? PAMT_LOCK_EX : PAMT_LOCK_SH_ONE,
+				  memory_order_release);
+}
+
+static inline bool pamt_locked(struct pamt_entry *e)
+{
+	return atomic_load(&e->word) & PAMT_LOCK_MASK;
+}
 
 struct dpamt_node {
 	_Atomic u64 hpa0, hpa1;
@@ -217,11 +270,27 @@ struct tdx_module {
 /* TD                                                                   */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A cached translation in 16 bytes: the GPA aligned to its level (at least
+ * 4K, so the low bits are free) with the TDX level in bits 1:0, and the HPA.
+ */
 struct tlb_entry {
-	gpa_t gpa; /* aligned to level; ~0 = empty slot */
+	u64 gpa_level; /* TLB_EMPTY = empty slot */
 	hpa_t hpa;
-	int level;
 };
+
+#define TLB_EMPTY (~0ULL)
+#define TLB_LEVEL_MASK 3ULL
+
+static inline gpa_t tlb_entry_gpa(const struct tlb_entry *te)
+{
+	return te->gpa_level & ~(PAGE_SIZE - 1);
+}
+
+static inline int tlb_entry_level(const struct tlb_entry *te)
+{
+	return (int)(te->gpa_level & TLB_LEVEL_MASK);
+}
 
 struct tdx_vcpu {
 	atomic_bool in_td;
@@ -371,7 +440,7 @@ u32 pamt_region_page_count(struct pamt_region *r, int i2m);
 void pamt_region_free(struct pamt_region *r);
 static inline enum tdx_pamt_pt pamt_pt(struct pamt_entry *e)
 {
-	return (enum tdx_pamt_pt)(atomic_load(&e->word) & PAMT_PT_MASK);
+	return (enum tdx_pamt_pt)((atomic_load(&e->word) & PAMT_PT_MASK) >> PAMT_PT_SHIFT);
 }
 
 static inline u64 pamt_owner(struct pamt_entry *e)

@@ -34,13 +34,20 @@ static void gmem_free(struct guest_memfd *gmem, hpa_t hpa, u64 size)
 	gmem->bytes -= size;
 }
 
-static void slot_release(struct gmem_1g *g1, struct gmem_2m *s)
+/* The slot's last 4K frame is gone: it holds nothing, and may get a 2M folio again. */
+static void slot_release(struct gmem_1g *g1, size_t i2)
 {
-	free(s->pages);
-	s->pages = NULL;
-	s->nr_pages = 0;
-	s->split = false;
+	free(g1->pages[i2]);
+	g1->pages[i2] = NULL;
 	g1->nr_used--;
+}
+
+static void gmem_1g_tables_free(struct gmem_1g *g1)
+{
+	free(g1->folio2m);
+	g1->folio2m = NULL;
+	free(g1->pages);
+	g1->pages = NULL;
 }
 
 void gmem_destroy(struct guest_memfd *gmem)
@@ -51,7 +58,7 @@ void gmem_destroy(struct guest_memfd *gmem)
 		return;
 	gmem_punch(gmem, 0, gmem->nr_gfns);
 	for (i = 0; i < gmem->nr_1g; i++)
-		free(gmem->idx[i].slots);
+		gmem_1g_tables_free(&gmem->idx[i]);
 	free(gmem->idx);
 	gmem->idx = NULL;
 	pthread_mutex_destroy(&gmem->lock);
@@ -67,30 +74,36 @@ static bool range_in_slot(struct guest_memfd *gmem, gfn_t base, u64 nr)
 int gmem_max_folio_level(struct guest_memfd *gmem, gfn_t gfn)
 {
 	struct gmem_1g *g1;
-	struct gmem_2m *s;
+	size_t i2 = (gfn / GFNS_2M) % 512;
 	int level = PG_LEVEL_4K;
 
 	if (gfn >= gmem->nr_gfns)
 		return PG_LEVEL_NONE;
 	pthread_mutex_lock(&gmem->lock);
 	g1 = &gmem->idx[gfn / GFNS_1G];
-	s = g1->slots ? &g1->slots[(gfn / GFNS_2M) % 512] : NULL;
 	if (g1->folio || (!g1->nr_used && !g1->split && gmem->max_level >= PG_LEVEL_1G &&
 			  range_in_slot(gmem, gfn_round_for_level(gfn, PG_LEVEL_1G), GFNS_1G)))
 		level = PG_LEVEL_1G;
-	else if ((s && s->folio) ||
-		 ((!s || (!s->nr_pages && !s->split)) && !g1->split &&
-		  gmem->max_level >= PG_LEVEL_2M &&
+	else if (gmem_slot_folio(g1, i2) ||
+		 (!gmem_slot_pages(g1, i2) && !g1->split && gmem->max_level >= PG_LEVEL_2M &&
 		  range_in_slot(gmem, gfn_round_for_level(gfn, PG_LEVEL_2M), GFNS_2M)))
 		level = PG_LEVEL_2M;
 	pthread_mutex_unlock(&gmem->lock);
 	return level;
 }
 
+/* A fresh table of 4K frames for slot @i2 (not linked yet), or NULL. */
+static struct gmem_pages *pages_new(struct gmem_1g *g1)
+{
+	if (!g1->pages)
+		g1->pages = calloc(512, sizeof(*g1->pages));
+	return g1->pages ? calloc(1, sizeof(struct gmem_pages)) : NULL;
+}
+
 int gmem_get_pfn(struct guest_memfd *gmem, gfn_t gfn, kvm_pfn_t *pfn, int *folio_level)
 {
 	struct gmem_1g *g1;
-	struct gmem_2m *s;
+	struct gmem_pages *pg;
 	size_t i1 = gfn / GFNS_1G, i2 = (gfn / GFNS_2M) % 512, i4 = gfn % 512;
 	hpa_t hpa;
 	int r = 0;
@@ -112,85 +125,96 @@ int gmem_get_pfn(struct guest_memfd *gmem, gfn_t gfn, kvm_pfn_t *pfn, int *folio
 		*folio_level = PG_LEVEL_1G;
 		goto out;
 	}
-	if (!g1->slots) {
-		g1->slots = calloc(512, sizeof(*g1->slots));
-		if (!g1->slots) {
+	if (!g1->folio2m) {
+		g1->folio2m = calloc(512, sizeof(*g1->folio2m));
+		if (!g1->folio2m) {
 			r = -ENOMEM;
 			goto out;
 		}
 	}
-	s = &g1->slots[i2];
-	if (!s->folio && !s->nr_pages && !s->split && !g1->split &&
-	    gmem->max_level >= PG_LEVEL_2M &&
+	pg = gmem_slot_pages(g1, i2);
+	if (!g1->folio2m[i2] && !pg && !g1->split && gmem->max_level >= PG_LEVEL_2M &&
 	    range_in_slot(gmem, gfn_round_for_level(gfn, PG_LEVEL_2M), GFNS_2M)) {
 		r = frame_alloc_guest(gmem->fa, PG_LEVEL_2M, &hpa);
 		if (r)
 			goto out;
-		s->folio = hpa;
+		g1->folio2m[i2] = (u32)(hpa >> GMEM_FOLIO_2M_SHIFT);
 		g1->nr_used++;
 		gmem->bytes += level_size(PG_LEVEL_2M);
 	}
-	if (s->folio) {
-		*pfn = (s->folio >> PAGE_SHIFT) + (gfn % GFNS_2M);
+	if (g1->folio2m[i2]) {
+		*pfn = (gmem_slot_folio(g1, i2) >> PAGE_SHIFT) + (gfn % GFNS_2M);
 		*folio_level = PG_LEVEL_2M;
 		goto out;
 	}
-	if (!s->pages) {
-		s->pages = calloc(512, sizeof(*s->pages));
-		if (!s->pages) {
+	if (!pg) {
+		/* Linked only with its first frame: a table exists iff it holds one. */
+		pg = pages_new(g1);
+		if (!pg) {
 			r = -ENOMEM;
 			goto out;
 		}
-	}
-	if (!s->pages[i4]) {
+		r = frame_alloc_guest(gmem->fa, PG_LEVEL_4K, &hpa);
+		if (r) {
+			free(pg);
+			goto out;
+		}
+		g1->pages[i2] = pg;
+		g1->nr_used++;
+		pg->hpa[i4] = hpa;
+		pg->nr_pages = 1;
+		gmem->bytes += PAGE_SIZE;
+	} else if (!pg->hpa[i4]) {
 		r = frame_alloc_guest(gmem->fa, PG_LEVEL_4K, &hpa);
 		if (r)
 			goto out;
-		s->pages[i4] = hpa;
-		if (!s->nr_pages++)
-			g1->nr_used++;
+		pg->hpa[i4] = hpa;
+		pg->nr_pages++;
 		gmem->bytes += PAGE_SIZE;
 	}
-	*pfn = s->pages[i4] >> PAGE_SHIFT;
+	*pfn = pg->hpa[i4] >> PAGE_SHIFT;
 	*folio_level = PG_LEVEL_4K;
 out:
 	pthread_mutex_unlock(&gmem->lock);
 	return r;
 }
 
-/* Punch [start, end) (GFNs inside one 2M slot) out of a slot. */
-static void punch_slot(struct guest_memfd *gmem, struct gmem_1g *g1, struct gmem_2m *s, gfn_t base,
+/* Punch [start, end) (GFNs inside the 2M slot @i2 at @base) out of it. */
+static void punch_slot(struct guest_memfd *gmem, struct gmem_1g *g1, size_t i2, gfn_t base,
 		       gfn_t start, gfn_t end)
 {
+	hpa_t folio = gmem_slot_folio(g1, i2);
+	struct gmem_pages *pg;
 	u64 k;
 
-	if (s->folio) {
+	if (folio) {
 		if (start == base && end == base + GFNS_2M) {
-			gmem_free(gmem, s->folio, level_size(PG_LEVEL_2M));
-			s->folio = 0;
+			gmem_free(gmem, folio, level_size(PG_LEVEL_2M));
+			g1->folio2m[i2] = 0;
 			g1->nr_used--;
 			return;
 		}
 		/* Split the folio: its pages live on individually, at 4K. */
-		s->pages = calloc(512, sizeof(*s->pages));
-		BASE_ASSERT(s->pages);
+		pg = pages_new(g1);
+		BASE_OOM_CHECK(pg, "the 4K frames of a split guest_memfd folio");
 		for (k = 0; k < 512; k++)
-			s->pages[k] = s->folio + k * PAGE_SIZE;
-		s->nr_pages = 512;
-		s->folio = 0;
-		s->split = true;
+			pg->hpa[k] = folio + k * PAGE_SIZE;
+		pg->nr_pages = 512;
+		g1->pages[i2] = pg;
+		g1->folio2m[i2] = 0;
 	}
-	if (!s->pages)
+	pg = gmem_slot_pages(g1, i2);
+	if (!pg)
 		return;
 	for (k = start - base; k < end - base; k++) {
-		if (!s->pages[k])
+		if (!pg->hpa[k])
 			continue;
-		gmem_free(gmem, s->pages[k], PAGE_SIZE);
-		s->pages[k] = 0;
-		s->nr_pages--;
+		gmem_free(gmem, pg->hpa[k], PAGE_SIZE);
+		pg->hpa[k] = 0;
+		pg->nr_pages--;
 	}
-	if (!s->nr_pages)
-		slot_release(g1, s);
+	if (!pg->nr_pages)
+		slot_release(g1, i2);
 }
 
 bool gmem_has_1g_folio(struct guest_memfd *gmem, gfn_t gfn)
@@ -224,36 +248,30 @@ void gmem_punch(struct guest_memfd *gmem, gfn_t start, gfn_t end)
 				continue;
 			}
 			/* Split the 1G folio into 2M slots of 4K pages. */
-			if (!g1->slots)
-				g1->slots = calloc(512, sizeof(*g1->slots));
-			BASE_ASSERT(g1->slots);
 			for (g = 0; g < 512; g++) {
-				struct gmem_2m *s = &g1->slots[g];
+				struct gmem_pages *pg = pages_new(g1);
 				u64 k;
 
-				s->pages = calloc(512, sizeof(*s->pages));
-				BASE_ASSERT(s->pages);
+				BASE_OOM_CHECK(pg, "the 4K frames of a split guest_memfd folio");
 				for (k = 0; k < 512; k++)
-					s->pages[k] = g1->folio + (g * 512 + k) * PAGE_SIZE;
-				s->nr_pages = 512;
-				s->split = true;
+					pg->hpa[k] = g1->folio + (g * 512 + k) * PAGE_SIZE;
+				pg->nr_pages = 512;
+				g1->pages[g] = pg;
 			}
 			g1->nr_used = 512;
 			g1->folio = 0;
 			g1->split = true;
 		}
-		if (g1->slots) {
+		if (g1->folio2m || g1->pages) {
 			for (g = gfn; g < end1;) {
 				gfn_t base2 = gfn_round_for_level(g, PG_LEVEL_2M);
 				gfn_t end2 = base2 + GFNS_2M < end1 ? base2 + GFNS_2M : end1;
 
-				punch_slot(gmem, g1, &g1->slots[(base2 / GFNS_2M) % 512], base2, g,
-					   end2);
+				punch_slot(gmem, g1, (base2 / GFNS_2M) % 512, base2, g, end2);
 				g = end2;
 			}
 			if (!g1->nr_used) {
-				free(g1->slots);
-				g1->slots = NULL;
+				gmem_1g_tables_free(g1);
 				g1->split = false;
 			}
 		}
@@ -277,8 +295,8 @@ bool gmem_folio_backs(struct guest_memfd *gmem, gfn_t gfn, int level, kvm_pfn_t 
 	/* A split folio's remains are 4K pages for good, contiguous or not. */
 	if (g1->folio)
 		first = g1->folio + (gfn % GFNS_1G) * PAGE_SIZE;
-	else if (level == PG_LEVEL_2M && g1->slots && g1->slots[i2].folio)
-		first = g1->slots[i2].folio;
+	else if (level == PG_LEVEL_2M)
+		first = gmem_slot_folio(g1, i2);
 	pthread_mutex_unlock(&gmem->lock);
 	return first && first >> PAGE_SHIFT == pfn;
 }

@@ -15,7 +15,8 @@
 static int gmem_peek(struct guest_memfd *gmem, gfn_t gfn, kvm_pfn_t *pfn)
 {
 	struct gmem_1g *g1;
-	struct gmem_2m *s;
+	struct gmem_pages *pg;
+	size_t i2 = (gfn / GFNS_2M) % 512;
 	int level = PG_LEVEL_NONE;
 	kvm_pfn_t p = 0;
 
@@ -23,18 +24,16 @@ static int gmem_peek(struct guest_memfd *gmem, gfn_t gfn, kvm_pfn_t *pfn)
 		return PG_LEVEL_NONE;
 	pthread_mutex_lock(&gmem->lock);
 	g1 = &gmem->idx[gfn / GFNS_1G];
+	pg = gmem_slot_pages(g1, i2);
 	if (g1->folio) {
 		p = (g1->folio >> PAGE_SHIFT) + gfn % GFNS_1G;
 		level = PG_LEVEL_1G;
-	} else if (g1->slots) {
-		s = &g1->slots[(gfn / GFNS_2M) % 512];
-		if (s->folio) {
-			p = (s->folio >> PAGE_SHIFT) + gfn % GFNS_2M;
-			level = PG_LEVEL_2M;
-		} else if (s->pages && s->pages[gfn % 512]) {
-			p = s->pages[gfn % 512] >> PAGE_SHIFT;
-			level = PG_LEVEL_4K;
-		}
+	} else if (gmem_slot_folio(g1, i2)) {
+		p = (gmem_slot_folio(g1, i2) >> PAGE_SHIFT) + gfn % GFNS_2M;
+		level = PG_LEVEL_2M;
+	} else if (pg && pg->hpa[gfn % 512]) {
+		p = pg->hpa[gfn % 512] >> PAGE_SHIFT;
+		level = PG_LEVEL_4K;
 	}
 	pthread_mutex_unlock(&gmem->lock);
 	if (pfn)
@@ -57,13 +56,13 @@ static u64 gmem_recount(struct guest_memfd *gmem)
 
 		if (g1->folio)
 			bytes += level_size(PG_LEVEL_1G);
-		for (size_t j = 0; g1->slots && j < 512; j++) {
-			struct gmem_2m *s = &g1->slots[j];
+		for (size_t j = 0; j < 512; j++) {
+			struct gmem_pages *pg = gmem_slot_pages(g1, j);
 
-			if (s->folio)
+			if (gmem_slot_folio(g1, j))
 				bytes += level_size(PG_LEVEL_2M);
-			for (size_t k = 0; s->pages && k < 512; k++)
-				if (s->pages[k])
+			for (size_t k = 0; pg && k < 512; k++)
+				if (pg->hpa[k])
 					bytes += PAGE_SIZE;
 		}
 	}

@@ -16,24 +16,43 @@
 /* ---- guest_memfd (and the shared-memory backing, same structure) ---- */
 
 /*
- * A small radix tree of folios: per 1G index either a 1G folio or a table
- * of 2M slots; per 2M slot either a 2M folio or a table of 4K frames.  A
- * 2M slot whose folio was split by a partial punch keeps `split` until
- * every one of its pages is gone: its pages stay 4K.
+ * A small radix tree of folios: per 1G index either a 1G folio or two
+ * tables of 2M slots, made on first use; per 2M slot either a 2M folio or
+ * a table of 4K frames.  A 2M slot whose folio was split by a partial punch
+ * keeps its table of 4K frames until every one of them is gone: until then
+ * no 2M folio can back it.
+ *
+ * Sized for TiB guests mapped at 2M: a 2M folio costs 4 bytes (its frame
+ * number in folio2m[]); the pointers to 4K tables are a second table, made
+ * only for a 1G range that holds 4K frames.
  */
-struct gmem_2m {
-	hpa_t folio; /* 2M folio (0: none) */
-	hpa_t *pages; /* 512 4K frames when not a 2M folio (0: none) */
-	u32 nr_pages; /* frames present in pages[] */
-	bool split; /* remains of a larger folio: 4K only */
+struct gmem_pages {
+	u32 nr_pages; /* frames present in hpa[]; the table is freed at 0 */
+	hpa_t hpa[512]; /* 4K frames (0: none) */
 };
+
+#define GMEM_FOLIO_2M_SHIFT 21
 
 struct gmem_1g {
 	hpa_t folio; /* 1G folio (0: none) */
-	struct gmem_2m *slots; /* 512 entries, allocated on first use */
+	u32 *folio2m; /* [512]: 2M folio's hpa >> 21 (0: none) */
+	struct gmem_pages **pages; /* [512]: 4K frames of a slot without a 2M folio */
 	u32 nr_used; /* slots with any backing */
 	bool split; /* remains of a 1G folio: no new 1G folio */
 };
+
+/* A frame number needs 25 bits below 2^46, and 0 is never a folio (frames start at 1G). */
+_Static_assert(46 - GMEM_FOLIO_2M_SHIFT <= 32, "a 2M frame number fits a u32");
+
+static inline hpa_t gmem_slot_folio(const struct gmem_1g *g1, size_t i2)
+{
+	return g1->folio2m ? (hpa_t)g1->folio2m[i2] << GMEM_FOLIO_2M_SHIFT : 0;
+}
+
+static inline struct gmem_pages *gmem_slot_pages(const struct gmem_1g *g1, size_t i2)
+{
+	return g1->pages ? g1->pages[i2] : NULL;
+}
 
 struct guest_memfd {
 	pthread_mutex_t lock; /* filemap_invalidate_lock's role */
