@@ -174,7 +174,8 @@ enum sept_verdict {
 
 struct sept_rule {
 	u8 verdict; /* enum sept_verdict */
-	u8 next; /* enum tdx_sept_state after success */
+	/* enum tdx_sept_state after success; for a child row, the parent's */
+	u8 next;
 	u8 child; /* DEMOTE: the state of the 512 new children */
 	u64 status;
 };
