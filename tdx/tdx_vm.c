@@ -130,6 +130,11 @@ void tdx_vcpu_exit(struct kvm_tdx *kvm_tdx, int vcpu)
 	tdxmod_vp_exit(kvm_tdx->td, vcpu);
 }
 
+u64 tdx_leaf_calls(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf)
+{
+	return tdxmod_leaf_calls(kvm_tdx->td, leaf);
+}
+
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st)
 {
 	st->track_rounds = counter_read(&kvm_tdx->track_rounds);

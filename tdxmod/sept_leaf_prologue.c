@@ -50,17 +50,16 @@ u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *arg
 }
 
 u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args, struct sept_walk *w,
-			      bool leaf, struct pamt_ref *ref)
+			      enum sept_op op, const struct sept_rule **rule, struct pamt_ref *ref)
 {
-	enum tdx_sept_state s = septe_state(w->entry);
-	bool ok = leaf ? septe_leaf(w->entry) : s == TDX_SEPT_NL_MAPPED || s == TDX_SEPT_NL_BLOCKED;
 	u64 err;
 
-	if (!ok) {
-		sept_set_details(td, args, w->entry, w->level);
-		return TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
-	}
-	err = pamt_walk_lock(td->mod, septe_pa(w->entry), leaf ? w->level : 0, true, ref);
+	err = sept_rule_check(td, args, op, w, rule);
+	if (err)
+		return err;
+	/* The page at its size for a leaf, the child S-EPT page for a non-leaf. */
+	err = pamt_walk_lock(td->mod, septe_pa(w->entry), septe_leaf(w->entry) ? w->level : 0, true,
+			     ref);
 	if (err)
 		return err | TDX_OPERAND_ID_RCX;
 	err = tdx_check_blocked_and_tracked(td, args, w->entry, w->level, &ref->e->bepoch);

@@ -28,8 +28,8 @@ static u64 tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 {
 	gpa_t gpa = page_info_gpa(rcx);
 	int level = page_info_level(rcx);
+	const struct sept_rule *r;
 	struct sept_walk w;
-	enum tdx_sept_state s;
 	u64 injected, err;
 
 	(void)vcpu;
@@ -42,9 +42,10 @@ static u64 tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 
 	if (!sept_walk(td, gpa, level, &w)) {
-		/* Stopped above the requested level. */
-		if (septe_leaf(w.entry) && septe_state(w.entry) == TDX_SEPT_MAPPED)
-			return TDX_PAGE_ALREADY_ACCEPTED | (u64)w.level;
+		/* Stopped above the requested level; the status carries the level reached. */
+		r = sept_rule(SEPT_OP_ACCEPT_ABOVE, septe_state(w.entry));
+		if (r->verdict == SEPT_FAIL)
+			return r->status | (u64)w.level;
 		goto violation;
 	}
 	/* Busy and host-priority both reach the guest as OPERAND_BUSY. */
@@ -53,21 +54,17 @@ static u64 tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 	/* The host may run a SEAMCALL while the guest holds the entry lock. */
 	yield_point(YIELD_SEAMCALL, "TDG.MEM.PAGE.ACCEPT entry locked");
 	w.entry = atomic_load_explicit(sept_walk_ptr(&w), memory_order_acquire);
-	s = septe_state(w.entry);
-	if (s != TDX_SEPT_FREE && !septe_leaf(w.entry)) {
-		err = TDX_PAGE_SIZE_MISMATCH | (u64)w.level;
+	r = sept_rule(SEPT_OP_ACCEPT, septe_state(w.entry));
+	if (r->verdict == SEPT_FAIL) {
+		err = r->status | (u64)w.level;
 		goto out_unlock;
 	}
-	if (s == TDX_SEPT_MAPPED) {
-		err = TDX_PAGE_ALREADY_ACCEPTED | (u64)w.level;
-		goto out_unlock;
-	}
-	if (s != TDX_SEPT_PENDING) {
+	if (r->verdict == SEPT_EXIT) {
 		sept_lock_release(sept_walk_ptr(&w));
 		goto violation;
 	}
 	/* Zeroing is not modelled; a 2M accept completes in one call. */
-	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_MAPPED, septe_pa(w.entry)));
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(r->next, septe_pa(w.entry)));
 	return TDX_SUCCESS;
 
 out_unlock:

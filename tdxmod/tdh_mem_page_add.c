@@ -16,6 +16,7 @@ u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args)
 	u64 rcx = args->rcx;
 	gpa_t gpa = page_info_gpa(rcx);
 	hpa_t page = args->r8;
+	const struct sept_rule *rule;
 	struct pamt_ref ref;
 	struct sept_walk w;
 	u64 err;
@@ -41,18 +42,17 @@ u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args)
 		err = TDX_EPT_WALK_FAILED | TDX_OPERAND_ID_RCX;
 		goto out;
 	}
-	if (septe_state(w.entry) != TDX_SEPT_FREE) {
-		sept_set_details(td, args, w.entry, w.level);
-		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
+	/* No entry lock: the TD is held whole (see above). */
+	err = sept_rule_check(td, args, SEPT_OP_PAGE_ADD, &w, &rule);
+	if (err)
 		goto out;
-	}
 	err = pamt_check_and_lock_free(mod, page, 0, TDX_OPERAND_ID_R8, &ref);
 	if (err)
 		goto out;
 	pamt_set(ref.e, PT_REG, tdr_owner(td));
 	pamt_inc_page_count(mod, page);
 	atomic_fetch_add(&td->chldcnt, 1);
-	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_MAPPED, page));
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, page));
 	pamt_unlock(&ref);
 out:
 	sharex_release(&td->sept_lock, true);

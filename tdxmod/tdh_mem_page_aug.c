@@ -9,6 +9,7 @@ u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args)
 	struct tdx_module *mod = td->mod;
 	hpa_t page = args->r8;
 	int level = page_info_level(args->rcx);
+	const struct sept_rule *rule;
 	struct pamt_ref ref;
 	struct sept_walk w;
 	u64 err;
@@ -16,10 +17,9 @@ u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, 1, false, &w);
 	if (err)
 		return err;
-	if (septe_state(w.entry) != TDX_SEPT_FREE) {
-		sept_set_details(td, args, w.entry, w.level);
+	err = sept_rule_check(td, args, SEPT_OP_PAGE_AUG, &w, &rule);
+	if (err) {
 		sept_lock_release(sept_walk_ptr(&w));
-		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out;
 	}
 	err = pamt_check_and_lock_free(mod, page, level, TDX_OPERAND_ID_R8, &ref);
@@ -31,7 +31,7 @@ u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args)
 	if (level == 0)
 		pamt_inc_page_count(mod, page);
 	atomic_fetch_add(&td->chldcnt, tdx_level_pages(level));
-	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_PENDING, page));
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, page));
 	pamt_unlock(&ref);
 out:
 	tdx_sept_leaf_release(td, false);

@@ -66,7 +66,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	u64 orig_rcx = args->rcx, orig_rdx = args->rdx;
 	hpa_t new_page = args->r8;
 	struct pamt_ref sept_ref = {0}, page_ref = {0};
-	enum tdx_sept_state s;
+	const struct sept_rule *rule;
 	struct sept_page *sp;
 	struct sept_walk w;
 	hpa_t page;
@@ -80,14 +80,11 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, false, &w);
 	if (err)
 		return err;
-	s = septe_state(w.entry);
-	if (s != TDX_SEPT_MAPPED && s != TDX_SEPT_BLOCKED && s != TDX_SEPT_PENDING &&
-	    s != TDX_SEPT_PENDING_BLOCKED) {
-		sept_set_details(td, args, w.entry, w.level);
-		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
+	err = sept_rule_check(td, args, SEPT_OP_PAGE_DEMOTE, &w, &rule);
+	if (err)
 		goto out_unlock;
-	}
 	page = septe_pa(w.entry);
+	/* Not in the table: the gate needs the op state and the BEPOCH. */
 	err = tdx_check_blocked_and_tracked(td, args, w.entry & ~SEPTE_ACCEPT_MASK, w.level,
 					    &sept_bepoch_entry(mod, w.entry, w.level)->bepoch);
 	if (err)
@@ -117,7 +114,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	/* Commit: 512 unblocked, unlocked copies of the entry, PA stepping. */
 	sp = sept_page_alloc(new_page, w.level - 1);
 	BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
-	child = septe_make(sept_state_unblocked(s), 0);
+	child = septe_make(rule->child, 0);
 	/* The page is published below (child pointer, parent entry: release). */
 	for (int i = 0; i < PTRS_PER_PTE; i++)
 		atomic_store_explicit(&sp->e[i], child | (page + i * tdx_level_size(w.level - 1)),
@@ -127,7 +124,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_inc_page_count(mod, new_page);
 	atomic_fetch_add(&td->chldcnt, 1);
 	atomic_store_explicit(sept_child_slot(w.sp, w.idx), sp, memory_order_release);
-	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_NL_MAPPED, new_page));
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, new_page));
 	pamt_unlock(&page_ref);
 	pamt_unlock(&sept_ref);
 	goto out;

@@ -35,6 +35,7 @@ static void pamt_promote(struct tdx_td *td, hpa_t page, int level, struct tdx_mo
  */
 static u64 promote_scan(struct sept_page *child, int level, bool lock, int *nr_locked)
 {
+	const struct sept_rule *r;
 	u64 c0 = 0;
 
 	*nr_locked = 0;
@@ -51,9 +52,9 @@ static u64 promote_scan(struct sept_page *child, int level, bool lock, int *nr_l
 			c0 = c;
 			if (septe_pa(c0) & (tdx_level_size(level) - 1))
 				return TDX_EPT_INVALID_PROMOTE_CONDITIONS;
-			if (septe_state(c0) != TDX_SEPT_MAPPED &&
-			    septe_state(c0) != TDX_SEPT_PENDING)
-				return TDX_EPT_INVALID_PROMOTE_CONDITIONS;
+			r = sept_rule(SEPT_OP_PROMOTE_CHILD, septe_state(c0));
+			if (r->verdict != SEPT_ALLOW)
+				return r->status;
 			continue;
 		}
 		if (septe_state(c) != septe_state(c0) || !septe_leaf(c) ||
@@ -71,6 +72,7 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	u64 orig_rcx = args->rcx, orig_rdx = args->rdx;
 	int nr_locked = 0;
 	struct sept_page *child;
+	const struct sept_rule *rule;
 	struct pamt_ref ref;
 	struct sept_walk w;
 	hpa_t sept_pa, pa0;
@@ -80,7 +82,7 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, tree_ex, &w);
 	if (err)
 		return err;
-	err = tdx_sept_lock_mapped_pamt(td, args, &w, false, &ref);
+	err = tdx_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_PAGE_PROMOTE, &rule, &ref);
 	if (err)
 		goto out_unlock;
 	sept_pa = septe_pa(w.entry);
@@ -106,7 +108,10 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_set(ref.e, PT_NDA, 0);
 	hint = pamt_dec_page_count(mod, sept_pa);
 	atomic_fetch_sub(&td->chldcnt, 1);
-	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(septe_state(c0), pa0));
+	/* rule->next is SEPT_NEXT_FROM_CHILD: the children's common state decides. */
+	sept_write_and_unlock(
+		sept_walk_ptr(&w),
+		septe_make(sept_rule(SEPT_OP_PROMOTE_CHILD, septe_state(c0))->next, pa0));
 	/* The retired page keeps its (now stale) entries for lock-free walkers. */
 	for (int i = 0; i < nr_locked; i++)
 		sept_lock_release(&child->e[i]);

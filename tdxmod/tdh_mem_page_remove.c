@@ -8,6 +8,7 @@
 u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 {
 	struct tdx_module *mod = td->mod;
+	const struct sept_rule *rule;
 	struct pamt_ref ref;
 	struct sept_walk w;
 	hpa_t page;
@@ -17,7 +18,7 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, 2, false, &w);
 	if (err)
 		return err;
-	err = tdx_sept_lock_mapped_pamt(td, args, &w, true, &ref);
+	err = tdx_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_PAGE_REMOVE, &rule, &ref);
 	if (err)
 		goto out_unlock;
 	page = septe_pa(w.entry);
@@ -25,7 +26,7 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 	if (w.level == 0)
 		hint = pamt_dec_page_count(mod, page);
 	atomic_fetch_sub(&td->chldcnt, tdx_level_pages(w.level));
-	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_FREE, 0));
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, 0));
 	pamt_unlock(&ref);
 	args->rcx = page | (hint ? TDX_PAMT_REMOVAL_HINT : 0);
 	goto out;

@@ -7,20 +7,19 @@
 
 u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args)
 {
-	enum tdx_sept_state s;
+	const struct sept_rule *rule;
 	struct sept_walk w;
 	u64 err;
 
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, TDX_SEPT_MAX_LEVEL, true, &w);
 	if (err)
 		return err;
-	s = septe_state(w.entry);
-	if (!sept_state_any_blocked(s)) {
-		sept_set_details(td, args, w.entry, w.level);
+	err = sept_rule_check(td, args, SEPT_OP_RANGE_UNBLOCK, &w, &rule);
+	if (err) {
 		sept_lock_release(sept_walk_ptr(&w));
-		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out;
 	}
+	/* Not in the table: depends on the op state and the BEPOCH. */
 	if (tdx_tracking_required(td) &&
 	    !tdx_is_tlb_tracked(
 		    td, atomic_load(&sept_bepoch_entry(td->mod, w.entry, w.level)->bepoch))) {
@@ -34,8 +33,7 @@ u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args)
 							      : TDX_OPERAND_ID_SEPT);
 		goto out;
 	}
-	sept_write_and_unlock(sept_walk_ptr(&w),
-			      (w.entry & ~SEPTE_STATE_MASK) | sept_state_unblocked(s));
+	sept_write_and_unlock(sept_walk_ptr(&w), (w.entry & ~SEPTE_STATE_MASK) | rule->next);
 out:
 	tdx_sept_leaf_release(td, true);
 	return err;

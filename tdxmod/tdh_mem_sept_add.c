@@ -13,6 +13,7 @@ u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
 	u64 flags = args->rdx;
 	hpa_t page = args->r8;
 	int level = page_info_level(args->rcx);
+	const struct sept_rule *rule;
 	struct sept_page *sp;
 	struct pamt_ref ref;
 	struct sept_walk w;
@@ -27,15 +28,21 @@ u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
 	if (err)
 		return err;
 
-	if (septe_state(w.entry) == TDX_SEPT_NL_MAPPED && (flags & SEPT_ADD_ALLOW_EXISTING)) {
-		/* Already there: success, R8 not consumed. */
+	err = sept_rule_check(td, args, SEPT_OP_SEPT_ADD, &w, &rule);
+	if (err) {
 		sept_lock_release(sept_walk_ptr(&w));
 		goto out;
 	}
-	if (septe_state(w.entry) != TDX_SEPT_FREE) {
-		sept_set_details(td, args, w.entry, w.level);
+	if (septe_state(w.entry) == rule->next) {
+		/*
+		 * Already there (NL_MAPPED): the table allows it, RDX decides.
+		 * With allow_existing: success, R8 not consumed.
+		 */
+		if (!(flags & SEPT_ADD_ALLOW_EXISTING)) {
+			sept_set_details(td, args, w.entry, w.level);
+			err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
+		}
 		sept_lock_release(sept_walk_ptr(&w));
-		err = TDX_EPT_ENTRY_STATE_INCORRECT | TDX_OPERAND_ID_RCX;
 		goto out;
 	}
 	err = pamt_check_and_lock_free(mod, page, 0, TDX_OPERAND_ID_R8, &ref);
@@ -49,7 +56,7 @@ u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_inc_page_count(mod, page);
 	atomic_fetch_add(&td->chldcnt, 1);
 	atomic_store_explicit(sept_child_slot(w.sp, w.idx), sp, memory_order_release);
-	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_NL_MAPPED, page));
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, page));
 	pamt_unlock(&ref);
 out:
 	tdx_sept_leaf_release(td, false);

@@ -9,6 +9,7 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 {
 	struct tdx_module *mod = td->mod;
 	struct sept_page *child;
+	const struct sept_rule *rule;
 	struct pamt_ref ref;
 	struct sept_walk w;
 	hpa_t page;
@@ -18,22 +19,26 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, TDX_SEPT_MAX_LEVEL, true, &w);
 	if (err)
 		return err;
-	err = tdx_sept_lock_mapped_pamt(td, args, &w, false, &ref);
+	err = tdx_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_SEPT_REMOVE, &rule, &ref);
 	if (err)
 		goto out_unlock;
 	page = septe_pa(w.entry);
 	child = sept_child(w.sp, w.idx);
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
-		if (septe_state(atomic_load(&child->e[i])) != TDX_SEPT_FREE) {
+		const struct sept_rule *c = sept_rule(SEPT_OP_SEPT_REMOVE_CHILD,
+						      septe_state(atomic_load(&child->e[i])));
+
+		if (c->verdict != SEPT_ALLOW) {
+			/* The details are the removed entry's, not the child's. */
 			sept_set_details(td, args, w.entry, w.level);
-			err = TDX_EPT_PAGE_NOT_FREE | TDX_OPERAND_ID_RCX;
+			err = c->status | TDX_OPERAND_ID_RCX;
 			goto out_pamt;
 		}
 	}
 	pamt_set(ref.e, PT_NDA, 0);
 	hint = pamt_dec_page_count(mod, page);
 	atomic_fetch_sub(&td->chldcnt, 1);
-	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_FREE, 0));
+	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, 0));
 	/* The child pointer stays: a lock-free walker may still follow it. */
 	sept_page_retire(td, child);
 	pamt_unlock(&ref);

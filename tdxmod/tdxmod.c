@@ -42,29 +42,19 @@ int tdx_leaf_from_name(const char *name)
 	return -1;
 }
 
-static const struct {
-	enum tdx_sept_state s;
-	const char *name;
-} tdx_sept_state_names[] = {
-	{TDX_SEPT_FREE, "FREE"},	   {TDX_SEPT_BLOCKED, "BLOCKED"},
-	{TDX_SEPT_PENDING, "PENDING"},	   {TDX_SEPT_PENDING_BLOCKED, "PENDING_BLOCKED"},
-	{TDX_SEPT_MAPPED, "MAPPED"},	   {TDX_SEPT_NL_BLOCKED, "NL_BLOCKED"},
-	{TDX_SEPT_NL_MAPPED, "NL_MAPPED"},
-};
-
+/* The names are the state table's (sept_state_table.c). */
 const char *tdx_sept_state_name(enum tdx_sept_state s)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(tdx_sept_state_names); i++)
-		if (tdx_sept_state_names[i].s == s)
-			return tdx_sept_state_names[i].name;
-	return NULL;
+	if ((unsigned int)s >= 256 || !sept_state_idx1[s])
+		return NULL;
+	return sept_state_flags[sept_state_idx1[s] - 1].name;
 }
 
 int tdx_sept_state_from_name(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(tdx_sept_state_names); i++)
-		if (!strcmp(tdx_sept_state_names[i].name, name))
-			return (int)tdx_sept_state_names[i].s;
+	for (int i = 0; i < NR_SEPT_STATES; i++)
+		if (!strcmp(sept_state_flags[i].name, name))
+			return (int)sept_state_flags[i].state;
 	return -1;
 }
 

@@ -98,58 +98,118 @@ static inline u32 septe_accept_counter(u64 e)
 	return (u32)((e & SEPTE_ACCEPT_MASK) >> SEPTE_ACCEPT_SHIFT);
 }
 
+/* ------------------------------------------------------------------ */
+/* S-EPT state rules as data (sept_state_table.c)                      */
+/* ------------------------------------------------------------------ */
+
+/* Rows of the state tables: the module's compact state index. */
+enum sept_state_idx {
+	SEPT_IDX_FREE,
+	SEPT_IDX_BLOCKED,
+	SEPT_IDX_PENDING,
+	SEPT_IDX_PENDING_BLOCKED,
+	SEPT_IDX_MAPPED,
+	SEPT_IDX_NL_BLOCKED,
+	SEPT_IDX_NL_MAPPED,
+	NR_SEPT_STATES,
+};
+
+/* Per-state flags, as the module's sept_special_flags. */
+struct sept_state_flags {
+	enum tdx_sept_state state;
+	const char *name;
+	bool leaf;
+	bool present; /* RWX != 0: the walk goes on (non-leaf) or translates (leaf) */
+	bool any_blocked;
+	bool tlb_tracking_required;
+};
+
+extern const u8 sept_state_idx1[256];
+extern const struct sept_state_flags sept_state_flags[NR_SEPT_STATES];
+
+static inline int sept_state_index(enum tdx_sept_state s)
+{
+	int i = (unsigned int)s < 256 ? sept_state_idx1[s] : 0;
+
+	BASE_ASSERT(i);
+	return i - 1;
+}
+
+static inline const struct sept_state_flags *sept_state_flags_of(enum tdx_sept_state s)
+{
+	return &sept_state_flags[sept_state_index(s)];
+}
+
+/*
+ * The checks of a state against a leaf: one per host leaf that looks at an
+ * entry, plus the rule on each child for PROMOTE and SEPT.REMOVE, and the
+ * guest's ACCEPT on the entry at its level or on where the walk stopped.
+ */
+enum sept_op {
+	SEPT_OP_PAGE_ADD,
+	SEPT_OP_SEPT_ADD,
+	SEPT_OP_PAGE_AUG,
+	SEPT_OP_RANGE_BLOCK,
+	SEPT_OP_RANGE_UNBLOCK,
+	SEPT_OP_PAGE_DEMOTE,
+	SEPT_OP_PAGE_PROMOTE,
+	SEPT_OP_PROMOTE_CHILD,
+	SEPT_OP_PAGE_REMOVE,
+	SEPT_OP_SEPT_REMOVE,
+	SEPT_OP_SEPT_REMOVE_CHILD,
+	SEPT_OP_ACCEPT,
+	SEPT_OP_ACCEPT_ABOVE,
+	NR_SEPT_OPS,
+};
+
+enum sept_verdict {
+	SEPT_VERDICT_MISSING, /* a hole in the table: asserted never to be read */
+	SEPT_ALLOW, /* go on; on success the entry becomes @next */
+	SEPT_FAIL, /* fail with @status (the leaf adds the operand id) */
+	SEPT_EXIT, /* ACCEPT only: an EPT-violation TD exit */
+};
+
+/* PROMOTE: the merged leaf takes the children's state (SEPT_OP_PROMOTE_CHILD). */
+#define SEPT_NEXT_FROM_CHILD 0xFF
+
+struct sept_rule {
+	u8 verdict; /* enum sept_verdict */
+	/* enum tdx_sept_state after success; for a child row, the parent's */
+	u8 next;
+	u8 child; /* DEMOTE: the state of the 512 new children */
+	u64 status;
+};
+
+extern const struct sept_rule sept_rules[NR_SEPT_OPS][NR_SEPT_STATES];
+const char *sept_op_name(enum sept_op op);
+
+static inline const struct sept_rule *sept_rule(enum sept_op op, enum tdx_sept_state s)
+{
+	const struct sept_rule *r = &sept_rules[op][sept_state_index(s)];
+
+	BASE_ASSERT(r->verdict != SEPT_VERDICT_MISSING);
+	return r;
+}
+
+static inline bool sept_state_any_blocked(enum tdx_sept_state s)
+{
+	return sept_state_flags_of(s)->any_blocked;
+}
+
+static inline bool sept_state_tlb_tracking_required(enum tdx_sept_state s)
+{
+	return sept_state_flags_of(s)->tlb_tracking_required;
+}
+
 static inline u64 septe_make(enum tdx_sept_state s, hpa_t pa)
 {
-	bool leaf = s != TDX_SEPT_FREE && s != TDX_SEPT_NL_MAPPED && s != TDX_SEPT_NL_BLOCKED;
-
-	return (u64)s | (leaf ? SEPTE_LEAF : 0) | (pa & SEPTE_PA_MASK);
+	return (u64)s | (sept_state_flags_of(s)->leaf ? SEPTE_LEAF : 0) | (pa & SEPTE_PA_MASK);
 }
 
 /* Present for the walk: RWX != 0 (NL_MAPPED, MAPPED). */
 static inline bool septe_present(u64 e)
 {
-	enum tdx_sept_state s = septe_state(e);
-
-	return s == TDX_SEPT_NL_MAPPED || s == TDX_SEPT_MAPPED;
-}
-
-static inline bool sept_state_any_blocked(enum tdx_sept_state s)
-{
-	return s == TDX_SEPT_NL_BLOCKED || s == TDX_SEPT_BLOCKED || s == TDX_SEPT_PENDING_BLOCKED;
-}
-
-/* Every state but FREE is tlb_tracking_required in this scope. */
-static inline bool sept_state_tlb_tracking_required(enum tdx_sept_state s)
-{
-	return s != TDX_SEPT_FREE;
-}
-
-static inline enum tdx_sept_state sept_state_unblocked(enum tdx_sept_state s)
-{
-	switch (s) {
-	case TDX_SEPT_NL_BLOCKED:
-		return TDX_SEPT_NL_MAPPED;
-	case TDX_SEPT_BLOCKED:
-		return TDX_SEPT_MAPPED;
-	case TDX_SEPT_PENDING_BLOCKED:
-		return TDX_SEPT_PENDING;
-	default:
-		return s;
-	}
-}
-
-static inline enum tdx_sept_state sept_state_blocked(enum tdx_sept_state s)
-{
-	switch (s) {
-	case TDX_SEPT_NL_MAPPED:
-		return TDX_SEPT_NL_BLOCKED;
-	case TDX_SEPT_MAPPED:
-		return TDX_SEPT_BLOCKED;
-	case TDX_SEPT_PENDING:
-		return TDX_SEPT_PENDING_BLOCKED;
-	default:
-		return s;
-	}
+	return sept_state_flags_of(septe_state(e))->present;
 }
 
 /* One 4K S-EPT page: 512 entries at @level. */
@@ -378,6 +438,13 @@ void sept_write_and_unlock(_Atomic u64 *p, u64 val);
 /* RCX/RDX extended error info; @xu: 2.0 counts XU (bit 10) in the permissions. */
 u64 sept_arch_entry(u64 e, bool xu);
 void sept_set_details(struct tdx_td *td, struct tdx_module_args *args, u64 e, int level);
+/*
+ * A host leaf's state check: *rule = the cell for @op and the entry @w
+ * reached; unless it allows, the entry's details go to RCX/RDX and the
+ * cell's status | RCX is returned.  The entry lock stays with the caller.
+ */
+u64 sept_rule_check(struct tdx_td *td, struct tdx_module_args *args, enum sept_op op,
+		    const struct sept_walk *w, const struct sept_rule **rule);
 
 /* Op state, gpa and page-info validation shared by the TDH.MEM leaves. */
 bool tdx_page_info_valid(u64 rcx, int min_level, int max_level);
@@ -402,14 +469,14 @@ bool tdx_is_tlb_tracked(struct tdx_td *td, u64 bepoch);
 u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *args, u64 entry,
 				  int level, _Atomic u64 *bepoch);
 /*
- * The step after the leaf prefix shared by PAGE.REMOVE (@leaf), SEPT.REMOVE
- * and PROMOTE (non-leaf): check the entry's kind, lock exclusively the PAMT
- * entry of what it maps (the page at its size, or the child S-EPT page),
- * then apply the blocked-and-tracked gate.  On failure the PAMT entry is
- * left unlocked; the prefix's locks stay with the caller.
+ * The step after the leaf prefix shared by PAGE.REMOVE, SEPT.REMOVE and
+ * PROMOTE (@op): check the entry's state against the table (*rule), lock
+ * exclusively the PAMT entry of what it maps (the page at its size, or the
+ * child S-EPT page), then apply the blocked-and-tracked gate.  On failure
+ * the PAMT entry is left unlocked; the prefix's locks stay with the caller.
  */
 u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args, struct sept_walk *w,
-			      bool leaf, struct pamt_ref *ref);
+			      enum sept_op op, const struct sept_rule **rule, struct pamt_ref *ref);
 /* Shared part of the TDH.MEM prefix: op-state lock (SH) and allowed op state. */
 u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask);
 void tdx_op_state_exit(struct tdx_td *td);

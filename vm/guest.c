@@ -11,6 +11,15 @@
 #include "vm_internal.h"
 
 /*
+ * The guest -> module edge.  A TD's TDCALLs (TDG.MEM.PAGE.ACCEPT) and its
+ * loads/stores through the S-EPT reach the TDX module directly, never KVM:
+ * the host sees them only as the TD exits they end in.  So the guest model
+ * calls tdxmod_tdg_mem_page_accept() and tdxmod_guest_access() on the TD
+ * (tdx_td()), and only here; everything the host does, including asking
+ * whether a vCPU is inside the TD, goes through the tdx/ glue.
+ */
+
+/*
  * KVM_GUEST_MAX_EXITS: a module that answers BUSY for ever, or allocations
  * that always fail, end the step with KVM_GUEST_STUCK instead of hanging
  * the run.  Every exit that is not stuck makes progress, so legitimate
@@ -64,7 +73,7 @@ static void guest_op_run(struct kvm *kvm, int id, void *arg)
 {
 	struct guest_op *op = arg;
 	struct kvm_vcpu *vcpu = &kvm->vcpus[id];
-	struct tdx_td *td = tdx_td(kvm->kvm_tdx);
+	struct tdx_td *td = tdx_td(kvm->kvm_tdx); /* for the TDCALLs only */
 	int exits, busy_exits = 0;
 	u64 st;
 

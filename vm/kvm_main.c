@@ -208,7 +208,7 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	kvm_mmu_get_stats(kvm->mmu, &ms);
 	tdx_get_stats(kvm->kvm_tdx, &ts);
 	for (l = 0; l < NR_TDX_LEAVES; l++)
-		c->leaf_calls[l] = tdxmod_leaf_calls(tdx_td(kvm->kvm_tdx), l);
+		c->leaf_calls[l] = tdx_leaf_calls(kvm->kvm_tdx, l);
 	c->splits = ms.splits;
 	c->kicks = ts.kicks;
 	c->faults = counter_read(&kvm->ept_violations);

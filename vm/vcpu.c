@@ -51,7 +51,6 @@ void kvm_thread_ensure_registered(void)
 u64 kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
-	struct tdx_td *td = tdx_td(kvm->kvm_tdx);
 	int busy = 0;
 
 	for (;;) {
@@ -72,7 +71,7 @@ u64 kvm_vcpu_guest_begin(struct kvm_vcpu *vcpu)
 			pthread_mutex_unlock(&vcpu->lock);
 			continue;
 		}
-		if (tdxmod_vcpu_in_td(td, vcpu->id))
+		if (tdx_vcpu_in_td(kvm->kvm_tdx, vcpu->id))
 			return TDX_SUCCESS;
 		/* TDH.VP.ENTER; BUSY (a TRACK holds the epoch lock): try again. */
 		st = tdx_vcpu_enter(kvm->kvm_tdx, vcpu->id);
@@ -97,7 +96,7 @@ void kvm_vcpu_td_exit(struct kvm_vcpu *vcpu)
 {
 	struct kvm *kvm = vcpu->kvm;
 
-	if (tdxmod_vcpu_in_td(tdx_td(kvm->kvm_tdx), vcpu->id))
+	if (tdx_vcpu_in_td(kvm->kvm_tdx, vcpu->id))
 		tdx_vcpu_exit(kvm->kvm_tdx, vcpu->id);
 	pthread_mutex_unlock(&vcpu->lock);
 }
@@ -105,7 +104,6 @@ void kvm_vcpu_td_exit(struct kvm_vcpu *vcpu)
 static void kvm_kick_all(void *vm, bool hold)
 {
 	struct kvm *kvm = vm;
-	struct tdx_td *td = tdx_td(kvm->kvm_tdx);
 	int i;
 
 	if (hold)
@@ -114,7 +112,7 @@ static void kvm_kick_all(void *vm, bool hold)
 		struct kvm_vcpu *vcpu = &kvm->vcpus[i];
 
 		mutex_lock_yield(&vcpu->lock, "kick: vcpu lock");
-		if (tdxmod_vcpu_in_td(td, i))
+		if (tdx_vcpu_in_td(kvm->kvm_tdx, i))
 			tdx_vcpu_exit(kvm->kvm_tdx, i);
 		pthread_mutex_unlock(&vcpu->lock);
 	}

@@ -61,9 +61,11 @@ u64 tdx_td_finalize(struct kvm_tdx *kvm_tdx);
 bool tdx_td_is_runnable(struct kvm_tdx *kvm_tdx);
 
 /*
- * The module model and the TD under the glue: for vm/'s guest model (its
- * TDCALLs go to the module, not through the host) and for inspection
- * (tdpmmu/vm_inspect.h).
+ * The module model and the TD under the glue: for vm/'s guest model, whose
+ * TDCALLs go straight to the module as a real guest's do (not through the
+ * host; docs/ARCHITECTURE.md, "the guest -> module edge"), and for
+ * inspection (tdpmmu/vm_inspect.h).  Host-side questions (is a vCPU in the
+ * TD, how many calls) go through the glue's functions instead.
  */
 struct tdx_td *tdx_td(struct kvm_tdx *kvm_tdx);
 struct tdx_module *tdx_module(struct kvm_tdx *kvm_tdx);
@@ -118,6 +120,8 @@ struct tdx_stats {
 	u64 pamt_cache_empty; /* locked sections that found the DPAMT cache empty (retried) */
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
+/* SEAMCALLs (and TDCALLs) of @leaf the module has counted for this TD. */
+u64 tdx_leaf_calls(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf);
 
 /* A SEAMCALL's failure as the error policy saw it. */
 struct tdx_error_info {
