@@ -59,6 +59,7 @@ struct gen_scn {
 	int focus; /* the threads mostly work on regions focus and focus + 1 */
 	bool promote; /* the promotion overlay is on (gen_promote_mix) */
 	bool promote_on; /* vm promote=on: the recovery worker runs after each command */
+	int promotable; /* the region the overlay's set-up left promotable, or -1 */
 	unsigned enabled; /* swarm: the thread commands (bits of gen_thread_cmds) in use */
 	struct gen_item items[GEN_MAX_ITEMS];
 	size_t n;
@@ -332,7 +333,10 @@ static void gen_promote(struct gen_ctx *c, int t)
 	u64 x = rnd(c, 10), gpa, size;
 
 	if (x < 6) {
-		gpa = region_base(c->g, pick_region(c));
+		/* Mostly at the region the set-up left promotable, if any. */
+		int r = c->g->promotable >= 0 && rnd(c, 4) ? c->g->promotable : pick_region(c);
+
+		gpa = region_base(c->g, r);
 		size = SZ_2M;
 	} else if (x < 8) {
 		gpa = region_base(c->g, c->g->focus);
@@ -379,7 +383,7 @@ static void gen_scenario(struct prng *rng, u64 seed, unsigned long long index, s
 {
 	struct gen_ctx c = {.rng = *rng, .g = g};
 	const struct gen_promote_mix *pm = &gen_promote_mix;
-	int nr_threads, t, promotable;
+	int nr_threads, t;
 
 	c.cur = &c.rng;
 	prng_seed(&c.prom, (seed ^ 0x70726f6d6f7465ULL) * 0x9E3779B97F4A7C15ULL + index);
@@ -402,14 +406,14 @@ static void gen_scenario(struct prng *rng, u64 seed, unsigned long long index, s
 	 * The overlay replaces what the base grammar drew (and drew from its
 	 * own stream), so the base stream goes on as without it.
 	 */
-	promotable = g->promote && prng_below(&c.prom, 100) < pm->state
-			     ? g->focus + (int)prng_below(&c.prom, 2)
-			     : -1;
+	g->promotable = g->promote && prng_below(&c.prom, 100) < pm->state
+				? g->focus + (int)prng_below(&c.prom, 2)
+				: -1;
 	for (int r = 0; r < g->nr_regions; r++) {
 		size_t n = g->n;
 
 		gen_region_state(&c, r);
-		if (r == promotable) {
+		if (r == g->promotable) {
 			g->n = n;
 			c.cur = &c.prom;
 			gen_promotable_state(&c, r);
