@@ -45,3 +45,10 @@ bool mmu_invalidate_retry_gfn(struct kvm_mmu *mmu, u64 seq, gfn_t gfn)
 		return true;
 	return atomic_load(&mmu->invalidate_seq) != seq;
 }
+
+bool mmu_invalidate_in_progress_range(struct kvm_mmu *mmu, gfn_t start, gfn_t end)
+{
+	lockdep_assert_held(&mmu->mmu_lock);
+	return atomic_load(&mmu->invalidate_in_progress) && start < mmu->invalidate_range_end &&
+	       end > mmu->invalidate_range_start;
+}

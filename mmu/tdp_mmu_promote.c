@@ -129,6 +129,14 @@ int kvm_tdp_mmu_promote_huge_page(struct kvm_mmu *mmu, gfn_t gfn, int level,
 	gfn = gfn_round_for_level(gfn, level);
 	if (gfn + KVM_PAGES_PER_HPAGE(level) > mmu->nr_gfns)
 		return -ENOENT;
+	/*
+	 * A promotion maps a huge leaf, as a fault does: not while a punch or
+	 * a conversion that dropped mmu_lock between its splits and its zap
+	 * is invalidating part of the region, or the zap meets a huge leaf
+	 * partly inside its range (KVM_BUG_ON).  Try again later.
+	 */
+	if (mmu_invalidate_in_progress_range(mmu, gfn, gfn + KVM_PAGES_PER_HPAGE(level)))
+		return -EAGAIN;
 
 	kvm_mmu_rcu_read_lock();
 	sp = promote_find_table(mmu, mmu->mirror_root, gfn, level, &sptep, &old);

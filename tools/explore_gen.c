@@ -14,6 +14,9 @@
  *   - 2-3 logical threads of 1-4 commands each (access, accept, convert,
  *     punch, split) on interesting addresses and ranges (a region's ends,
  *     a whole region, a range straddling two regions),
+ *   - in some scenarios, promotion on top (gen_promote_mix): `promote` in
+ *     place of some thread commands, regions left promotable by the set-up,
+ *     and promote=on so the recovery worker runs after every command,
  *   - at the end, `expect count vm_bugged=0` and the invariant checker.
  *
  * The stream of scenarios is a function of --seed alone.  On the first
@@ -53,6 +56,9 @@ struct gen_scn {
 	int nr_regions;
 	bool gig; /* max_level=1G */
 	int focus; /* the threads mostly work on regions focus and focus + 1 */
+	bool promote; /* the promotion overlay is on (gen_promote_mix) */
+	bool promote_on; /* vm promote=on: the recovery worker runs after each command */
+	int promotable; /* the region the overlay's set-up left promotable, or -1 */
 	unsigned enabled; /* swarm: the thread commands (bits of gen_thread_cmds) in use */
 	struct gen_item items[GEN_MAX_ITEMS];
 	size_t n;
@@ -71,13 +77,15 @@ struct gen_opts {
 };
 
 struct gen_ctx {
-	struct prng rng;
+	struct prng rng; /* the base grammar: the stream of --seed */
+	struct prng prom; /* the promotion overlay: its own stream per scenario */
+	struct prng *cur; /* the one rnd() draws from */
 	struct gen_scn *g;
 };
 
 static u64 rnd(struct gen_ctx *c, u64 n)
 {
-	return prng_next(&c->rng) % n;
+	return prng_next(c->cur) % n;
 }
 
 static void add(struct gen_ctx *c, int thread, bool guest, const char *fmt, ...)
@@ -214,11 +222,7 @@ static const struct gen_cmd {
 	{"convert", 20, gen_range, "to=shared|to=private", NULL},
 	{"punch", 20, gen_range, "", NULL},
 	{"split", 10, gen_range, "level=4K", "level=4K|level=2M"},
-	/*
-	 * {"promote", 10, gen_range, "", NULL}: works, but with it in the mix
-	 * seed 1 no longer finds narrow_punch_invalidation in 60 s (3 s
-	 * without); it waits for per-command weights tuned by measurement.
-	 */
+	/* `promote` is not drawn here but by the overlay below (gen_promote_mix). */
 };
 
 static void gen_thread_cmd(struct gen_ctx *c, int t)
@@ -303,10 +307,85 @@ static void gen_region_state(struct gen_ctx *c, int r)
 		add(c, -1, false, "punch gpa=0x%llx size=4K", (unsigned long long)pick_page(c, r));
 }
 
-static void gen_scenario(struct prng *rng, unsigned long long index, struct gen_scn *g)
+/*
+ * ---- Promotion: an overlay on the base grammar ----
+ *
+ * Promotion races need a region whose 512 children are all mapped, which
+ * the base grammar makes rarely, and `promote` in the swarm of thread
+ * commands would reshuffle the whole --seed stream.  So promotion is laid
+ * over the scenario the base grammar drew, with draws from a PRNG of its
+ * own (seeded by the seed and the scenario index): a scenario without the
+ * overlay is exactly the one the base grammar gives, and the weights below
+ * decide how many scenarios change and how.  They were tuned by measuring
+ * the schedules each deliberate bug takes to be found (docs/EXPLORE.md).
+ */
+static const struct gen_promote_mix {
+	unsigned scenario; /* % of scenarios with the overlay */
+	unsigned on; /* % of them with vm promote=on */
+	unsigned state; /* % of them where one focus region gets a promotable set-up */
+	unsigned second; /* % of them with a second `promote` (the first always) */
+} gen_promote_mix = {35, 35, 50, 20};
+
+/* `promote` on one region, the two around the focus boundary, or all of the TD. */
+static void gen_promote(struct gen_ctx *c, int t)
+{
+	u64 x = rnd(c, 10), gpa, size;
+
+	if (x < 6) {
+		/* Mostly at the region the set-up left promotable, if any. */
+		int r = c->g->promotable >= 0 && rnd(c, 4) ? c->g->promotable : pick_region(c);
+
+		gpa = region_base(c->g, r);
+		size = SZ_2M;
+	} else if (x < 8) {
+		gpa = region_base(c->g, c->g->focus);
+		size = 2 * SZ_2M;
+	} else {
+		/* With 1G: every 2M region of the folio, then the 1G one. */
+		gpa = 0;
+		size = c->g->gig ? SZ_1G : (u64)c->g->nr_regions * SZ_2M;
+	}
+	add(c, t, false, "promote gpa=0x%llx size=0x%llx", (unsigned long long)gpa,
+	    (unsigned long long)size);
+}
+
+/* A set-up that leaves region @r promotable, or nearly. */
+static void gen_promotable_state(struct gen_ctx *c, int r)
+{
+	unsigned long long b = region_base(c->g, r), p = pick_page(c, r);
+	u64 st = rnd(c, 6);
+
+	/* 512 4K children, by a host split of a 2M leaf: accepted, or pending. */
+	if (st == 1 || st == 5)
+		add(c, -1, true, "access gpa=0x%llx", b);
+	else
+		add(c, -1, true, "accept gpa=0x%llx level=2M", b);
+	add(c, -1, false, "split gpa=0x%llx size=2M level=4K", b);
+	switch (st) {
+	case 0: /* all MAPPED */
+	case 1: /* all PENDING */
+		break;
+	case 2: /* one hole: a thread's fault or accept there completes the table */
+	case 3: /* and faulted again, PENDING: refused until the guest accepts it */
+		add(c, -1, false, "convert gpa=0x%llx size=4K to=shared", p);
+		add(c, -1, false, "convert gpa=0x%llx size=4K to=private", p);
+		if (st == 3)
+			add(c, -1, true, "access gpa=0x%llx", p);
+		break;
+	default: /* promoted already: a MAPPED or a PENDING 2M leaf */
+		add(c, -1, false, "promote gpa=0x%llx size=2M", b);
+		break;
+	}
+}
+
+static void gen_scenario(struct prng *rng, u64 seed, unsigned long long index, struct gen_scn *g)
 {
 	struct gen_ctx c = {.rng = *rng, .g = g};
+	const struct gen_promote_mix *pm = &gen_promote_mix;
 	int nr_threads, t;
+
+	c.cur = &c.rng;
+	prng_seed(&c.prom, (seed ^ 0x70726f6d6f7465ULL) * 0x9E3779B97F4A7C15ULL + index);
 
 	memset(g, 0, sizeof(*g));
 	g->index = index;
@@ -320,8 +399,26 @@ static void gen_scenario(struct prng *rng, unsigned long long index, struct gen_
 	 */
 	while (!g->enabled)
 		g->enabled = (unsigned)rnd(&c, 1u << ARRAY_SIZE(gen_thread_cmds));
-	for (int r = 0; r < g->nr_regions; r++)
+	g->promote = prng_below(&c.prom, 100) < pm->scenario;
+	g->promote_on = g->promote && prng_below(&c.prom, 100) < pm->on;
+	/*
+	 * The overlay replaces what the base grammar drew (and drew from its
+	 * own stream), so the base stream goes on as without it.
+	 */
+	g->promotable = g->promote && prng_below(&c.prom, 100) < pm->state
+				? g->focus + (int)prng_below(&c.prom, 2)
+				: -1;
+	for (int r = 0; r < g->nr_regions; r++) {
+		size_t n = g->n;
+
 		gen_region_state(&c, r);
+		if (r == g->promotable) {
+			g->n = n;
+			c.cur = &c.prom;
+			gen_promotable_state(&c, r);
+			c.cur = &c.rng;
+		}
+	}
 	nr_threads = rnd(&c, 10) < 8 ? 2 : 3;
 	for (t = 0; t < nr_threads; t++) {
 		/* 1-4 commands, mostly few: each doubles the schedules. */
@@ -332,6 +429,13 @@ static void gen_scenario(struct prng *rng, unsigned long long index, struct gen_
 			gen_thread_cmd(&c, t);
 	}
 	*rng = c.rng;
+	/*
+	 * `promote` is added at the end of a thread, not in place of a
+	 * command: what the base grammar drew still meets in every order.
+	 */
+	c.cur = &c.prom;
+	for (int i = 0; g->promote && i < 1 + (rnd(&c, 100) < pm->second); i++)
+		gen_promote(&c, (int)rnd(&c, (u64)nr_threads));
 }
 
 /* Threads that still have a command, renumbered from 0; returns how many. */
@@ -369,8 +473,8 @@ static char *gen_render(const struct gen_scn *g, const struct gen_opts *o, size_
 		return NULL;
 	fprintf(f, "# tdpmmu explore --generate --seed %llu: scenario %llu\n",
 		(unsigned long long)o->seed, g->index);
-	fprintf(f, "vm mem=%s vcpus=%d%s\n", g->gig ? "1G" : (g->nr_regions == 2 ? "4M" : "6M"),
-		nt > 0 ? nt : 1, g->gig ? " max_level=1G" : "");
+	fprintf(f, "vm mem=%s vcpus=%d%s%s\n", g->gig ? "1G" : (g->nr_regions == 2 ? "4M" : "6M"),
+		nt > 0 ? nt : 1, g->gig ? " max_level=1G" : "", g->promote_on ? " promote=on" : "");
 	fprintf(f, "finalize\n");
 	for (size_t i = 0; i < g->n; i++) {
 		const struct gen_item *it = &g->items[i];
@@ -688,7 +792,7 @@ int cmd_explore_generate(int argc, char **argv)
 			break;
 		if (deadline && now_ns() >= deadline)
 			break;
-		gen_scenario(&rng, scenarios, g);
+		gen_scenario(&rng, o.seed, scenarios, g);
 		scenarios++;
 		if (o.print) {
 			size_t len;

@@ -98,6 +98,8 @@ void kvm_mmu_invalidate_end(struct kvm_mmu *mmu, gfn_t start, gfn_t end);
 u64 kvm_mmu_invalidate_seq(struct kvm_mmu *mmu);
 /* mmu_lock held (either mode): true if a fault with @seq must retry. */
 bool mmu_invalidate_retry_gfn(struct kvm_mmu *mmu, u64 seq, gfn_t gfn);
+/* An invalidation in progress covers some GFN of [start, end). */
+bool mmu_invalidate_in_progress_range(struct kvm_mmu *mmu, gfn_t start, gfn_t end);
 
 /* ---- lpage_info of the memslot (levels 2M and 1G) ---- */
 

@@ -21,6 +21,26 @@ for s in "$tmp"/s*.tdp; do
 	"$bin" run "$s" >/dev/null 2>"$tmp/err" || { cat "$s" "$tmp/err" >&2; fail "run $s"; }
 done
 
+# Promotion is in the mix (an overlay on some scenarios): `promote` in a
+# thread, and (seed 1, scenario 1) promote=on with a region the set-up left
+# promotable (accepted 2M, split by the host); such a scenario explores clean.
+grep -q '^promote gpa=.* thread=' "$tmp/a" || fail "seed 3: no promote in a thread"
+"$bin" explore --generate --print --count 2 --seed 1 |
+	awk '/^# tdpmmu explore --generate/{n++} n==2' >"$tmp/p.tdp"
+grep -q '^vm .* promote=on$' "$tmp/p.tdp" || fail "seed 1 scenario 1: no promote=on"
+grep -q '^split gpa=0x200000 size=2M level=4K$' "$tmp/p.tdp" || fail "no promotable set-up"
+grep -q '^promote gpa=0x0 size=0x400000 thread=1$' "$tmp/p.tdp" || fail "no promote in thread 1"
+"$bin" explore --max-schedules 40 "$tmp/p.tdp" >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/p.tdp" "$tmp/out" >&2; fail "a promote scenario: exit 0"; }
+# The promotion merged the split region in every schedule: two 2M mappings.
+grep -q "violations        0" "$tmp/out" || fail "promote scenario: violations"
+grep -q "mappings 4K=0 2M=2;" "$tmp/out" || { cat "$tmp/out" >&2; fail "not promoted"; }
+# A bug is found in a scenario that carries `promote` (seed 3, scenario 0).
+"$bugs" --bug skip_kick_after_track explore --generate --seed 3 --count 1 \
+	--minimize-seconds 0 --out "$tmp/k.tdp" >/dev/null 2>&1
+[ $? = 1 ] || fail "skip_kick_after_track: must exit 1"
+grep -q '^promote gpa=.* thread=0$' "$tmp/k.tdp" || fail "the scenario has no promote"
+
 # A few scenarios explored on the fixed code: no violation.
 "$bin" explore --generate --count 2 --seed 3 --max-schedules 50 >"$tmp/out" 2>/dev/null ||
 	{ cat "$tmp/out" >&2; fail "fixed code: exit 0"; }
@@ -28,7 +48,9 @@ grep -q "scenarios         2 " "$tmp/out" || fail "summary: scenarios"
 
 # The finder finds a race: narrow_punch_invalidation brings back the hole
 # punch vs. fault race (issue 9), which needs one preemption at the right
-# point; seed 1 meets it in its 4th scenario.
+# point; seed 1 meets it in its 4th scenario, after two with `promote`.
+[ "$("$bin" explore --generate --print --count 4 --seed 1 | grep -c '^promote .* thread=')" -ge 2 ] ||
+	fail "seed 1: promote is not in the mix"
 "$bugs" --bug narrow_punch_invalidation explore --generate --seed 1 --count 4 \
 	--minimize-seconds 20 --out "$tmp/found.tdp" --json >"$tmp/json" 2>"$tmp/err"
 [ $? = 1 ] || { cat "$tmp/json" "$tmp/err" >&2; fail "narrow_punch_invalidation: must exit 1"; }
