@@ -125,7 +125,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_demote(td, page, w.level, page_ref.e, args->r12, args->r13);
 	pamt_set(sept_ref.e, PT_EPT, tdr_owner(td));
 	pamt_inc_page_count(mod, new_page);
-	atomic_fetch_add(&td->chldcnt, 1);
+	stat_counter_add(&td->chldcnt, 1);
 	atomic_store_explicit(sept_child_slot(w.sp, w.idx), sp, memory_order_release);
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(TDX_SEPT_NL_MAPPED, new_page));
 	pamt_unlock(&page_ref);

@@ -105,7 +105,7 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_promote(td, pa0, w.level, args);
 	pamt_set(ref.e, PT_NDA, 0);
 	hint = pamt_dec_page_count(mod, sept_pa);
-	atomic_fetch_sub(&td->chldcnt, 1);
+	stat_counter_add(&td->chldcnt, -1);
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(septe_state(c0), pa0));
 	/* The retired page keeps its (now stale) entries for lock-free walkers. */
 	for (int i = 0; i < nr_locked; i++)

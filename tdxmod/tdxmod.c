@@ -294,7 +294,7 @@ u64 tdxmod_td_tdr_owner(struct tdx_td *td)
 
 u64 tdxmod_chldcnt(struct tdx_td *td)
 {
-	return atomic_load(&td->chldcnt);
+	return stat_counter_read(&td->chldcnt);
 }
 
 u64 tdxmod_leaf_calls(struct tdx_td *td, enum tdx_leaf leaf)

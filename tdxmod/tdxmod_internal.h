@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "tdpmmu/tdxmod.h"
+#include "sharex_lock.h"
 
 /* GPAW 48, four-level S-EPT: the shared bit is bit 47. */
 #define TDX_GPAW 48
@@ -23,7 +24,7 @@
 
 #define SHAREX_EX (-1)
 
-static inline bool sharex_try_sh(atomic_int *l)
+static inline bool sharex_word_try_sh(atomic_int *l)
 {
 	int v = atomic_load_explicit(l, memory_order_relaxed);
 
@@ -35,7 +36,7 @@ static inline bool sharex_try_sh(atomic_int *l)
 	return false;
 }
 
-static inline bool sharex_try_ex(atomic_int *l)
+static inline bool sharex_word_try_ex(atomic_int *l)
 {
 	int v = 0;
 
@@ -43,18 +44,35 @@ static inline bool sharex_try_ex(atomic_int *l)
 						       memory_order_relaxed);
 }
 
-static inline bool sharex_try(atomic_int *l, bool ex)
+static inline bool sharex_word_try(atomic_int *l, bool ex)
 {
-	return ex ? sharex_try_ex(l) : sharex_try_sh(l);
+	return ex ? sharex_word_try_ex(l) : sharex_word_try_sh(l);
 }
 
-static inline void sharex_release(atomic_int *l, bool ex)
+static inline void sharex_word_release(atomic_int *l, bool ex)
 {
 	if (ex)
 		atomic_store_explicit(l, 0, memory_order_release);
 	else
 		atomic_fetch_sub_explicit(l, 1, memory_order_release);
 }
+
+static inline bool sharex_lock_try(struct sharex_lock *l, bool ex)
+{
+	return ex ? sharex_lock_try_ex(l) : sharex_lock_try_sh(l);
+}
+
+/* One word (PAMT entries) or sharded (the TD-wide locks, sharex_lock.h). */
+#define sharex_try_sh(l) \
+	_Generic((l), struct sharex_lock * : sharex_lock_try_sh, default : sharex_word_try_sh)(l)
+#define sharex_try_ex(l) \
+	_Generic((l), struct sharex_lock * : sharex_lock_try_ex, default : sharex_word_try_ex)(l)
+#define sharex_try(l, ex) \
+	_Generic((l), struct sharex_lock * : sharex_lock_try, default : sharex_word_try)(l, ex)
+#define sharex_release(l, ex)                   \
+	_Generic((l), struct sharex_lock *      \
+		 : sharex_lock_release, default \
+		 : sharex_word_release)(l, ex)
 
 /* ------------------------------------------------------------------ */
 /* S-EPT entries: one atomic 64-bit word each                          */
@@ -237,13 +255,13 @@ struct tdx_td {
 	hpa_t tdr_hpa;
 	struct sept_page *root;
 
-	atomic_int op_state_lock;
+	struct sharex_lock op_state_lock;
 	_Atomic int op_state;
-	atomic_int sept_lock; /* the Secure-EPT tree lock */
-	atomic_int epoch_lock;
+	struct sharex_lock sept_lock; /* the Secure-EPT tree lock */
+	struct sharex_lock epoch_lock;
 	_Atomic u64 td_epoch;
 	atomic_int refcount[2];
-	_Atomic u64 chldcnt;
+	struct stat_counter chldcnt; /* sharded: every AUG and REMOVE counts */
 
 	int nr_vcpus;
 	struct tdx_vcpu *vcpus;
