@@ -136,6 +136,7 @@ struct tdx_td *tdxmod_td_create(struct tdx_module *mod, hpa_t tdr_hpa, hpa_t roo
 	for (int i = 0; i < NR_TDX_LEAVES; i++)
 		fault_inject_init(&td->inject[i]);
 	pthread_mutex_init(&td->retired_lock, NULL);
+	demote_reserve_init(td);
 
 	/*
 	 * TDR and the root (a TDCS page in the module) are the TD's control
@@ -219,6 +220,7 @@ void tdxmod_td_destroy(struct tdx_td *td, void (*reclaim)(void *arg, hpa_t hpa, 
 	for (int i = 0; i < NR_TDX_LEAVES; i++)
 		fault_inject_destroy(&td->inject[i]);
 	pthread_mutex_destroy(&td->retired_lock);
+	demote_reserve_destroy(td);
 	free(td);
 }
 

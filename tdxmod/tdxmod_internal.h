@@ -250,6 +250,18 @@ struct tdx_vcpu {
 	size_t tlb_cap, tlb_used;
 };
 
+/*
+ * The model's storage for the next DEMOTEs of a TD, made and touched
+ * before the host takes the lock DEMOTE runs under (demote_reserve.c).
+ */
+#define DEMOTE_RESERVE_MAX 4
+struct demote_reserve {
+	pthread_mutex_t lock;
+	atomic_uint nr_sept, nr_pamt; /* read without the lock: full or not */
+	struct sept_page *sept[DEMOTE_RESERVE_MAX];
+	struct pamt_entry *pamt[DEMOTE_RESERVE_MAX];
+};
+
 struct tdx_td {
 	struct tdx_module *mod;
 	hpa_t tdr_hpa;
@@ -268,6 +280,8 @@ struct tdx_td {
 
 	struct fault_inject inject[NR_TDX_LEAVES];
 	struct stat_counter calls[NR_TDX_LEAVES]; /* sharded: bumped by every call */
+
+	struct demote_reserve demote_reserve;
 
 	/* S-EPT pages freed by SEPT.REMOVE/PROMOTE: lock-free walkers may still be in them. */
 	pthread_mutex_t retired_lock;
@@ -376,10 +390,22 @@ u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsign
 			 int min_level, int max_level, bool tree_ex, struct sept_walk *w);
 void tdx_sept_leaf_release(struct tdx_td *td, bool tree_ex);
 
+/* demote_reserve.c: DEMOTE's new S-EPT page and PAMT 4K entries. */
+void demote_reserve_init(struct tdx_td *td);
+void demote_reserve_destroy(struct tdx_td *td);
+/* An S-EPT page of 512 FREE entries for @hpa at @level: reserved, else made now. */
+struct sept_page *demote_reserve_sept_page(struct tdx_td *td, hpa_t hpa, int level);
+/* The 512 PAMT 4K entries of the 2M page @hpa: existing, reserved, else made now. */
+struct pamt_entry *demote_reserve_pamt_4k(struct tdx_td *td, hpa_t hpa);
+
 /* Pending-host-interrupt model for DEMOTE/PROMOTE. */
 bool tdx_host_interrupt_pending(struct tdx_module *mod);
 
 /* pamt.c */
+struct pamt_entry *pamt_4k_array_alloc(void);
+void pamt_4k_array_free(struct pamt_entry *a);
+struct pamt_entry *pamt_4k_array_install(struct pamt_region *r, int i2m, struct pamt_entry *spare,
+					 bool *used);
 struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc);
 struct pamt_entry *pamt_entry_at(struct tdx_module *mod, hpa_t hpa, int level, bool alloc);
 struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa);
