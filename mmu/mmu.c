@@ -122,6 +122,7 @@ void kvm_mmu_destroy(struct kvm_mmu *mmu)
 	mmu->mirror_root = mmu->direct_root = NULL;
 	/* Every page queued by call_rcu is freed before the MMU goes. */
 	rcu_barrier();
+	kvm_mmu_rcu_barrier_done(mmu);
 	kvm_mmu_free_caches(mmu);
 	kvm_mmu_free(mmu);
 }
