@@ -79,9 +79,10 @@ char kvm_mmu_rcu_tsan_sync;
 static void tdp_mmu_free_sp_rcu_callback(struct rcu_head *head)
 {
 	struct kvm_mmu_page *sp = container_of(head, struct kvm_mmu_page, rcu_head);
-	struct kvm_mmu *mmu = sp->mmu;
+	struct kvm_mmu *mmu;
 
 	kvm_mmu_rcu_free_begin(sp);
+	mmu = sp->mmu;
 	tdp_mmu_free_sp(sp);
 	kvm_mmu_rcu_free_end(mmu);
 }
