@@ -3,10 +3,17 @@
  * A reader/writer lock that knows whether it is held and by whom, so that
  * entry points can assert the locking rule as lockdep does in the kernel,
  * and that measures write hold times for the report.  Writers are
- * preferred, as with the kernel's rwlock under contention (qrwlock).
+ * preferred, as with the kernel's rwlock under contention (qrwlock).  The
+ * reader side is per-thread slots (percpu-rwsem): readers on different
+ * cores touch no common line that is written (include/tdpmmu/base.h).
  */
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "tdpmmu/base.h"
 
@@ -57,24 +64,23 @@ static void held_read_del(struct rwlock *l)
 
 void rwlock_init(struct rwlock *l)
 {
-	pthread_rwlockattr_t attr;
-
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&l->lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
-	atomic_init(&l->readers, 0);
+	memset(l, 0, sizeof(*l));
+	atomic_init(&l->wstate, 0);
+	atomic_init(&l->drain_seq, 0);
+	pthread_mutex_init(&l->wmutex, NULL);
 	atomic_init(&l->writer, 0);
 	atomic_init(&l->write_acquisitions, 0);
 	atomic_init(&l->write_hold_ns, 0);
 	atomic_init(&l->write_hold_max_ns, 0);
 	atomic_init(&l->read_waits, 0);
+	for (int i = 0; i < RWLOCK_SLOTS; i++)
+		atomic_init(&l->rd[i].n, 0);
 	l->write_since_ns = 0;
 }
 
 void rwlock_destroy(struct rwlock *l)
 {
-	pthread_rwlock_destroy(&l->lock);
+	pthread_mutex_destroy(&l->wmutex);
 }
 
 _Atomic(tdpmmu_yield_hook_fn) tdpmmu_yield_hook;
@@ -82,41 +88,128 @@ _Atomic(tdpmmu_yield_hook_fn) tdpmmu_yield_hook;
 unsigned int tdpmmu_bugs;
 #endif
 
+static void futex_wait(atomic_uint *addr, unsigned int val)
+{
+	syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_uint *addr, int n)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+/* The calling thread's reader slot: fixed for the thread's life. */
+static atomic_int *rd_slot(struct rwlock *l)
+{
+	int s = stat_counter_slot_plus1 ? stat_counter_slot_plus1 - 1 : stat_counter_slot_init();
+
+	return &l->rd[s % RWLOCK_SLOTS].n;
+}
+
+int rwlock_readers(struct rwlock *l)
+{
+	int n = 0;
+
+	for (int i = 0; i < RWLOCK_SLOTS; i++)
+		n += atomic_load(&l->rd[i].n);
+	return n;
+}
+
+/*
+ * Dekker's pattern, sequentially consistent on both sides: a reader adds
+ * itself, then looks for a writer; a writer announces itself, then looks
+ * for readers.  At least one of them sees the other.
+ */
+static bool read_trylock_slot(struct rwlock *l, atomic_int *slot)
+{
+	atomic_fetch_add(slot, 1);
+	if (likely(!atomic_load(&l->wstate)))
+		return true;
+	atomic_fetch_sub(slot, 1);
+	/* The writer may be waiting for this slot to drain. */
+	atomic_fetch_add(&l->drain_seq, 1);
+	futex_wake(&l->drain_seq, 1);
+	return false;
+}
+
 /*
  * Under the explorer a blocking acquisition would stall the one running
  * logical thread forever: try, and hand the CPU on while the lock is taken.
  */
 void read_lock(struct rwlock *l)
 {
+	atomic_int *slot = rd_slot(l);
+
 	yield_point(YIELD_LOCK, "read_lock");
 	if (unlikely(tdpmmu_yield_hook != NULL)) {
-		while (pthread_rwlock_tryrdlock(&l->lock))
+		while (!read_trylock_slot(l, slot))
 			yield_point(YIELD_BLOCKED, "read_lock");
-	} else if (pthread_rwlock_tryrdlock(&l->lock)) {
+	} else if (!read_trylock_slot(l, slot)) {
 		/* A writer holds it or waits for it (writers are preferred). */
 		counter_inc(&l->read_waits);
-		pthread_rwlock_rdlock(&l->lock);
+		do {
+			int v = atomic_load(&l->wstate);
+
+			while (v) {
+				if (v == 1 && !atomic_compare_exchange_strong(&l->wstate, &v, 2))
+					continue;
+				futex_wait((atomic_uint *)&l->wstate, 2);
+				v = atomic_load(&l->wstate);
+			}
+		} while (!read_trylock_slot(l, slot));
 	}
-	atomic_fetch_add(&l->readers, 1);
 	held_read_add(l);
 }
 
 void read_unlock(struct rwlock *l)
 {
-	BASE_ASSERT(atomic_load(&l->readers) > 0);
+	atomic_int *slot = rd_slot(l);
+
 	held_read_del(l);
-	atomic_fetch_sub(&l->readers, 1);
-	pthread_rwlock_unlock(&l->lock);
+	BASE_ASSERT(atomic_load_explicit(slot, memory_order_relaxed) > 0);
+	atomic_fetch_sub(slot, 1);
+	if (unlikely(atomic_load(&l->wstate))) {
+		atomic_fetch_add(&l->drain_seq, 1);
+		futex_wake(&l->drain_seq, 1);
+	}
+}
+
+/* With wmutex held: announced; true once no reader is left. */
+static bool readers_drained(struct rwlock *l, bool wait)
+{
+	for (;;) {
+		unsigned int seq = atomic_load(&l->drain_seq);
+
+		if (!rwlock_readers(l))
+			return true;
+		if (!wait)
+			return false;
+		futex_wait(&l->drain_seq, seq);
+	}
 }
 
 void write_lock(struct rwlock *l)
 {
 	yield_point(YIELD_LOCK, "write_lock");
 	if (unlikely(tdpmmu_yield_hook != NULL)) {
-		while (pthread_rwlock_trywrlock(&l->lock))
+		/*
+		 * All or nothing between two yield points, as a trywrlock: no
+		 * announcement is left standing while this thread is blocked.
+		 */
+		for (;;) {
+			if (!pthread_mutex_trylock(&l->wmutex)) {
+				atomic_store(&l->wstate, 1);
+				if (readers_drained(l, false))
+					break;
+				atomic_store(&l->wstate, 0);
+				pthread_mutex_unlock(&l->wmutex);
+			}
 			yield_point(YIELD_BLOCKED, "write_lock");
+		}
 	} else {
-		pthread_rwlock_wrlock(&l->lock);
+		pthread_mutex_lock(&l->wmutex);
+		atomic_store(&l->wstate, 1);
+		readers_drained(l, true);
 	}
 	atomic_store(&l->writer, self_id());
 	l->write_since_ns = now_ns();
@@ -126,6 +219,7 @@ void write_lock(struct rwlock *l)
 void write_unlock(struct rwlock *l)
 {
 	u64 held, max;
+	int v;
 
 	BASE_ASSERT(atomic_load(&l->writer) == self_id());
 	held = now_ns() - l->write_since_ns;
@@ -135,7 +229,10 @@ void write_unlock(struct rwlock *l)
 							   (unsigned long long *)&max, held))
 		;
 	atomic_store(&l->writer, 0);
-	pthread_rwlock_unlock(&l->lock);
+	v = atomic_exchange(&l->wstate, 0);
+	pthread_mutex_unlock(&l->wmutex);
+	if (v == 2)
+		futex_wake((atomic_uint *)&l->wstate, INT_MAX);
 }
 
 bool rwlock_held_write(struct rwlock *l)

@@ -60,7 +60,6 @@ struct kvm_mmu {
 	struct kvm_mmu_page *mirror_root; /* NULL without ops */
 	struct kvm_mmu_page *direct_root;
 
-
 	pthread_mutex_t cache_lock;
 	struct kvm_mmu_memory_cache *caches;
 
@@ -150,12 +149,11 @@ static inline void kvm_mmu_rcu_free_begin(void *obj)
 }
 
 /*
- * rcu_barrier() is liburcu's too: a free callback's accesses to its MMU
- * (it reads sp->mmu, the allocator) must happen-before the MMU is freed.
- * Each callback releases the MMU's address when done; kvm_mmu_destroy
- * acquires it after the barrier.
+ * A free callback's last use of its MMU happens-before rcu_barrier()
+ * returns in kvm_mmu_destroy, which then frees the MMU: liburcu's own
+ * hand-off is invisible to TSan, so say it.
  */
-static inline void kvm_mmu_rcu_free_end(void *mmu)
+static inline void kvm_mmu_rcu_free_end(struct kvm_mmu *mmu)
 {
 #ifdef TDPMMU_TSAN
 	__tsan_release(mmu);
@@ -164,7 +162,7 @@ static inline void kvm_mmu_rcu_free_end(void *mmu)
 #endif
 }
 
-static inline void kvm_mmu_rcu_barrier_done(void *mmu)
+static inline void kvm_mmu_rcu_barrier_done(struct kvm_mmu *mmu)
 {
 #ifdef TDPMMU_TSAN
 	__tsan_acquire(mmu);
@@ -182,8 +180,7 @@ static inline struct kvm_mmu_page *tdp_mmu_root(struct kvm_mmu *mmu, bool privat
 	for_each_tdp_pte_min_level (iter, (root)->spt, (root)->level, min_level, start, end)
 
 /* KVM_BUG_ON: mark the VM bugged if @cond; the caller returns -EIO. */
-#define KVM_MMU_BUG_ON(mmu, cond) \
-	__kvm_mmu_bug_on(mmu, !!(cond), __func__, "KVM_BUG_ON(" #cond ")")
+#define KVM_MMU_BUG_ON(mmu, cond) __kvm_mmu_bug_on(mmu, !!(cond), __func__, "KVM_BUG_ON(" #cond ")")
 static inline bool __kvm_mmu_bug_on(struct kvm_mmu *mmu, bool cond, const char *func,
 				    const char *what)
 {

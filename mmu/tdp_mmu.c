@@ -341,8 +341,7 @@ int tdp_mmu_split_huge_page(struct kvm_mmu *mmu, struct kvm_mmu_page *root, stru
 	int level = iter->level;
 	int ret;
 
-	for (int i = 0; i < PTRS_PER_PTE; i++)
-		sp->spt[i] = make_small_spte(huge_spte, level, i);
+	make_small_sptes(huge_spte, level, sp->spt);
 	ret = tdp_mmu_link_sp(mmu, root, iter, sp, shared);
 	if (ret)
 		return ret;

@@ -31,8 +31,7 @@ static int tdp_mmu_split_huge_page_shared(struct kvm_mmu *mmu, struct tdp_iter *
 	int level = iter->level;
 	int ret;
 
-	for (int i = 0; i < PTRS_PER_PTE; i++)
-		sp->spt[i] = make_small_spte(huge_spte, level, i);
+	make_small_sptes(huge_spte, level, sp->spt);
 
 	yield_point(YIELD_CMPXCHG, "freeze huge mirror leaf");
 	if (!kvm_tdp_mmu_try_cmpxchg_spte(iter->sptep, &iter->old_spte, FROZEN_SPTE))

@@ -140,6 +140,13 @@ int tdx_topup_external_cache(void *opaque, int nr_ops)
 	size_t want = 4 * (size_t)(nr_ops > 0 ? nr_ops : 1);
 	int r;
 
+	/*
+	 * The module model's storage for a split's DEMOTE (one per fault with
+	 * split_lock=shared, one per split otherwise; two for a second vCPU's):
+	 * made here, before mmu_lock, not inside DEMOTE under it.
+	 */
+	if (kvm_tdx->td)
+		tdxmod_demote_reserve_topup(kvm_tdx->td, 2);
 	if (!kvm_tdx->dpamt)
 		return 0;
 

@@ -219,16 +219,16 @@ int tdxmod_check(struct tdx_td *td, tdx_report_fn report, void *arg)
 {
 	struct check_ctx c = {.td = td, .report = report, .arg = arg};
 
-	if (atomic_load(&td->sept_lock))
+	if (sharex_lock_held(&td->sept_lock))
 		violation(&c, "tdxmod: S-EPT tree lock held");
-	if (atomic_load(&td->epoch_lock))
+	if (sharex_lock_held(&td->epoch_lock))
 		violation(&c, "tdxmod: TD epoch lock held");
-	if (atomic_load(&td->op_state_lock))
+	if (sharex_lock_held(&td->op_state_lock))
 		violation(&c, "tdxmod: op-state lock held");
 	check_page(&c, td->root, 0);
-	if (c.chldcnt != atomic_load(&td->chldcnt))
+	if (c.chldcnt != stat_counter_read(&td->chldcnt))
 		violation(&c, "tdxmod: chldcnt %" PRIu64 ", S-EPT holds %" PRIu64,
-			  atomic_load(&td->chldcnt), c.chldcnt);
+			  stat_counter_read(&td->chldcnt), c.chldcnt);
 	check_regions(&c);
 	if (!c.violations && c.nr_held_pages == c.nr_owned && c.held_hash == c.owned_hash)
 		return 0;

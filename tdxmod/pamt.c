@@ -71,6 +71,35 @@ static struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool all
 	return a;
 }
 
+/*
+ * A zeroed PAMT_4K array made ahead, outside any lock DEMOTE runs under
+ * (tdxmod/demote_reserve.c), and its installation as the 4K entries of
+ * 2M index @i2m of @r if there are none yet: then *@used is set.
+ */
+struct pamt_entry *pamt_4k_array_alloc(void)
+{
+	struct pamt_entry *a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
+
+	BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
+	return a;
+}
+
+void pamt_4k_array_free(struct pamt_entry *a)
+{
+	page_pool_free(a, PAMT_4K_ARRAY_PAGES);
+}
+
+struct pamt_entry *pamt_4k_array_install(struct pamt_region *r, int i2m, struct pamt_entry *spare,
+					 bool *used)
+{
+	_Atomic(struct pamt_entry *) *idx = pamt_4k_index(r, true);
+	struct pamt_entry *expected = NULL;
+
+	*used = atomic_compare_exchange_strong_explicit(&idx[i2m], &expected, spare,
+							memory_order_acq_rel, memory_order_acquire);
+	return *used ? spare : expected;
+}
+
 static struct dpamt_node *pamt_nodes(struct pamt_region *r, bool alloc)
 {
 	struct dpamt_node *n = atomic_load_explicit(&r->node, memory_order_acquire);

@@ -22,8 +22,8 @@ struct sept_page *sept_page_alloc(hpa_t hpa, int level)
 	/* The child pointers are made when the first child is linked. */
 	sp->hpa = hpa;
 	sp->level = level;
-	for (int i = 0; i < PTRS_PER_PTE; i++)
-		atomic_init(&sp->e[i], septe_make(TDX_SEPT_FREE, 0));
+	/* A zeroed page is 512 FREE entries: no second pass over it. */
+	_Static_assert(TDX_SEPT_FREE == 0, "a FREE entry is all zero");
 	return sp;
 }
 

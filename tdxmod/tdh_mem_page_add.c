@@ -51,7 +51,7 @@ u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args)
 		goto out;
 	pamt_set(ref.e, PT_REG, tdr_owner(td));
 	pamt_inc_page_count(mod, page);
-	atomic_fetch_add(&td->chldcnt, 1);
+	stat_counter_add(&td->chldcnt, 1);
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, page));
 	pamt_unlock(&ref);
 out:

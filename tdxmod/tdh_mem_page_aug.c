@@ -30,7 +30,7 @@ u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_set(ref.e, PT_REG, tdr_owner(td));
 	if (level == 0)
 		pamt_inc_page_count(mod, page);
-	atomic_fetch_add(&td->chldcnt, tdx_level_pages(level));
+	stat_counter_add(&td->chldcnt, (s64)tdx_level_pages(level));
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, page));
 	pamt_unlock(&ref);
 out:

@@ -37,7 +37,8 @@ static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_en
 	struct tdx_module *mod = td->mod;
 	u64 owner = pamt_owner(pe);
 	/* @page is aligned to @level: its 512 smaller entries are contiguous. */
-	struct pamt_entry *first = pamt_entry_at(mod, page, level - 1, true);
+	struct pamt_entry *first = level == 1 ? demote_reserve_pamt_4k(td, page)
+					      : pamt_entry_at(mod, page, level - 1, true);
 
 	/*
 	 * No walk reaches these entries before the parent entry changes below
@@ -70,7 +71,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	struct sept_page *sp;
 	struct sept_walk w;
 	hpa_t page;
-	u64 err, child;
+	u64 err, child, step;
 
 	if (args->rdx & ~DEMOTE_L2_SEPT_ADD_MODE) {
 		args->rcx = 0;
@@ -112,17 +113,16 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	}
 
 	/* Commit: 512 unblocked, unlocked copies of the entry, PA stepping. */
-	sp = sept_page_alloc(new_page, w.level - 1);
-	BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
-	child = septe_make(rule->child, 0);
+	sp = demote_reserve_sept_page(td, new_page, w.level - 1);
+	child = septe_make(rule->child, page);
+	step = tdx_level_size(w.level - 1);
 	/* The page is published below (child pointer, parent entry: release). */
-	for (int i = 0; i < PTRS_PER_PTE; i++)
-		atomic_store_explicit(&sp->e[i], child | (page + i * tdx_level_size(w.level - 1)),
-				      memory_order_relaxed);
+	for (int i = 0; i < PTRS_PER_PTE; i++, child += step)
+		atomic_store_explicit(&sp->e[i], child, memory_order_relaxed);
 	pamt_demote(td, page, w.level, page_ref.e, args->r12, args->r13);
 	pamt_set(sept_ref.e, PT_EPT, tdr_owner(td));
 	pamt_inc_page_count(mod, new_page);
-	atomic_fetch_add(&td->chldcnt, 1);
+	stat_counter_add(&td->chldcnt, 1);
 	atomic_store_explicit(sept_child_slot(w.sp, w.idx), sp, memory_order_release);
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, new_page));
 	pamt_unlock(&page_ref);

@@ -107,7 +107,7 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_promote(td, pa0, w.level, args);
 	pamt_set(ref.e, PT_NDA, 0);
 	hint = pamt_dec_page_count(mod, sept_pa);
-	atomic_fetch_sub(&td->chldcnt, 1);
+	stat_counter_add(&td->chldcnt, -1);
 	/* rule->next is SEPT_NEXT_FROM_CHILD: the children's common state decides. */
 	sept_write_and_unlock(
 		sept_walk_ptr(&w),

@@ -25,7 +25,7 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_set(ref.e, PT_NDA, 0);
 	if (w.level == 0)
 		hint = pamt_dec_page_count(mod, page);
-	atomic_fetch_sub(&td->chldcnt, tdx_level_pages(w.level));
+	stat_counter_add(&td->chldcnt, -(s64)tdx_level_pages(w.level));
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, 0));
 	pamt_unlock(&ref);
 	args->rcx = page | (hint ? TDX_PAMT_REMOVAL_HINT : 0);

@@ -54,7 +54,7 @@ u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
 	BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
 	pamt_set(ref.e, PT_EPT, tdr_owner(td));
 	pamt_inc_page_count(mod, page);
-	atomic_fetch_add(&td->chldcnt, 1);
+	stat_counter_add(&td->chldcnt, 1);
 	atomic_store_explicit(sept_child_slot(w.sp, w.idx), sp, memory_order_release);
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, page));
 	pamt_unlock(&ref);

@@ -37,7 +37,7 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 	}
 	pamt_set(ref.e, PT_NDA, 0);
 	hint = pamt_dec_page_count(mod, page);
-	atomic_fetch_sub(&td->chldcnt, 1);
+	stat_counter_add(&td->chldcnt, -1);
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, 0));
 	/* The child pointer stays: a lock-free walker may still follow it. */
 	sept_page_retire(td, child);

@@ -126,6 +126,7 @@ struct tdx_td *tdxmod_td_create(struct tdx_module *mod, hpa_t tdr_hpa, hpa_t roo
 	for (int i = 0; i < NR_TDX_LEAVES; i++)
 		fault_inject_init(&td->inject[i]);
 	pthread_mutex_init(&td->retired_lock, NULL);
+	demote_reserve_init(td);
 
 	/*
 	 * TDR and the root (a TDCS page in the module) are the TD's control
@@ -209,6 +210,7 @@ void tdxmod_td_destroy(struct tdx_td *td, void (*reclaim)(void *arg, hpa_t hpa, 
 	for (int i = 0; i < NR_TDX_LEAVES; i++)
 		fault_inject_destroy(&td->inject[i]);
 	pthread_mutex_destroy(&td->retired_lock);
+	demote_reserve_destroy(td);
 	free(td);
 }
 
@@ -284,7 +286,7 @@ u64 tdxmod_td_tdr_owner(struct tdx_td *td)
 
 u64 tdxmod_chldcnt(struct tdx_td *td)
 {
-	return atomic_load(&td->chldcnt);
+	return stat_counter_read(&td->chldcnt);
 }
 
 u64 tdxmod_leaf_calls(struct tdx_td *td, enum tdx_leaf leaf)

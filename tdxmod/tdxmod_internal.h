@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "tdpmmu/tdxmod.h"
+#include "sharex_lock.h"
 
 /* GPAW 48, four-level S-EPT: the shared bit is bit 47. */
 #define TDX_GPAW 48
@@ -23,7 +24,7 @@
 
 #define SHAREX_EX (-1)
 
-static inline bool sharex_try_sh(atomic_int *l)
+static inline bool sharex_word_try_sh(atomic_int *l)
 {
 	int v = atomic_load_explicit(l, memory_order_relaxed);
 
@@ -35,7 +36,7 @@ static inline bool sharex_try_sh(atomic_int *l)
 	return false;
 }
 
-static inline bool sharex_try_ex(atomic_int *l)
+static inline bool sharex_word_try_ex(atomic_int *l)
 {
 	int v = 0;
 
@@ -43,18 +44,35 @@ static inline bool sharex_try_ex(atomic_int *l)
 						       memory_order_relaxed);
 }
 
-static inline bool sharex_try(atomic_int *l, bool ex)
+static inline bool sharex_word_try(atomic_int *l, bool ex)
 {
-	return ex ? sharex_try_ex(l) : sharex_try_sh(l);
+	return ex ? sharex_word_try_ex(l) : sharex_word_try_sh(l);
 }
 
-static inline void sharex_release(atomic_int *l, bool ex)
+static inline void sharex_word_release(atomic_int *l, bool ex)
 {
 	if (ex)
 		atomic_store_explicit(l, 0, memory_order_release);
 	else
 		atomic_fetch_sub_explicit(l, 1, memory_order_release);
 }
+
+static inline bool sharex_lock_try(struct sharex_lock *l, bool ex)
+{
+	return ex ? sharex_lock_try_ex(l) : sharex_lock_try_sh(l);
+}
+
+/* One word (PAMT entries) or sharded (the TD-wide locks, sharex_lock.h). */
+#define sharex_try_sh(l) \
+	_Generic((l), struct sharex_lock * : sharex_lock_try_sh, default : sharex_word_try_sh)(l)
+#define sharex_try_ex(l) \
+	_Generic((l), struct sharex_lock * : sharex_lock_try_ex, default : sharex_word_try_ex)(l)
+#define sharex_try(l, ex) \
+	_Generic((l), struct sharex_lock * : sharex_lock_try, default : sharex_word_try)(l, ex)
+#define sharex_release(l, ex)                   \
+	_Generic((l), struct sharex_lock *      \
+		 : sharex_lock_release, default \
+		 : sharex_word_release)(l, ex)
 
 /* ------------------------------------------------------------------ */
 /* S-EPT entries: one atomic 64-bit word each                          */
@@ -361,24 +379,38 @@ struct tdx_vcpu {
 	size_t tlb_cap, tlb_used;
 };
 
+/*
+ * The model's storage for the next DEMOTEs of a TD, made and touched
+ * before the host takes the lock DEMOTE runs under (demote_reserve.c).
+ */
+#define DEMOTE_RESERVE_MAX 4
+struct demote_reserve {
+	pthread_mutex_t lock;
+	atomic_uint nr_sept, nr_pamt; /* read without the lock: full or not */
+	struct sept_page *sept[DEMOTE_RESERVE_MAX];
+	struct pamt_entry *pamt[DEMOTE_RESERVE_MAX];
+};
+
 struct tdx_td {
 	struct tdx_module *mod;
 	hpa_t tdr_hpa;
 	struct sept_page *root;
 
-	atomic_int op_state_lock;
+	struct sharex_lock op_state_lock;
 	_Atomic int op_state;
-	atomic_int sept_lock; /* the Secure-EPT tree lock */
-	atomic_int epoch_lock;
+	struct sharex_lock sept_lock; /* the Secure-EPT tree lock */
+	struct sharex_lock epoch_lock;
 	_Atomic u64 td_epoch;
 	atomic_int refcount[2];
-	_Atomic u64 chldcnt;
+	struct stat_counter chldcnt; /* sharded: every AUG and REMOVE counts */
 
 	int nr_vcpus;
 	struct tdx_vcpu *vcpus;
 
 	struct fault_inject inject[NR_TDX_LEAVES];
 	struct stat_counter calls[NR_TDX_LEAVES]; /* sharded: bumped by every call */
+
+	struct demote_reserve demote_reserve;
 
 	/* S-EPT pages freed by SEPT.REMOVE/PROMOTE: lock-free walkers may still be in them. */
 	pthread_mutex_t retired_lock;
@@ -494,10 +526,22 @@ u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsign
 			 int min_level, int max_level, bool tree_ex, struct sept_walk *w);
 void tdx_sept_leaf_release(struct tdx_td *td, bool tree_ex);
 
+/* demote_reserve.c: DEMOTE's new S-EPT page and PAMT 4K entries. */
+void demote_reserve_init(struct tdx_td *td);
+void demote_reserve_destroy(struct tdx_td *td);
+/* An S-EPT page of 512 FREE entries for @hpa at @level: reserved, else made now. */
+struct sept_page *demote_reserve_sept_page(struct tdx_td *td, hpa_t hpa, int level);
+/* The 512 PAMT 4K entries of the 2M page @hpa: existing, reserved, else made now. */
+struct pamt_entry *demote_reserve_pamt_4k(struct tdx_td *td, hpa_t hpa);
+
 /* Pending-host-interrupt model for DEMOTE/PROMOTE. */
 bool tdx_host_interrupt_pending(struct tdx_module *mod);
 
 /* pamt.c */
+struct pamt_entry *pamt_4k_array_alloc(void);
+void pamt_4k_array_free(struct pamt_entry *a);
+struct pamt_entry *pamt_4k_array_install(struct pamt_region *r, int i2m, struct pamt_entry *spare,
+					 bool *used);
 struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc);
 struct pamt_entry *pamt_entry_at(struct tdx_module *mod, hpa_t hpa, int level, bool alloc);
 struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa);

@@ -471,9 +471,9 @@ int tdpmmu_check(struct kvm *kvm, void (*report)(void *, const char *), void *ar
 	size_t i;
 
 	/* Between commands nobody may hold mmu_lock. */
-	if (atomic_load(&lock->readers) || atomic_load(&lock->writer))
+	if (rwlock_readers(lock) || atomic_load(&lock->writer))
 		violation(&c, "[lock] mmu_lock still held (readers %d, writer %s)",
-			  atomic_load(&lock->readers), atomic_load(&lock->writer) ? "yes" : "no");
+			  rwlock_readers(lock), atomic_load(&lock->writer) ? "yes" : "no");
 
 	tdxmod_check(c.td, module_report, &c);
 

@@ -99,9 +99,20 @@ void *page_private(const void *page);
 /* Reader/writer lock with holder assertions (lockdep's role)          */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The reader side counts in per-thread slots (a thread's slot as for
+ * struct stat_counter below), each on its own cache line, as the kernel's
+ * percpu-rwsem does: a read acquisition is one locked instruction on a line
+ * no other thread writes, so readers on different cores do not queue for
+ * one line.  A writer announces itself in @wstate, then waits for the slots
+ * to drain; readers that find it announced step back and wait.  Writers
+ * are preferred, as with the kernel's rwlock under contention (qrwlock).
+ */
+#define RWLOCK_SLOTS 8
 struct rwlock {
-	pthread_rwlock_t lock;
-	atomic_int readers;
+	atomic_int wstate; /* 0; 1: a writer holds or waits; 2: and readers sleep */
+	atomic_uint drain_seq; /* bumped when a reader leaves while a writer waits */
+	pthread_mutex_t wmutex; /* writers among themselves */
 	atomic_uintptr_t writer; /* owning thread id + 1 when held for write */
 	/* statistics for the report */
 	atomic_ullong write_acquisitions;
@@ -109,6 +120,11 @@ struct rwlock {
 	atomic_ullong write_hold_max_ns;
 	atomic_ullong read_waits; /* read acquisitions that found it taken for write */
 	u64 write_since_ns; /* valid while held for write */
+	char pad[64]; /* the slots' lines hold nothing else */
+	struct {
+		atomic_int n; /* read holds by the threads of this slot */
+		char pad[64 - sizeof(atomic_int)];
+	} rd[RWLOCK_SLOTS];
 };
 
 void rwlock_init(struct rwlock *l);
@@ -120,6 +136,7 @@ void write_unlock(struct rwlock *l);
 bool rwlock_held_write(struct rwlock *l); /* by the calling thread */
 bool rwlock_held_read(struct rwlock *l); /* by the calling thread, for read */
 bool rwlock_held(struct rwlock *l); /* by the calling thread, read or write */
+int rwlock_readers(struct rwlock *l); /* read holds by all threads (quiet lock only) */
 
 /*
  * Assertion that reports and aborts: for programming errors that make the

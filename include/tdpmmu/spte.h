@@ -94,6 +94,8 @@ u64 make_nonleaf_spte(u64 *child_pt);
  * attributes, PFN stepped by the child size, page-size bit dropped at 4K.
  */
 u64 make_small_spte(u64 huge_spte, int huge_level, int index);
+/* All 512 of them into @spt: the checks once, then one step per entry. */
+void make_small_sptes(u64 huge_spte, int huge_level, u64 *spt);
 /* The huge leaf at @level that the small leaf @small_spte would be part of. */
 u64 make_huge_spte(u64 small_spte, int level);
 

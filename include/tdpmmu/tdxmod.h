@@ -125,6 +125,16 @@ void tdxmod_destroy(struct tdx_module *mod);
  */
 struct tdx_td *tdxmod_td_create(struct tdx_module *mod, hpa_t tdr_hpa, hpa_t root_hpa);
 /*
+ * Model memory only, no architectural effect: make the module model's
+ * storage for the next @n (at most 4) DEMOTEs of @td -- the new S-EPT
+ * page's entries and the 512 PAMT 4K entries -- ready and touched.  The
+ * real module writes into the page the host hands it and into a PAMT that
+ * exists; the model allocates, and should not do so under the host's
+ * mmu_lock.  Call where the host tops up its page caches, before the
+ * lock.  DEMOTE makes its own when the reserve is empty.
+ */
+void tdxmod_demote_reserve_topup(struct tdx_td *td, unsigned int n);
+/*
  * TD teardown: frees the model's storage.  Pages still mapped or used as
  * S-EPT pages are released from the PAMT (as TDH.PHYMEM.PAGE.RECLAIM would)
  * and reported through @reclaim so the caller can free the frames.

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The TD-wide sharex try-locks (tdxmod/sharex_lock.h): the answers of one
+ * counter, per thread slots; exclusion under threads (TSan, -L mt).  And
+ * DEMOTE's reserve (tdxmod/demote_reserve.c): taken from when topped up,
+ * not needed for entries that exist, made inside DEMOTE when empty.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "test_tdxmod_harness.h"
+#include "tdxmod_internal.h"
+
+static void test_sharex_answers(void **state)
+{
+	static struct sharex_lock l;
+
+	(void)state;
+	assert_false(sharex_lock_held(&l));
+	assert_true(sharex_try_sh(&l));
+	assert_true(sharex_try_sh(&l));
+	assert_false(sharex_try_ex(&l));
+	sharex_release(&l, false);
+	assert_false(sharex_try(&l, true));
+	sharex_release(&l, false);
+	assert_false(sharex_lock_held(&l));
+	assert_true(sharex_try(&l, true));
+	assert_false(sharex_try_sh(&l));
+	assert_false(sharex_try_ex(&l));
+	assert_true(sharex_lock_held(&l));
+	sharex_release(&l, true);
+	assert_false(sharex_lock_held(&l));
+}
+
+struct sx {
+	struct sharex_lock l;
+	u64 a, b; /* equal whenever the lock is not held exclusively */
+	atomic_int bad, ex_won, sh_won;
+};
+
+static void *sx_thread(void *p)
+{
+	struct sx *s = p;
+
+	for (int i = 0; i < 20000; i++) {
+		if (i % 4 == 0) {
+			if (!sharex_try_ex(&s->l))
+				continue;
+			s->a++;
+			s->b++;
+			atomic_fetch_add(&s->ex_won, 1);
+			sharex_release(&s->l, true);
+		} else {
+			if (!sharex_try_sh(&s->l))
+				continue;
+			if (s->a != s->b)
+				atomic_fetch_add(&s->bad, 1);
+			atomic_fetch_add(&s->sh_won, 1);
+			sharex_release(&s->l, false);
+		}
+	}
+	return NULL;
+}
+
+static void test_sharex_excludes(void **state)
+{
+	static struct sx s;
+	pthread_t t[3];
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, sx_thread, &s);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(atomic_load(&s.bad), 0);
+	assert_int_equal(s.a, (u64)atomic_load(&s.ex_won));
+	assert_true(atomic_load(&s.sh_won) > 0);
+	assert_false(sharex_lock_held(&s.l));
+}
+
+/* BLOCK + TRACK a pending 2M leaf at @gpa so DEMOTE may run. */
+static void blocked_2m(struct h *h, gpa_t gpa)
+{
+	h_tables(h, gpa, TDX_2M);
+	assert_int_equal(h_aug(h, gpa, TDX_2M), TDX_SUCCESS);
+	h_block_track(h, gpa, TDX_2M);
+}
+
+static void test_demote_reserve(void **state)
+{
+	struct h *h = h_create();
+	struct demote_reserve *r = &h->td->demote_reserve;
+
+	(void)state;
+	h_finalize(h);
+	tdxmod_demote_reserve_topup(h->td, 2);
+	assert_int_equal(atomic_load(&r->nr_sept), 2);
+	assert_int_equal(atomic_load(&r->nr_pamt), 2);
+	tdxmod_demote_reserve_topup(h->td, 100); /* at most DEMOTE_RESERVE_MAX */
+	assert_int_equal(atomic_load(&r->nr_sept), DEMOTE_RESERVE_MAX);
+	assert_int_equal(atomic_load(&r->nr_pamt), DEMOTE_RESERVE_MAX);
+
+	blocked_2m(h, 0x200000);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
+			 TDX_SUCCESS);
+	/* One S-EPT page and one PAMT 4K array taken. */
+	assert_int_equal(atomic_load(&r->nr_sept), DEMOTE_RESERVE_MAX - 1);
+	assert_int_equal(atomic_load(&r->nr_pamt), DEMOTE_RESERVE_MAX - 1);
+	assert_int_equal(h_state(h, 0x3ff000, TDX_4K), TDX_SEPT_PENDING);
+	assert_int_equal(h_check(h), 0);
+
+	/* Empty: DEMOTE makes its own, with the same result. */
+	while (atomic_load(&r->nr_sept))
+		sept_page_free(r->sept[atomic_fetch_sub(&r->nr_sept, 1) - 1]);
+	while (atomic_load(&r->nr_pamt))
+		pamt_4k_array_free(r->pamt[atomic_fetch_sub(&r->nr_pamt, 1) - 1]);
+	blocked_2m(h, 0x400000);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x400000, TDX_2M, h_alloc(h, 0)),
+			 TDX_SUCCESS);
+	assert_int_equal(h_state(h, 0x5ff000, TDX_4K), TDX_SEPT_PENDING);
+	assert_int_equal(h_check(h), 0);
+	h_destroy(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sharex_answers),
+		cmocka_unit_test(test_sharex_excludes),
+		cmocka_unit_test(test_demote_reserve),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
