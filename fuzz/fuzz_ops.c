@@ -37,7 +37,7 @@ static void die(int op, const char *what, long v)
 	abort();
 }
 
-static const enum tdx_leaf inject_leaves[] = {
+static const enum tdxmod_leaf inject_leaves[] = {
 	TDH_MEM_SEPT_ADD,	TDH_MEM_PAGE_AUG,    TDH_MEM_RANGE_BLOCK, TDH_MEM_TRACK,
 	TDH_MEM_PAGE_REMOVE,	TDH_MEM_SEPT_REMOVE, TDH_MEM_PAGE_DEMOTE, TDH_PHYMEM_PAMT_ADD,
 	TDH_PHYMEM_PAMT_REMOVE, TDG_MEM_PAGE_ACCEPT,
@@ -53,7 +53,7 @@ static const u64 inject_statuses[] = {
 };
 
 /* Recoverable whatever happens around it (docs/FAULT-INJECTION.md). */
-static bool inject_recoverable(enum tdx_leaf leaf, u64 status)
+static bool inject_recoverable(enum tdxmod_leaf leaf, u64 status)
 {
 	if (tdx_operand_busy(status))
 		return leaf == TDH_MEM_SEPT_ADD || leaf == TDH_MEM_PAGE_AUG;
@@ -157,8 +157,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			rc = kvm_split_range(kvm, gpa, sz, (flags & 2) ? PG_LEVEL_2M : PG_LEVEL_4K);
 			break;
 		case 6: { /* inject a leaf status */
-			enum tdx_leaf leaf = inject_leaves[b[1] % (sizeof(inject_leaves) /
-								   sizeof(inject_leaves[0]))];
+			enum tdxmod_leaf leaf = inject_leaves[b[1] % (sizeof(inject_leaves) /
+								      sizeof(inject_leaves[0]))];
 			u64 status = inject_statuses[b[2] % (sizeof(inject_statuses) /
 							     sizeof(inject_statuses[0]))];
 

@@ -55,8 +55,8 @@ struct tdx_batched_remove {
 struct kvm_tdx {
 	struct kvm_tdx_config cfg;
 	struct frame_allocator *fa;
-	struct tdx_module *mod;
-	struct tdx_td *td;
+	struct tdxmod *mod;
+	struct tdxmod_td *td;
 	hpa_t tdr_hpa;
 	hpa_t root_hpa;
 
@@ -116,7 +116,7 @@ struct kvm_tdx {
 };
 
 /* ---- tdx_seamcall.c: one SEAMCALL, the status remembered ---- */
-u64 tdx_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, struct tdx_module_args *args);
+u64 tdx_seamcall(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf, struct tdx_module_args *args);
 
 static inline u64 tdx_gpa_level(gfn_t gfn, int pg_level)
 {
@@ -132,8 +132,8 @@ void tdx_release_all(struct kvm_tdx *kvm_tdx);
  * and hold them out, run it once more, release.  @out gets the registers of
  * the last attempt.  Caller holds mmu_lock for write.
  */
-u64 tdh_do_no_vcpus(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, const struct tdx_module_args *in,
-		    struct tdx_module_args *out);
+u64 tdh_do_no_vcpus(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf,
+		    const struct tdx_module_args *in, struct tdx_module_args *out);
 /* TDH.MEM.TRACK + kick (nothing before RUNNABLE).  0 or -EIO (policy). */
 int tdx_track(struct kvm_tdx *kvm_tdx);
 /* TDH.MEM.RANGE.BLOCK of the entry at @level covering @gfn.  0 or policy. */
@@ -172,7 +172,7 @@ void tdx_raw_teardown(struct kvm_tdx *kvm_tdx);
 
 /* What the failed operation had done, so a recovering policy can undo it. */
 struct tdx_sept_op {
-	enum tdx_leaf leaf; /* the SEAMCALL that failed */
+	enum tdxmod_leaf leaf; /* the SEAMCALL that failed */
 	gfn_t gfn;
 	int level; /* PG level of the entry */
 	bool blocked; /* the entry was BLOCKed (and tracked) by this op */

@@ -131,7 +131,7 @@ static hpa_t raw_hpa(const struct raw_page *p)
 
 static bool raw_page_kept(struct kvm_tdx *kvm_tdx, const struct raw_page *p)
 {
-	struct tdx_pamt_info info;
+	struct tdxmod_pamt_info info;
 
 	if (p->pamt_page)
 		return tdxmod_is_pamt_page(kvm_tdx->mod, p->hpa);
@@ -151,7 +151,7 @@ static void raw_release(struct kvm_tdx *kvm_tdx, hpa_t hpa)
 	frame_free(kvm_tdx->fa, hpa, size);
 }
 
-u64 tdx_raw_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, gpa_t gpa, int tdx_level,
+u64 tdx_raw_seamcall(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf, gpa_t gpa, int tdx_level,
 		     u64 flags, u64 *ext1, u64 *ext2)
 {
 	struct tdx_module_args args = {.rcx = gpa | (u64)(tdx_level & 7), .rdx = flags};
@@ -250,7 +250,8 @@ bool tdx_vcpu_in_td(struct kvm_tdx *kvm_tdx, int vcpu)
 	return tdxmod_vcpu_in_td(kvm_tdx->td, vcpu);
 }
 
-int tdx_inject_leaf(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, u64 status, u64 count, u64 after)
+int tdx_inject_leaf(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf, u64 status, u64 count,
+		    u64 after)
 {
 	return tdxmod_inject(kvm_tdx->td, leaf, status, count, after);
 }

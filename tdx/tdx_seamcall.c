@@ -7,7 +7,7 @@
  */
 #include "tdx_internal.h"
 
-u64 tdx_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, struct tdx_module_args *args)
+u64 tdx_seamcall(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf, struct tdx_module_args *args)
 {
 	u64 err = tdxmod_seamcall(kvm_tdx->td, leaf, args);
 

@@ -50,7 +50,7 @@ int tdx_sept_set_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn)
 	hpa_t hpa = pfn_to_hpa(pfn);
 	struct tdx_module_args args = {.rcx = tdx_gpa_level(base, level), .r8 = hpa};
 	struct tdx_sept_op op = {.gfn = base, .level = level};
-	enum tdx_leaf leaf;
+	enum tdxmod_leaf leaf;
 	u64 err;
 	int r;
 

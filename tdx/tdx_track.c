@@ -24,8 +24,8 @@ void tdx_release_all(struct kvm_tdx *kvm_tdx)
 		kvm_tdx->kick->release_all(kvm_tdx->vm);
 }
 
-u64 tdh_do_no_vcpus(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, const struct tdx_module_args *in,
-		    struct tdx_module_args *out)
+u64 tdh_do_no_vcpus(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf,
+		    const struct tdx_module_args *in, struct tdx_module_args *out)
 {
 	u64 err;
 

@@ -110,12 +110,12 @@ bool tdx_td_is_runnable(struct kvm_tdx *kvm_tdx)
 	return tdx_is_runnable(kvm_tdx);
 }
 
-struct tdx_td *tdx_td(struct kvm_tdx *kvm_tdx)
+struct tdxmod_td *tdx_td(struct kvm_tdx *kvm_tdx)
 {
 	return kvm_tdx->td;
 }
 
-struct tdx_module *tdx_module(struct kvm_tdx *kvm_tdx)
+struct tdxmod *tdx_module(struct kvm_tdx *kvm_tdx)
 {
 	return kvm_tdx->mod;
 }
@@ -130,7 +130,7 @@ void tdx_vcpu_exit(struct kvm_tdx *kvm_tdx, int vcpu)
 	tdxmod_vp_exit(kvm_tdx->td, vcpu);
 }
 
-u64 tdx_leaf_calls(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf)
+u64 tdx_leaf_calls(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf)
 {
 	return tdxmod_leaf_calls(kvm_tdx->td, leaf);
 }

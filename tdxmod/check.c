@@ -18,8 +18,8 @@ struct held {
 };
 
 struct check_ctx {
-	struct tdx_td *td;
-	tdx_report_fn report;
+	struct tdxmod_td *td;
+	tdxmod_report_fn report;
 	void *arg;
 	int violations;
 	u64 chldcnt;
@@ -80,7 +80,7 @@ static void add_held(struct check_ctx *c, hpa_t hpa, u64 size, gpa_t gpa, int le
 static void check_pamt(struct check_ctx *c, hpa_t hpa, int want_level, enum tdx_pamt_pt want_pt,
 		       gpa_t gpa, int level)
 {
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 
 	tdxmod_pamt_lookup(c->td->mod, hpa, &pi);
 	if (pi.tdx_level != want_level || pi.pt != want_pt || pi.owner != tdr_owner(c->td))
@@ -98,7 +98,7 @@ static void check_page(struct check_ctx *c, struct sept_page *sp, gpa_t base)
 {
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
 		u64 e = atomic_load(&sp->e[i]);
-		gpa_t gpa = base + (u64)i * tdx_level_size(sp->level);
+		gpa_t gpa = base + (u64)i * tdxmod_level_size(sp->level);
 		enum tdx_sept_state s = septe_state(e);
 		struct sept_page *child;
 
@@ -113,8 +113,8 @@ static void check_page(struct check_ctx *c, struct sept_page *sp, gpa_t base)
 					  gpa, sp->level);
 			if (!c->collect)
 				check_pamt(c, septe_pa(e), sp->level, PT_REG, gpa, sp->level);
-			add_held(c, septe_pa(e), tdx_level_size(sp->level), gpa, sp->level);
-			c->chldcnt += tdx_level_pages(sp->level);
+			add_held(c, septe_pa(e), tdxmod_level_size(sp->level), gpa, sp->level);
+			c->chldcnt += tdxmod_level_pages(sp->level);
 			continue;
 		}
 		child = sept_child(sp, i);
@@ -177,7 +177,7 @@ static void check_owned_entry(struct check_ctx *c, struct pamt_entry *e, hpa_t h
 /* DPAMT counts, and pages the PAMT gives the TD that its S-EPT does not hold. */
 static void check_regions(struct check_ctx *c)
 {
-	struct tdx_module *mod = c->td->mod;
+	struct tdxmod *mod = c->td->mod;
 
 	for (u64 r = 0; r < PAMT_NR_REGIONS; r++) {
 		struct pamt_region *pr = atomic_load(&mod->regions[r]);
@@ -197,7 +197,7 @@ static void check_regions(struct check_ctx *c)
 					used++;
 				check_owned_entry(c, &a[j], b2m + ((u64)j << 12), 0);
 			}
-			if (!tdx_dpamt(mod) || c->collect)
+			if (!tdxmod_dpamt(mod) || c->collect)
 				continue;
 			if (pamt_pt(&pr->e2m[i]) == PT_PAMT) {
 				if (pamt_region_page_count(pr, i) != used)
@@ -215,7 +215,7 @@ static void check_regions(struct check_ctx *c)
 	}
 }
 
-int tdxmod_check(struct tdx_td *td, tdx_report_fn report, void *arg)
+int tdxmod_check(struct tdxmod_td *td, tdxmod_report_fn report, void *arg)
 {
 	struct check_ctx c = {.td = td, .report = report, .arg = arg};
 

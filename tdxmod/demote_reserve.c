@@ -15,12 +15,12 @@
 
 #include "tdxmod_internal.h"
 
-void demote_reserve_init(struct tdx_td *td)
+void demote_reserve_init(struct tdxmod_td *td)
 {
 	pthread_mutex_init(&td->demote_reserve.lock, NULL);
 }
 
-void demote_reserve_destroy(struct tdx_td *td)
+void demote_reserve_destroy(struct tdxmod_td *td)
 {
 	struct demote_reserve *r = &td->demote_reserve;
 
@@ -31,7 +31,7 @@ void demote_reserve_destroy(struct tdx_td *td)
 	pthread_mutex_destroy(&r->lock);
 }
 
-void tdxmod_demote_reserve_topup(struct tdx_td *td, unsigned int n)
+void tdxmod_demote_reserve_topup(struct tdxmod_td *td, unsigned int n)
 {
 	struct demote_reserve *r = &td->demote_reserve;
 
@@ -56,7 +56,7 @@ void tdxmod_demote_reserve_topup(struct tdx_td *td, unsigned int n)
 	pthread_mutex_unlock(&r->lock);
 }
 
-struct sept_page *demote_reserve_sept_page(struct tdx_td *td, hpa_t hpa, int level)
+struct sept_page *demote_reserve_sept_page(struct tdxmod_td *td, hpa_t hpa, int level)
 {
 	struct demote_reserve *r = &td->demote_reserve;
 	struct sept_page *sp = NULL;
@@ -76,7 +76,7 @@ struct sept_page *demote_reserve_sept_page(struct tdx_td *td, hpa_t hpa, int lev
 	return sp;
 }
 
-struct pamt_entry *demote_reserve_pamt_4k(struct tdx_td *td, hpa_t hpa)
+struct pamt_entry *demote_reserve_pamt_4k(struct tdxmod_td *td, hpa_t hpa)
 {
 	struct demote_reserve *r = &td->demote_reserve;
 	struct pamt_region *region = pamt_region(td->mod, hpa, true);

@@ -8,7 +8,7 @@
 
 #include "tdxmod_internal.h"
 
-struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc)
+struct pamt_region *pamt_region(struct tdxmod *mod, hpa_t hpa, bool alloc)
 {
 	u64 idx = hpa >> 30;
 	struct pamt_region *r, *expected = NULL;
@@ -141,7 +141,7 @@ void pamt_region_free(struct pamt_region *r)
 }
 
 /* The entry of @hpa at @level; with !alloc, NULL means "all NDA". */
-struct pamt_entry *pamt_entry_at(struct tdx_module *mod, hpa_t hpa, int level, bool alloc)
+struct pamt_entry *pamt_entry_at(struct tdxmod *mod, hpa_t hpa, int level, bool alloc)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, alloc);
 	int i2m = (int)((hpa >> 21) & 511);
@@ -157,14 +157,14 @@ struct pamt_entry *pamt_entry_at(struct tdx_module *mod, hpa_t hpa, int level, b
 	return a ? &a[(hpa >> 12) & 511] : NULL;
 }
 
-struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa)
+struct dpamt_node *pamt_node(struct tdxmod *mod, hpa_t hpa)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, true);
 
 	return r ? &pamt_nodes(r, true)[(hpa >> 21) & 511] : NULL;
 }
 
-void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1, u32 page_count)
+void pamt_node_set_pair(struct tdxmod *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1, u32 page_count)
 {
 	struct dpamt_node *n = pamt_node(mod, hpa);
 
@@ -175,7 +175,7 @@ void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa
 	pamt_set_pamt_page(mod, hpa1, true);
 }
 
-void pamt_node_take_pair(struct tdx_module *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1)
+void pamt_node_take_pair(struct tdxmod *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1)
 {
 	struct dpamt_node *n = pamt_node(mod, hpa);
 
@@ -200,14 +200,14 @@ void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner)
 	atomic_store(&e->bepoch, 0);
 }
 
-bool pamt_is_pamt_page(struct tdx_module *mod, hpa_t hpa)
+bool pamt_is_pamt_page(struct tdxmod *mod, hpa_t hpa)
 {
 	struct pamt_entry *e = pamt_entry_at(mod, hpa, 0, false);
 
 	return e && (atomic_load(&e->word) & PAMT_IS_PAMT_PAGE);
 }
 
-void pamt_set_pamt_page(struct tdx_module *mod, hpa_t hpa, bool on)
+void pamt_set_pamt_page(struct tdxmod *mod, hpa_t hpa, bool on)
 {
 	struct pamt_entry *e = pamt_entry_at(mod, hpa, 0, true);
 
@@ -222,7 +222,7 @@ void pamt_set_pamt_page(struct tdx_module *mod, hpa_t hpa, bool on)
  * 2M entry that is NDA has no 4K entries below it (the walk ends there);
  * a PT_PAMT 2M entry is a node and the walk goes on to 4K.
  */
-static int pamt_walk_level(struct tdx_module *mod, hpa_t hpa, int target_level)
+static int pamt_walk_level(struct tdxmod *mod, hpa_t hpa, int target_level)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, false);
 	enum tdx_pamt_pt pt2m;
@@ -232,13 +232,12 @@ static int pamt_walk_level(struct tdx_module *mod, hpa_t hpa, int target_level)
 	pt2m = r ? pamt_pt(&r->e2m[(hpa >> 21) & 511]) : PT_NDA;
 	if (target_level == 1 || (pt2m != PT_NDA && pt2m != PT_PAMT))
 		return 1;
-	if (tdx_dpamt(mod) && pt2m == PT_NDA)
+	if (tdxmod_dpamt(mod) && pt2m == PT_NDA)
 		return 1;
 	return 0;
 }
 
-u64 pamt_walk_lock(struct tdx_module *mod, hpa_t hpa, int target_level, bool ex,
-		   struct pamt_ref *ref)
+u64 pamt_walk_lock(struct tdxmod *mod, hpa_t hpa, int target_level, bool ex, struct pamt_ref *ref)
 {
 	ref->level = pamt_walk_level(mod, hpa, target_level);
 	ref->e = pamt_entry_at(mod, hpa, ref->level, true);
@@ -258,7 +257,7 @@ void pamt_unlock(struct pamt_ref *ref)
 	ref->locked = false;
 }
 
-static bool pamt_is_2mb_range_free(struct tdx_module *mod, hpa_t hpa)
+static bool pamt_is_2mb_range_free(struct tdxmod *mod, hpa_t hpa)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, false);
 	struct pamt_entry *a;
@@ -274,20 +273,20 @@ static bool pamt_is_2mb_range_free(struct tdx_module *mod, hpa_t hpa)
 	return true;
 }
 
-u64 pamt_check_and_lock_free(struct tdx_module *mod, hpa_t hpa, int level, u32 operand,
+u64 pamt_check_and_lock_free(struct tdxmod *mod, hpa_t hpa, int level, u32 operand,
 			     struct pamt_ref *ref)
 {
 	u64 err;
 
 	ref->locked = false;
-	if (!hpa_valid(hpa, tdx_level_size(level)))
+	if (!hpa_valid(hpa, tdxmod_level_size(level)))
 		return TDX_OPERAND_INVALID | operand;
 	err = pamt_walk_lock(mod, hpa, level, true, ref);
 	if (err)
 		return err | operand;
 	if (ref->level != level) {
 		err = TDX_PAGE_METADATA_INCORRECT;
-		if (tdx_dpamt(mod) && ref->level == 1 && pamt_pt(ref->e) == PT_NDA)
+		if (tdxmod_dpamt(mod) && ref->level == 1 && pamt_pt(ref->e) == PT_NDA)
 			err = TDX_MISSING_PAMT_PAGE_PAIR;
 		goto fail;
 	}
@@ -309,7 +308,7 @@ fail:
 	return err | operand;
 }
 
-struct pamt_entry *pamt_leaf(struct tdx_module *mod, hpa_t hpa, int *level)
+struct pamt_entry *pamt_leaf(struct tdxmod *mod, hpa_t hpa, int *level)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, false);
 	struct pamt_entry *e;
@@ -331,7 +330,7 @@ struct pamt_entry *pamt_leaf(struct tdx_module *mod, hpa_t hpa, int *level)
 	return pamt_entry_at(mod, hpa, 0, false);
 }
 
-bool pamt_page_nda(struct tdx_module *mod, hpa_t hpa)
+bool pamt_page_nda(struct tdxmod *mod, hpa_t hpa)
 {
 	int level;
 	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
@@ -339,20 +338,20 @@ bool pamt_page_nda(struct tdx_module *mod, hpa_t hpa)
 	return !e || pamt_pt(e) == PT_NDA;
 }
 
-void pamt_inc_page_count(struct tdx_module *mod, hpa_t hpa)
+void pamt_inc_page_count(struct tdxmod *mod, hpa_t hpa)
 {
-	if (tdx_dpamt(mod))
+	if (tdxmod_dpamt(mod))
 		atomic_fetch_add(&pamt_node(mod, hpa)->page_count, 1);
 }
 
-bool pamt_dec_page_count(struct tdx_module *mod, hpa_t hpa)
+bool pamt_dec_page_count(struct tdxmod *mod, hpa_t hpa)
 {
-	if (!tdx_dpamt(mod))
+	if (!tdxmod_dpamt(mod))
 		return false;
 	return atomic_fetch_sub(&pamt_node(mod, hpa)->page_count, 1) == 1;
 }
 
-int tdxmod_pamt_lookup(struct tdx_module *mod, hpa_t hpa, struct tdx_pamt_info *info)
+int tdxmod_pamt_lookup(struct tdxmod *mod, hpa_t hpa, struct tdxmod_pamt_info *info)
 {
 	int level;
 	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
@@ -368,7 +367,7 @@ int tdxmod_pamt_lookup(struct tdx_module *mod, hpa_t hpa, struct tdx_pamt_info *
 	return 0;
 }
 
-bool tdxmod_is_pamt_page(struct tdx_module *mod, hpa_t hpa)
+bool tdxmod_is_pamt_page(struct tdxmod *mod, hpa_t hpa)
 {
 	return pamt_is_pamt_page(mod, hpa);
 }

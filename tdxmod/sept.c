@@ -56,7 +56,7 @@ _Atomic(struct sept_page *) *sept_child_slot(struct sept_page *sp, int idx)
  * The guest's ACCEPT and access walk without the tree lock, so a page
  * unlinked by SEPT.REMOVE/PROMOTE is kept until the TD is destroyed.
  */
-void sept_page_retire(struct tdx_td *td, struct sept_page *sp)
+void sept_page_retire(struct tdxmod_td *td, struct sept_page *sp)
 {
 	pthread_mutex_lock(&td->retired_lock);
 	sp->retired_next = td->retired;
@@ -64,7 +64,7 @@ void sept_page_retire(struct tdx_td *td, struct sept_page *sp)
 	pthread_mutex_unlock(&td->retired_lock);
 }
 
-bool sept_walk(struct tdx_td *td, gpa_t gpa, int level, struct sept_walk *w)
+bool sept_walk(struct tdxmod_td *td, gpa_t gpa, int level, struct sept_walk *w)
 {
 	struct sept_page *sp = td->root;
 	int l = TDX_SEPT_MAX_LEVEL;
@@ -165,7 +165,7 @@ u64 sept_arch_entry(u64 e, bool xu)
 	}
 }
 
-void sept_set_details(struct tdx_td *td, struct tdx_module_args *args, u64 e, int level)
+void sept_set_details(struct tdxmod_td *td, struct tdx_module_args *args, u64 e, int level)
 {
 	args->rcx = sept_arch_entry(e, td->mod->cfg.version == TDX_MODULE_2_0);
 	args->rdx = (u64)(level & 7) | ((u64)septe_state(e) << 8);

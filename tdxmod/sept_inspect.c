@@ -7,7 +7,7 @@
 
 #include "tdxmod_internal.h"
 
-static void sept_fill_info(u64 e, struct tdx_sept_entry_info *info)
+static void sept_fill_info(u64 e, struct tdxmod_sept_entry_info *info)
 {
 	info->state = septe_state(e);
 	info->leaf = septe_leaf(e);
@@ -17,8 +17,8 @@ static void sept_fill_info(u64 e, struct tdx_sept_entry_info *info)
 	info->accept_counter = septe_accept_counter(e);
 }
 
-int tdxmod_sept_lookup(struct tdx_td *td, gpa_t gpa, int tdx_level,
-		       struct tdx_sept_entry_info *info)
+int tdxmod_sept_lookup(struct tdxmod_td *td, gpa_t gpa, int tdx_level,
+		       struct tdxmod_sept_entry_info *info)
 {
 	struct sept_page *sp = td->root;
 
@@ -40,12 +40,12 @@ int tdxmod_sept_lookup(struct tdx_td *td, gpa_t gpa, int tdx_level,
 	}
 }
 
-static int sept_for_each_page(struct sept_page *sp, gpa_t base, tdx_sept_visit_fn fn, void *arg)
+static int sept_for_each_page(struct sept_page *sp, gpa_t base, tdxmod_sept_visit_fn fn, void *arg)
 {
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
 		u64 e = atomic_load_explicit(&sp->e[i], memory_order_acquire);
-		gpa_t gpa = base + (u64)i * tdx_level_size(sp->level);
-		struct tdx_sept_entry_info info;
+		gpa_t gpa = base + (u64)i * tdxmod_level_size(sp->level);
+		struct tdxmod_sept_entry_info info;
 		struct sept_page *child;
 		int ret;
 
@@ -67,7 +67,7 @@ static int sept_for_each_page(struct sept_page *sp, gpa_t base, tdx_sept_visit_f
 	return 0;
 }
 
-int tdxmod_sept_for_each(struct tdx_td *td, tdx_sept_visit_fn fn, void *arg)
+int tdxmod_sept_for_each(struct tdxmod_td *td, tdxmod_sept_visit_fn fn, void *arg)
 {
 	return sept_for_each_page(td->root, 0, fn, arg);
 }

@@ -8,7 +8,7 @@
  */
 #include "tdxmod_internal.h"
 
-bool tdx_page_info_valid(u64 rcx, int min_level, int max_level)
+bool tdxmod_page_info_valid(u64 rcx, int min_level, int max_level)
 {
 	int level = page_info_level(rcx);
 
@@ -16,15 +16,15 @@ bool tdx_page_info_valid(u64 rcx, int min_level, int max_level)
 		return false;
 	if (level < min_level || level > max_level)
 		return false;
-	return !(page_info_gpa(rcx) & (tdx_level_size(level) - 1));
+	return !(page_info_gpa(rcx) & (tdxmod_level_size(level) - 1));
 }
 
-bool tdx_gpa_private_valid(gpa_t gpa)
+bool tdxmod_gpa_private_valid(gpa_t gpa)
 {
 	return gpa < BIT_ULL(TDX_GPAW) && !(gpa & TDX_SHARED_BIT);
 }
 
-bool tdx_is_tlb_tracked(struct tdx_td *td, u64 bepoch)
+bool tdxmod_is_tlb_tracked(struct tdxmod_td *td, u64 bepoch)
 {
 	u64 epoch = atomic_load(&td->td_epoch);
 
@@ -33,24 +33,25 @@ bool tdx_is_tlb_tracked(struct tdx_td *td, u64 bepoch)
 	return bepoch + 1 < epoch;
 }
 
-u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *args, u64 entry,
-				  int level, _Atomic u64 *bepoch)
+u64 tdxmod_check_blocked_and_tracked(struct tdxmod_td *td, struct tdx_module_args *args, u64 entry,
+				     int level, _Atomic u64 *bepoch)
 {
 	enum tdx_sept_state s = septe_state(entry);
 
-	if (!tdx_tracking_required(td) || !sept_state_tlb_tracking_required(s))
+	if (!tdxmod_tracking_required(td) || !sept_state_tlb_tracking_required(s))
 		return TDX_SUCCESS;
 	if (!sept_state_any_blocked(s)) {
 		sept_set_details(td, args, entry, level);
 		return TDX_GPA_RANGE_NOT_BLOCKED | TDX_OPERAND_ID_RCX;
 	}
-	if (!tdx_is_tlb_tracked(td, atomic_load(bepoch)))
+	if (!tdxmod_is_tlb_tracked(td, atomic_load(bepoch)))
 		return TDX_TLB_TRACKING_NOT_DONE | TDX_OPERAND_ID_RCX;
 	return TDX_SUCCESS;
 }
 
-u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args, struct sept_walk *w,
-			      enum sept_op op, const struct sept_rule **rule, struct pamt_ref *ref)
+u64 tdxmod_sept_lock_mapped_pamt(struct tdxmod_td *td, struct tdx_module_args *args,
+				 struct sept_walk *w, enum sept_op op,
+				 const struct sept_rule **rule, struct pamt_ref *ref)
 {
 	u64 err;
 
@@ -62,13 +63,13 @@ u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args, s
 			     ref);
 	if (err)
 		return err | TDX_OPERAND_ID_RCX;
-	err = tdx_check_blocked_and_tracked(td, args, w->entry, w->level, &ref->e->bepoch);
+	err = tdxmod_check_blocked_and_tracked(td, args, w->entry, w->level, &ref->e->bepoch);
 	if (err)
 		pamt_unlock(ref);
 	return err;
 }
 
-u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask)
+u64 tdxmod_op_state_enter(struct tdxmod_td *td, unsigned int allowed_mask)
 {
 	if (!sharex_try_sh(&td->op_state_lock))
 		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_OP_STATE;
@@ -79,7 +80,7 @@ u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask)
 	return TDX_SUCCESS;
 }
 
-void tdx_op_state_exit(struct tdx_td *td)
+void tdxmod_op_state_exit(struct tdxmod_td *td)
 {
 	sharex_release(&td->op_state_lock, false);
 }
@@ -88,8 +89,8 @@ void tdx_op_state_exit(struct tdx_td *td)
  * Order as in the module: TD/op state, page info (level, alignment,
  * reserved bits), GPA validity, tree lock, walk, entry lock.
  */
-u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsigned int ops,
-			 int min_level, int max_level, bool tree_ex, struct sept_walk *w)
+u64 tdxmod_sept_leaf_prefix(struct tdxmod_td *td, struct tdx_module_args *args, unsigned int ops,
+			    int min_level, int max_level, bool tree_ex, struct sept_walk *w)
 {
 	u64 rcx = args->rcx;
 	gpa_t gpa = page_info_gpa(rcx);
@@ -98,10 +99,10 @@ u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsign
 
 	args->rcx = 0;
 	args->rdx = 0;
-	err = tdx_op_state_enter(td, ops);
+	err = tdxmod_op_state_enter(td, ops);
 	if (err)
 		return err;
-	if (!tdx_page_info_valid(rcx, min_level, max_level) || !tdx_gpa_private_valid(gpa)) {
+	if (!tdxmod_page_info_valid(rcx, min_level, max_level) || !tdxmod_gpa_private_valid(gpa)) {
 		err = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 		goto out_op;
 	}
@@ -132,17 +133,17 @@ u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsign
 out_tree:
 	sharex_release(&td->sept_lock, tree_ex);
 out_op:
-	tdx_op_state_exit(td);
+	tdxmod_op_state_exit(td);
 	return err;
 }
 
-void tdx_sept_leaf_release(struct tdx_td *td, bool tree_ex)
+void tdxmod_sept_leaf_release(struct tdxmod_td *td, bool tree_ex)
 {
 	sharex_release(&td->sept_lock, tree_ex);
-	tdx_op_state_exit(td);
+	tdxmod_op_state_exit(td);
 }
 
-bool tdx_host_interrupt_pending(struct tdx_module *mod)
+bool tdxmod_host_interrupt_pending(struct tdxmod *mod)
 {
 	bool pending;
 

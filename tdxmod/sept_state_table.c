@@ -229,7 +229,7 @@ const char *sept_op_name(enum sept_op op)
 	return (unsigned int)op < NR_SEPT_OPS ? sept_op_names[op] : NULL;
 }
 
-u64 sept_rule_check(struct tdx_td *td, struct tdx_module_args *args, enum sept_op op,
+u64 sept_rule_check(struct tdxmod_td *td, struct tdx_module_args *args, enum sept_op op,
 		    const struct sept_walk *w, const struct sept_rule **rule)
 {
 	const struct sept_rule *r = sept_rule(op, septe_state(w->entry));

@@ -23,7 +23,7 @@ static void accept_violation(gpa_t gpa, int req_level, const struct sept_walk *w
 	exit->gpa = gpa & ~(PAGE_SIZE - 1);
 }
 
-static u64 tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exited,
+static u64 tdg_mem_page_accept(struct tdxmod_td *td, int vcpu, u64 rcx, bool *exited,
 			       struct tdx_ept_exit *exit)
 {
 	gpa_t gpa = page_info_gpa(rcx);
@@ -38,7 +38,7 @@ static u64 tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 	stat_counter_inc(&td->calls[TDG_MEM_PAGE_ACCEPT]);
 	if (fault_inject_should_fail(&td->inject[TDG_MEM_PAGE_ACCEPT], &injected))
 		return injected;
-	if (!tdx_page_info_valid(rcx, 0, 1) || !tdx_gpa_private_valid(gpa))
+	if (!tdxmod_page_info_valid(rcx, 0, 1) || !tdxmod_gpa_private_valid(gpa))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 
 	if (!sept_walk(td, gpa, level, &w)) {
@@ -77,7 +77,7 @@ violation:
 }
 
 /* The TDCALL's one trace point (every call, as the leaf counter counts). */
-u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exited,
+u64 tdxmod_tdg_mem_page_accept(struct tdxmod_td *td, int vcpu, u64 rcx, bool *exited,
 			       struct tdx_ept_exit *exit)
 {
 	u64 err = tdg_mem_page_accept(td, vcpu, rcx, exited, exit);
@@ -94,10 +94,10 @@ u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exite
 	return err;
 }
 
-enum tdx_guest_access tdxmod_guest_access(struct tdx_td *td, int vcpu, gpa_t gpa, bool write,
-					  struct tdx_ept_exit *exit)
+enum tdxmod_access tdxmod_guest_access(struct tdxmod_td *td, int vcpu, gpa_t gpa, bool write,
+				       struct tdx_ept_exit *exit)
 {
-	struct tdx_vcpu *v = (vcpu >= 0 && vcpu < td->nr_vcpus) ? &td->vcpus[vcpu] : NULL;
+	struct tdxmod_vcpu *v = (vcpu >= 0 && vcpu < td->nr_vcpus) ? &td->vcpus[vcpu] : NULL;
 	struct tlb_entry te;
 	struct sept_walk w;
 
@@ -105,7 +105,7 @@ enum tdx_guest_access tdxmod_guest_access(struct tdx_td *td, int vcpu, gpa_t gpa
 	yield_point(YIELD_SEAMCALL, "guest access");
 	if (v && tlb_lookup(v, gpa, &te))
 		return TDX_ACCESS_OK;
-	if (tdx_gpa_private_valid(gpa)) {
+	if (tdxmod_gpa_private_valid(gpa)) {
 		sept_walk(td, gpa, 0, &w);
 		if (septe_leaf(w.entry) && septe_state(w.entry) == TDX_SEPT_MAPPED) {
 			if (v)

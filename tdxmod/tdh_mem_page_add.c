@@ -10,9 +10,9 @@
  */
 #include "tdxmod_internal.h"
 
-u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_page_add(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	u64 rcx = args->rcx;
 	gpa_t gpa = page_info_gpa(rcx);
 	hpa_t page = args->r8;
@@ -33,7 +33,7 @@ u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args)
 		err = TDX_OPERAND_BUSY | TDX_OPERAND_ID_RDX;
 		goto out_op;
 	}
-	if (!tdx_page_info_valid(rcx, 0, 0) || !tdx_gpa_private_valid(gpa)) {
+	if (!tdxmod_page_info_valid(rcx, 0, 0) || !tdxmod_gpa_private_valid(gpa)) {
 		err = TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
 		goto out;
 	}
@@ -57,6 +57,6 @@ u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args)
 out:
 	sharex_release(&td->sept_lock, true);
 out_op:
-	tdx_op_state_exit(td);
+	tdxmod_op_state_exit(td);
 	return err;
 }

@@ -4,9 +4,9 @@
  */
 #include "tdxmod_internal.h"
 
-u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_page_aug(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	hpa_t page = args->r8;
 	int level = page_info_level(args->rcx);
 	const struct sept_rule *rule;
@@ -14,7 +14,7 @@ u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args)
 	struct sept_walk w;
 	u64 err;
 
-	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, 1, false, &w);
+	err = tdxmod_sept_leaf_prefix(td, args, OPS_ANY, 0, 1, false, &w);
 	if (err)
 		return err;
 	err = sept_rule_check(td, args, SEPT_OP_PAGE_AUG, &w, &rule);
@@ -30,10 +30,10 @@ u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args)
 	pamt_set(ref.e, PT_REG, tdr_owner(td));
 	if (level == 0)
 		pamt_inc_page_count(mod, page);
-	stat_counter_add(&td->chldcnt, (s64)tdx_level_pages(level));
+	stat_counter_add(&td->chldcnt, (s64)tdxmod_level_pages(level));
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, page));
 	pamt_unlock(&ref);
 out:
-	tdx_sept_leaf_release(td, false);
+	tdxmod_sept_leaf_release(td, false);
 	return err;
 }

@@ -13,7 +13,7 @@
  * R12 then R13 metadata NDA, then the bitmap test-and-set of R12 then R13
  * (so R13 == R12 fails on R13).
  */
-static u64 demote_check_pair(struct tdx_module *mod, hpa_t hpa0, hpa_t hpa1)
+static u64 demote_check_pair(struct tdxmod *mod, hpa_t hpa0, hpa_t hpa1)
 {
 	if (!hpa_valid(hpa0, PAGE_SIZE))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_R12;
@@ -31,10 +31,10 @@ static u64 demote_check_pair(struct tdx_module *mod, hpa_t hpa0, hpa_t hpa1)
 }
 
 /* Split the PAMT of a page mapped at @level into 512 entries one level down. */
-static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_entry *pe, hpa_t hpa0,
-			hpa_t hpa1)
+static void pamt_demote(struct tdxmod_td *td, hpa_t page, int level, struct pamt_entry *pe,
+			hpa_t hpa0, hpa_t hpa1)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	u64 owner = pamt_owner(pe);
 	/* @page is aligned to @level: its 512 smaller entries are contiguous. */
 	struct pamt_entry *first = level == 1 ? demote_reserve_pamt_4k(td, page)
@@ -53,7 +53,7 @@ static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_en
 				      memory_order_relaxed);
 		atomic_store_explicit(&first[i].bepoch, 0, memory_order_relaxed);
 	}
-	if (level == 1 && tdx_dpamt(mod)) {
+	if (level == 1 && tdxmod_dpamt(mod)) {
 		pamt_node_set_pair(mod, page, hpa0, hpa1, PTRS_PER_PTE);
 		pamt_set(pe, PT_PAMT, 0);
 	} else {
@@ -61,9 +61,9 @@ static void pamt_demote(struct tdx_td *td, hpa_t page, int level, struct pamt_en
 	}
 }
 
-u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_page_demote(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	u64 orig_rcx = args->rcx, orig_rdx = args->rdx;
 	hpa_t new_page = args->r8;
 	struct pamt_ref sept_ref = {0}, page_ref = {0};
@@ -78,7 +78,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 		args->rdx = 0;
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX;
 	}
-	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, false, &w);
+	err = tdxmod_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, false, &w);
 	if (err)
 		return err;
 	err = sept_rule_check(td, args, SEPT_OP_PAGE_DEMOTE, &w, &rule);
@@ -86,15 +86,15 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 		goto out_unlock;
 	page = septe_pa(w.entry);
 	/* Not in the table: the gate needs the op state and the BEPOCH. */
-	err = tdx_check_blocked_and_tracked(td, args, w.entry & ~SEPTE_ACCEPT_MASK, w.level,
-					    &sept_bepoch_entry(mod, w.entry, w.level)->bepoch);
+	err = tdxmod_check_blocked_and_tracked(td, args, w.entry & ~SEPTE_ACCEPT_MASK, w.level,
+					       &sept_bepoch_entry(mod, w.entry, w.level)->bepoch);
 	if (err)
 		goto out_unlock;
 	err = pamt_check_and_lock_free(mod, new_page, 0, TDX_OPERAND_ID_R8, &sept_ref);
 	if (err)
 		goto out_unlock;
 	/* Nothing is committed yet: a pending interrupt just restarts the call. */
-	if (tdx_host_interrupt_pending(mod)) {
+	if (tdxmod_host_interrupt_pending(mod)) {
 		args->rcx = orig_rcx;
 		args->rdx = orig_rdx;
 		err = TDX_INTERRUPTED_RESTARTABLE;
@@ -106,7 +106,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 		goto out_sept_page;
 	}
 	BASE_ASSERT(page_ref.level == w.level && pamt_pt(page_ref.e) == PT_REG);
-	if (w.level == 1 && tdx_dpamt(mod)) {
+	if (w.level == 1 && tdxmod_dpamt(mod)) {
 		err = demote_check_pair(mod, args->r12, args->r13);
 		if (err)
 			goto out_page;
@@ -115,7 +115,7 @@ u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args)
 	/* Commit: 512 unblocked, unlocked copies of the entry, PA stepping. */
 	sp = demote_reserve_sept_page(td, new_page, w.level - 1);
 	child = septe_make(rule->child, page);
-	step = tdx_level_size(w.level - 1);
+	step = tdxmod_level_size(w.level - 1);
 	/* The page is published below (child pointer, parent entry: release). */
 	for (int i = 0; i < PTRS_PER_PTE; i++, child += step)
 		atomic_store_explicit(&sp->e[i], child, memory_order_relaxed);
@@ -136,6 +136,6 @@ out_sept_page:
 out_unlock:
 	sept_lock_release(sept_walk_ptr(&w));
 out:
-	tdx_sept_leaf_release(td, false);
+	tdxmod_sept_leaf_release(td, false);
 	return err;
 }

@@ -7,20 +7,20 @@
 #include "tdxmod_internal.h"
 
 /* Merge the PAMT entries one level below @level into the entry at @level. */
-static void pamt_promote(struct tdx_td *td, hpa_t page, int level, struct tdx_module_args *args)
+static void pamt_promote(struct tdxmod_td *td, hpa_t page, int level, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	struct pamt_entry *pe = pamt_entry_at(mod, page, level, true);
 	u64 owner = pamt_owner(pamt_entry_at(mod, page, level - 1, true));
 
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
-		struct pamt_entry *c =
-			pamt_entry_at(mod, page + i * tdx_level_size(level - 1), level - 1, true);
+		struct pamt_entry *c = pamt_entry_at(mod, page + i * tdxmod_level_size(level - 1),
+						     level - 1, true);
 
 		BASE_ASSERT(pamt_pt(c) == PT_REG && pamt_owner(c) == owner);
 		pamt_set(c, PT_NDA, 0);
 	}
-	if (level == 1 && tdx_dpamt(mod) && pamt_pt(pe) == PT_PAMT)
+	if (level == 1 && tdxmod_dpamt(mod) && pamt_pt(pe) == PT_PAMT)
 		pamt_node_take_pair(mod, page, &args->r12, &args->r13);
 	pamt_set(pe, PT_REG, owner);
 }
@@ -50,7 +50,7 @@ static u64 promote_scan(struct sept_page *child, int level, bool lock, int *nr_l
 		c = atomic_load(&child->e[i]);
 		if (i == 0) {
 			c0 = c;
-			if (septe_pa(c0) & (tdx_level_size(level) - 1))
+			if (septe_pa(c0) & (tdxmod_level_size(level) - 1))
 				return TDX_EPT_INVALID_PROMOTE_CONDITIONS;
 			r = sept_rule(SEPT_OP_PROMOTE_CHILD, septe_state(c0));
 			if (r->verdict != SEPT_ALLOW)
@@ -58,15 +58,15 @@ static u64 promote_scan(struct sept_page *child, int level, bool lock, int *nr_l
 			continue;
 		}
 		if (septe_state(c) != septe_state(c0) || !septe_leaf(c) ||
-		    septe_pa(c) != septe_pa(c0) + i * tdx_level_size(level - 1))
+		    septe_pa(c) != septe_pa(c0) + i * tdxmod_level_size(level - 1))
 			return TDX_EPT_INVALID_PROMOTE_CONDITIONS;
 	}
 	return TDX_SUCCESS;
 }
 
-u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_page_promote(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	/* 1.5 takes the tree lock shared and locks every child; 2.0 takes it exclusive. */
 	bool tree_ex = mod->cfg.version == TDX_MODULE_2_0;
 	u64 orig_rcx = args->rcx, orig_rdx = args->rdx;
@@ -79,10 +79,10 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 	bool hint;
 	u64 err, c0;
 
-	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, tree_ex, &w);
+	err = tdxmod_sept_leaf_prefix(td, args, OPS_ANY, 1, 2, tree_ex, &w);
 	if (err)
 		return err;
-	err = tdx_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_PAGE_PROMOTE, &rule, &ref);
+	err = tdxmod_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_PAGE_PROMOTE, &rule, &ref);
 	if (err)
 		goto out_unlock;
 	sept_pa = septe_pa(w.entry);
@@ -94,7 +94,7 @@ u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args)
 		err |= TDX_OPERAND_ID_RCX;
 		goto out_children;
 	}
-	if (tdx_host_interrupt_pending(mod)) {
+	if (tdxmod_host_interrupt_pending(mod)) {
 		args->rcx = orig_rcx;
 		args->rdx = orig_rdx;
 		err = TDX_INTERRUPTED_RESTARTABLE;
@@ -127,6 +127,6 @@ out_children:
 out_unlock:
 	sept_lock_release(sept_walk_ptr(&w));
 out:
-	tdx_sept_leaf_release(td, tree_ex);
+	tdxmod_sept_leaf_release(td, tree_ex);
 	return err;
 }

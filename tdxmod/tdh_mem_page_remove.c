@@ -5,9 +5,9 @@
  */
 #include "tdxmod_internal.h"
 
-u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_page_remove(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	const struct sept_rule *rule;
 	struct pamt_ref ref;
 	struct sept_walk w;
@@ -15,17 +15,17 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 	bool hint = false;
 	u64 err;
 
-	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, 2, false, &w);
+	err = tdxmod_sept_leaf_prefix(td, args, OPS_ANY, 0, 2, false, &w);
 	if (err)
 		return err;
-	err = tdx_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_PAGE_REMOVE, &rule, &ref);
+	err = tdxmod_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_PAGE_REMOVE, &rule, &ref);
 	if (err)
 		goto out_unlock;
 	page = septe_pa(w.entry);
 	pamt_set(ref.e, PT_NDA, 0);
 	if (w.level == 0)
 		hint = pamt_dec_page_count(mod, page);
-	stat_counter_add(&td->chldcnt, -(s64)tdx_level_pages(w.level));
+	stat_counter_add(&td->chldcnt, -(s64)tdxmod_level_pages(w.level));
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, 0));
 	pamt_unlock(&ref);
 	args->rcx = page | (hint ? TDX_PAMT_REMOVAL_HINT : 0);
@@ -34,6 +34,6 @@ u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args)
 out_unlock:
 	sept_lock_release(sept_walk_ptr(&w));
 out:
-	tdx_sept_leaf_release(td, false);
+	tdxmod_sept_leaf_release(td, false);
 	return err;
 }

@@ -5,13 +5,13 @@
  */
 #include "tdxmod_internal.h"
 
-u64 tdh_mem_range_block(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_range_block(struct tdxmod_td *td, struct tdx_module_args *args)
 {
 	const struct sept_rule *rule;
 	struct sept_walk w;
 	u64 err, e;
 
-	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, TDX_SEPT_MAX_LEVEL, true, &w);
+	err = tdxmod_sept_leaf_prefix(td, args, OPS_ANY, 0, TDX_SEPT_MAX_LEVEL, true, &w);
 	if (err)
 		return err;
 	/* Already blocked: GPA_RANGE_ALREADY_BLOCKED, a warning (bit 63 clear). */
@@ -26,6 +26,6 @@ u64 tdh_mem_range_block(struct tdx_td *td, struct tdx_module_args *args)
 	/* Sampled after the entry is blocked. */
 	atomic_store(&sept_bepoch_entry(td->mod, e, w.level)->bepoch, atomic_load(&td->td_epoch));
 out:
-	tdx_sept_leaf_release(td, true);
+	tdxmod_sept_leaf_release(td, true);
 	return err;
 }

@@ -5,13 +5,13 @@
  */
 #include "tdxmod_internal.h"
 
-u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_range_unblock(struct tdxmod_td *td, struct tdx_module_args *args)
 {
 	const struct sept_rule *rule;
 	struct sept_walk w;
 	u64 err;
 
-	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 0, TDX_SEPT_MAX_LEVEL, true, &w);
+	err = tdxmod_sept_leaf_prefix(td, args, OPS_ANY, 0, TDX_SEPT_MAX_LEVEL, true, &w);
 	if (err)
 		return err;
 	err = sept_rule_check(td, args, SEPT_OP_RANGE_UNBLOCK, &w, &rule);
@@ -20,8 +20,8 @@ u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args)
 		goto out;
 	}
 	/* Not in the table: depends on the op state and the BEPOCH. */
-	if (tdx_tracking_required(td) &&
-	    !tdx_is_tlb_tracked(
+	if (tdxmod_tracking_required(td) &&
+	    !tdxmod_is_tlb_tracked(
 		    td, atomic_load(&sept_bepoch_entry(td->mod, w.entry, w.level)->bepoch))) {
 		/*
 		 * 1.5 reports the tree as the operand here, unlike the other
@@ -35,6 +35,6 @@ u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args)
 	}
 	sept_write_and_unlock(sept_walk_ptr(&w), (w.entry & ~SEPTE_STATE_MASK) | rule->next);
 out:
-	tdx_sept_leaf_release(td, true);
+	tdxmod_sept_leaf_release(td, true);
 	return err;
 }

@@ -7,9 +7,9 @@
 
 #define SEPT_ADD_ALLOW_EXISTING BIT_ULL(0)
 
-u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_sept_add(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	u64 flags = args->rdx;
 	hpa_t page = args->r8;
 	int level = page_info_level(args->rcx);
@@ -24,7 +24,7 @@ u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
 		args->rdx = 0;
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RDX;
 	}
-	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, TDX_SEPT_MAX_LEVEL, false, &w);
+	err = tdxmod_sept_leaf_prefix(td, args, OPS_ANY, 1, TDX_SEPT_MAX_LEVEL, false, &w);
 	if (err)
 		return err;
 
@@ -59,6 +59,6 @@ u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args)
 	sept_write_and_unlock(sept_walk_ptr(&w), septe_make(rule->next, page));
 	pamt_unlock(&ref);
 out:
-	tdx_sept_leaf_release(td, false);
+	tdxmod_sept_leaf_release(td, false);
 	return err;
 }

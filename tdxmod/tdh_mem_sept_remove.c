@@ -5,9 +5,9 @@
  */
 #include "tdxmod_internal.h"
 
-u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_sept_remove(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	struct sept_page *child;
 	const struct sept_rule *rule;
 	struct pamt_ref ref;
@@ -16,10 +16,10 @@ u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args)
 	bool hint;
 	u64 err;
 
-	err = tdx_sept_leaf_prefix(td, args, OPS_ANY, 1, TDX_SEPT_MAX_LEVEL, true, &w);
+	err = tdxmod_sept_leaf_prefix(td, args, OPS_ANY, 1, TDX_SEPT_MAX_LEVEL, true, &w);
 	if (err)
 		return err;
-	err = tdx_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_SEPT_REMOVE, &rule, &ref);
+	err = tdxmod_sept_lock_mapped_pamt(td, args, &w, SEPT_OP_SEPT_REMOVE, &rule, &ref);
 	if (err)
 		goto out_unlock;
 	page = septe_pa(w.entry);
@@ -50,6 +50,6 @@ out_pamt:
 out_unlock:
 	sept_lock_release(sept_walk_ptr(&w));
 out:
-	tdx_sept_leaf_release(td, true);
+	tdxmod_sept_leaf_release(td, true);
 	return err;
 }

@@ -5,12 +5,12 @@
  */
 #include "tdxmod_internal.h"
 
-u64 tdh_mem_track(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mem_track(struct tdxmod_td *td, struct tdx_module_args *args)
 {
 	u64 err, epoch;
 
 	(void)args;
-	err = tdx_op_state_enter(td, OPS_ANY);
+	err = tdxmod_op_state_enter(td, OPS_ANY);
 	if (err)
 		return err;
 	if (!sharex_try_ex(&td->epoch_lock)) {
@@ -24,6 +24,6 @@ u64 tdh_mem_track(struct tdx_td *td, struct tdx_module_args *args)
 		atomic_store(&td->td_epoch, epoch + 1);
 	sharex_release(&td->epoch_lock, true);
 out:
-	tdx_op_state_exit(td);
+	tdxmod_op_state_exit(td);
 	return err;
 }

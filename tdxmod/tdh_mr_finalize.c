@@ -9,7 +9,7 @@
  * op-state lock; the model's exclusive op-state lock stands for it.  Op
  * state first (so a second FINALIZE is OP_STATE_INCORRECT), then "no vCPU".
  */
-u64 tdh_mr_finalize(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_mr_finalize(struct tdxmod_td *td, struct tdx_module_args *args)
 {
 	u64 err = TDX_SUCCESS;
 

@@ -11,22 +11,22 @@ static bool pamt_rcx_valid(u64 rcx)
 {
 	hpa_t hpa = rcx & ~0xFFFULL;
 
-	return (rcx & 0xFFF) == PAMT_PAGE_INFO_LEVEL_2M && hpa_valid(hpa, tdx_level_size(1));
+	return (rcx & 0xFFF) == PAMT_PAGE_INFO_LEVEL_2M && hpa_valid(hpa, tdxmod_level_size(1));
 }
 
-static bool pamt_page_free(struct tdx_module *mod, hpa_t hpa)
+static bool pamt_page_free(struct tdxmod *mod, hpa_t hpa)
 {
 	return pamt_page_nda(mod, hpa) && !pamt_is_pamt_page(mod, hpa);
 }
 
-u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_phymem_pamt_add(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	hpa_t hpa = args->rcx & ~0xFFFULL, hpa0 = args->rdx, hpa1 = args->r8;
 	struct pamt_entry *e1g, *e2m;
 	u64 err = TDX_SUCCESS;
 
-	if (!tdx_dpamt(mod))
+	if (!tdxmod_dpamt(mod))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
 	if (!pamt_rcx_valid(args->rcx))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;
@@ -57,14 +57,14 @@ out:
 	return err;
 }
 
-u64 tdh_phymem_pamt_remove(struct tdx_td *td, struct tdx_module_args *args)
+u64 tdh_phymem_pamt_remove(struct tdxmod_td *td, struct tdx_module_args *args)
 {
-	struct tdx_module *mod = td->mod;
+	struct tdxmod *mod = td->mod;
 	hpa_t hpa = args->rcx & ~0xFFFULL;
 	struct pamt_entry *e2m;
 	u64 err = TDX_SUCCESS;
 
-	if (!tdx_dpamt(mod))
+	if (!tdxmod_dpamt(mod))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
 	if (!pamt_rcx_valid(args->rcx))
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RCX;

@@ -9,9 +9,9 @@
 #include "tdpmmu/trace.h"
 #include "tdxmod_internal.h"
 
-static u64 tdh_vp_enter(struct tdx_td *td, int vcpu)
+static u64 tdh_vp_enter(struct tdxmod_td *td, int vcpu)
 {
-	struct tdx_vcpu *v;
+	struct tdxmod_vcpu *v;
 	u64 injected, epoch;
 
 	yield_point(YIELD_SEAMCALL, "TDH.VP.ENTER");
@@ -41,7 +41,7 @@ static u64 tdh_vp_enter(struct tdx_td *td, int vcpu)
 }
 
 /* The SEAMCALL's one trace point (every call, as the leaf counter counts). */
-u64 tdxmod_vp_enter(struct tdx_td *td, int vcpu)
+u64 tdxmod_vp_enter(struct tdxmod_td *td, int vcpu)
 {
 	u64 err = tdh_vp_enter(td, vcpu);
 	char st[64];
@@ -51,9 +51,9 @@ u64 tdxmod_vp_enter(struct tdx_td *td, int vcpu)
 	return err;
 }
 
-void tdxmod_vp_exit(struct tdx_td *td, int vcpu)
+void tdxmod_vp_exit(struct tdxmod_td *td, int vcpu)
 {
-	struct tdx_vcpu *v;
+	struct tdxmod_vcpu *v;
 
 	if (vcpu < 0 || vcpu >= td->nr_vcpus)
 		return;
@@ -63,14 +63,14 @@ void tdxmod_vp_exit(struct tdx_td *td, int vcpu)
 	atomic_fetch_sub(&td->refcount[atomic_load(&v->vcpu_epoch) & 1], 1);
 }
 
-bool tdxmod_vcpu_in_td(struct tdx_td *td, int vcpu)
+bool tdxmod_vcpu_in_td(struct tdxmod_td *td, int vcpu)
 {
 	if (vcpu < 0 || vcpu >= td->nr_vcpus)
 		return false;
 	return atomic_load(&td->vcpus[vcpu].in_td);
 }
 
-u64 tdxmod_vcpu_tlb_epoch(struct tdx_td *td, int vcpu)
+u64 tdxmod_vcpu_tlb_epoch(struct tdxmod_td *td, int vcpu)
 {
 	if (vcpu < 0 || vcpu >= td->nr_vcpus)
 		return 0;

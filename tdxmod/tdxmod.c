@@ -9,7 +9,7 @@
 #include "tdpmmu/trace.h"
 #include "tdxmod_internal.h"
 
-static const char *const tdx_leaf_names[NR_TDX_LEAVES] = {
+static const char *const tdxmod_leaf_names[NR_TDX_LEAVES] = {
 	[TDH_MEM_PAGE_ADD] = "TDH.MEM.PAGE.ADD",
 	[TDH_MEM_SEPT_ADD] = "TDH.MEM.SEPT.ADD",
 	[TDH_MEM_PAGE_AUG] = "TDH.MEM.PAGE.AUG",
@@ -27,30 +27,30 @@ static const char *const tdx_leaf_names[NR_TDX_LEAVES] = {
 	[TDG_MEM_PAGE_ACCEPT] = "TDG.MEM.PAGE.ACCEPT",
 };
 
-const char *tdx_leaf_name(enum tdx_leaf leaf)
+const char *tdxmod_leaf_name(enum tdxmod_leaf leaf)
 {
 	if ((unsigned int)leaf >= NR_TDX_LEAVES)
 		return NULL;
-	return tdx_leaf_names[leaf];
+	return tdxmod_leaf_names[leaf];
 }
 
-int tdx_leaf_from_name(const char *name)
+int tdxmod_leaf_from_name(const char *name)
 {
 	for (int i = 0; i < NR_TDX_LEAVES; i++)
-		if (!strcmp(tdx_leaf_names[i], name))
+		if (!strcmp(tdxmod_leaf_names[i], name))
 			return i;
 	return -1;
 }
 
 /* The names are the state table's (sept_state_table.c). */
-const char *tdx_sept_state_name(enum tdx_sept_state s)
+const char *tdxmod_sept_state_name(enum tdx_sept_state s)
 {
 	if ((unsigned int)s >= 256 || !sept_state_idx1[s])
 		return NULL;
 	return sept_state_flags[sept_state_idx1[s] - 1].name;
 }
 
-int tdx_sept_state_from_name(const char *name)
+int tdxmod_sept_state_from_name(const char *name)
 {
 	for (int i = 0; i < NR_SEPT_STATES; i++)
 		if (!strcmp(sept_state_flags[i].name, name))
@@ -58,9 +58,9 @@ int tdx_sept_state_from_name(const char *name)
 	return -1;
 }
 
-struct tdx_module *tdxmod_create(const struct tdx_module_config *cfg)
+struct tdxmod *tdxmod_create(const struct tdxmod_config *cfg)
 {
-	struct tdx_module *mod = calloc(1, sizeof(*mod));
+	struct tdxmod *mod = calloc(1, sizeof(*mod));
 
 	if (!mod)
 		return NULL;
@@ -80,7 +80,7 @@ struct tdx_module *tdxmod_create(const struct tdx_module_config *cfg)
 	return mod;
 }
 
-void tdxmod_destroy(struct tdx_module *mod)
+void tdxmod_destroy(struct tdxmod *mod)
 {
 	if (!mod)
 		return;
@@ -95,9 +95,9 @@ void tdxmod_destroy(struct tdx_module *mod)
 	free(mod);
 }
 
-struct tdx_td *tdxmod_td_create(struct tdx_module *mod, hpa_t tdr_hpa, hpa_t root_hpa)
+struct tdxmod_td *tdxmod_td_create(struct tdxmod *mod, hpa_t tdr_hpa, hpa_t root_hpa)
 {
-	struct tdx_td *td;
+	struct tdxmod_td *td;
 	struct pamt_entry *e;
 
 	if (!hpa_valid(tdr_hpa, PAGE_SIZE) || !hpa_valid(root_hpa, PAGE_SIZE) ||
@@ -141,14 +141,14 @@ struct tdx_td *tdxmod_td_create(struct tdx_module *mod, hpa_t tdr_hpa, hpa_t roo
 }
 
 struct td_destroy_ctx {
-	struct tdx_td *td;
+	struct tdxmod_td *td;
 	void (*reclaim)(void *arg, hpa_t hpa, u64 size);
 	void *arg;
 };
 
 static void td_release_page(struct td_destroy_ctx *c, hpa_t hpa, int level, bool report)
 {
-	struct tdx_module *mod = c->td->mod;
+	struct tdxmod *mod = c->td->mod;
 	struct pamt_entry *e = pamt_entry_at(mod, hpa, level, false);
 
 	if (e && report && level == 0)
@@ -156,7 +156,7 @@ static void td_release_page(struct td_destroy_ctx *c, hpa_t hpa, int level, bool
 	if (e)
 		pamt_set(e, PT_NDA, 0);
 	if (report && c->reclaim)
-		c->reclaim(c->arg, hpa, tdx_level_size(level));
+		c->reclaim(c->arg, hpa, tdxmod_level_size(level));
 }
 
 static void td_destroy_page(struct td_destroy_ctx *c, struct sept_page *sp)
@@ -185,7 +185,7 @@ static void td_destroy_page(struct td_destroy_ctx *c, struct sept_page *sp)
  * size and S-EPT pages.  The TDR and the root page came from the caller
  * of tdxmod_td_create and are not reported (their PAMT entries are freed).
  */
-void tdxmod_td_destroy(struct tdx_td *td, void (*reclaim)(void *arg, hpa_t hpa, u64 size),
+void tdxmod_td_destroy(struct tdxmod_td *td, void (*reclaim)(void *arg, hpa_t hpa, u64 size),
 		       void *arg)
 {
 	struct td_destroy_ctx c = {td, reclaim, arg};
@@ -214,9 +214,9 @@ void tdxmod_td_destroy(struct tdx_td *td, void (*reclaim)(void *arg, hpa_t hpa, 
 	free(td);
 }
 
-typedef u64 (*tdx_leaf_fn)(struct tdx_td *td, struct tdx_module_args *args);
+typedef u64 (*tdxmod_leaf_fn)(struct tdxmod_td *td, struct tdx_module_args *args);
 
-static const tdx_leaf_fn tdx_leaf_fns[NR_TDX_LEAVES] = {
+static const tdxmod_leaf_fn tdxmod_leaf_fns[NR_TDX_LEAVES] = {
 	[TDH_MEM_PAGE_ADD] = tdh_mem_page_add,
 	[TDH_MEM_SEPT_ADD] = tdh_mem_sept_add,
 	[TDH_MEM_PAGE_AUG] = tdh_mem_page_aug,
@@ -233,7 +233,7 @@ static const tdx_leaf_fn tdx_leaf_fns[NR_TDX_LEAVES] = {
 };
 
 /* The trace point of every counted SEAMCALL; @rcx is the input RCX. */
-static void tdxmod_trace_seamcall(enum tdx_leaf leaf, u64 rcx, u64 err)
+static void tdxmod_trace_seamcall(enum tdxmod_leaf leaf, u64 rcx, u64 err)
 {
 	char st[64];
 	bool has_gpa = leaf != TDH_MEM_TRACK && leaf != TDH_MR_FINALIZE &&
@@ -242,61 +242,61 @@ static void tdxmod_trace_seamcall(enum tdx_leaf leaf, u64 rcx, u64 err)
 	if (!trace_enabled())
 		return;
 	tdx_status_format(err, st, sizeof(st));
-	trace_tdx_seamcall(tdx_leaf_name(leaf), rcx & ~0xFFFULL,
+	trace_tdx_seamcall(tdxmod_leaf_name(leaf), rcx & ~0xFFFULL,
 			   has_gpa ? trace_level_name((int)(rcx & 7) + 1) : NULL, st);
 }
 
-u64 tdxmod_seamcall(struct tdx_td *td, enum tdx_leaf leaf, struct tdx_module_args *args)
+u64 tdxmod_seamcall(struct tdxmod_td *td, enum tdxmod_leaf leaf, struct tdx_module_args *args)
 {
 	u64 injected, rcx = args->rcx, err;
 
-	if ((unsigned int)leaf >= NR_TDX_LEAVES || !tdx_leaf_fns[leaf])
+	if ((unsigned int)leaf >= NR_TDX_LEAVES || !tdxmod_leaf_fns[leaf])
 		return TDX_OPERAND_INVALID | TDX_OPERAND_ID_RAX;
-	yield_point(YIELD_SEAMCALL, tdx_leaf_name(leaf));
+	yield_point(YIELD_SEAMCALL, tdxmod_leaf_name(leaf));
 	stat_counter_inc(&td->calls[leaf]);
 	if (fault_inject_should_fail(&td->inject[leaf], &injected))
 		err = injected;
 	else
-		err = tdx_leaf_fns[leaf](td, args);
+		err = tdxmod_leaf_fns[leaf](td, args);
 	tdxmod_trace_seamcall(leaf, rcx, err);
 	return err;
 }
 
-int tdxmod_inject(struct tdx_td *td, enum tdx_leaf leaf, u64 status, u64 count, u64 after)
+int tdxmod_inject(struct tdxmod_td *td, enum tdxmod_leaf leaf, u64 status, u64 count, u64 after)
 {
 	if ((unsigned int)leaf >= NR_TDX_LEAVES)
 		return -1;
 	return fault_inject_add(&td->inject[leaf], status, count, after);
 }
 
-enum tdx_td_op_state tdxmod_op_state(struct tdx_td *td)
+enum tdx_td_op_state tdxmod_op_state(struct tdxmod_td *td)
 {
 	return (enum tdx_td_op_state)atomic_load(&td->op_state);
 }
 
-u64 tdxmod_td_epoch(struct tdx_td *td)
+u64 tdxmod_td_epoch(struct tdxmod_td *td)
 {
 	return atomic_load(&td->td_epoch);
 }
 
-u64 tdxmod_td_tdr_owner(struct tdx_td *td)
+u64 tdxmod_td_tdr_owner(struct tdxmod_td *td)
 {
 	return tdr_owner(td);
 }
 
-u64 tdxmod_chldcnt(struct tdx_td *td)
+u64 tdxmod_chldcnt(struct tdxmod_td *td)
 {
 	return stat_counter_read(&td->chldcnt);
 }
 
-u64 tdxmod_leaf_calls(struct tdx_td *td, enum tdx_leaf leaf)
+u64 tdxmod_leaf_calls(struct tdxmod_td *td, enum tdxmod_leaf leaf)
 {
 	if ((unsigned int)leaf >= NR_TDX_LEAVES)
 		return 0;
 	return stat_counter_read(&td->calls[leaf]);
 }
 
-struct tdx_module *tdxmod_td_module(struct tdx_td *td)
+struct tdxmod *tdxmod_td_module(struct tdxmod_td *td)
 {
 	return td->mod;
 }

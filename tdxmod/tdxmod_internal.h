@@ -337,8 +337,8 @@ struct pamt_ref {
 	bool locked, ex;
 };
 
-struct tdx_module {
-	struct tdx_module_config cfg;
+struct tdxmod {
+	struct tdxmod_config cfg;
 	_Atomic(struct pamt_region *) *regions;
 	pthread_mutex_t prng_lock;
 	struct prng prng;
@@ -370,7 +370,7 @@ static inline int tlb_entry_level(const struct tlb_entry *te)
 	return (int)(te->gpa_level & TLB_LEVEL_MASK);
 }
 
-struct tdx_vcpu {
+struct tdxmod_vcpu {
 	atomic_bool in_td;
 	_Atomic u64 vcpu_epoch;
 	u64 last_epoch; /* epoch of the last entry, for the flush */
@@ -391,8 +391,8 @@ struct demote_reserve {
 	struct pamt_entry *pamt[DEMOTE_RESERVE_MAX];
 };
 
-struct tdx_td {
-	struct tdx_module *mod;
+struct tdxmod_td {
+	struct tdxmod *mod;
 	hpa_t tdr_hpa;
 	struct sept_page *root;
 
@@ -405,7 +405,7 @@ struct tdx_td {
 	struct stat_counter chldcnt; /* sharded: every AUG and REMOVE counts */
 
 	int nr_vcpus;
-	struct tdx_vcpu *vcpus;
+	struct tdxmod_vcpu *vcpus;
 
 	struct fault_inject inject[NR_TDX_LEAVES];
 	struct stat_counter calls[NR_TDX_LEAVES]; /* sharded: bumped by every call */
@@ -419,7 +419,7 @@ struct tdx_td {
 
 /* sept.c */
 struct sept_page *sept_page_alloc(hpa_t hpa, int level);
-void sept_page_retire(struct tdx_td *td, struct sept_page *sp);
+void sept_page_retire(struct tdxmod_td *td, struct sept_page *sp);
 void sept_page_free(struct sept_page *sp);
 static inline struct sept_page *sept_child(struct sept_page *sp, int idx)
 {
@@ -435,12 +435,12 @@ static inline int sept_index(gpa_t gpa, int level)
 	return (int)((gpa >> (PAGE_SHIFT + SPTE_LEVEL_BITS * level)) & (PTRS_PER_PTE - 1));
 }
 
-static inline u64 tdx_level_size(int level)
+static inline u64 tdxmod_level_size(int level)
 {
 	return PAGE_SIZE << (SPTE_LEVEL_BITS * level);
 }
 
-static inline u64 tdx_level_pages(int level)
+static inline u64 tdxmod_level_pages(int level)
 {
 	return 1ULL << (SPTE_LEVEL_BITS * level);
 }
@@ -453,7 +453,7 @@ struct sept_walk {
 };
 
 /* The module's walk: descends while present and non-leaf; true if @level reached. */
-bool sept_walk(struct tdx_td *td, gpa_t gpa, int level, struct sept_walk *w);
+bool sept_walk(struct tdxmod_td *td, gpa_t gpa, int level, struct sept_walk *w);
 static inline _Atomic u64 *sept_walk_ptr(struct sept_walk *w)
 {
 	return &w->sp->e[w->idx];
@@ -469,18 +469,18 @@ void sept_write_and_unlock(_Atomic u64 *p, u64 val);
 
 /* RCX/RDX extended error info; @xu: 2.0 counts XU (bit 10) in the permissions. */
 u64 sept_arch_entry(u64 e, bool xu);
-void sept_set_details(struct tdx_td *td, struct tdx_module_args *args, u64 e, int level);
+void sept_set_details(struct tdxmod_td *td, struct tdx_module_args *args, u64 e, int level);
 /*
  * A host leaf's state check: *rule = the cell for @op and the entry @w
  * reached; unless it allows, the entry's details go to RCX/RDX and the
  * cell's status | RCX is returned.  The entry lock stays with the caller.
  */
-u64 sept_rule_check(struct tdx_td *td, struct tdx_module_args *args, enum sept_op op,
+u64 sept_rule_check(struct tdxmod_td *td, struct tdx_module_args *args, enum sept_op op,
 		    const struct sept_walk *w, const struct sept_rule **rule);
 
 /* Op state, gpa and page-info validation shared by the TDH.MEM leaves. */
-bool tdx_page_info_valid(u64 rcx, int min_level, int max_level);
-bool tdx_gpa_private_valid(gpa_t gpa);
+bool tdxmod_page_info_valid(u64 rcx, int min_level, int max_level);
+bool tdxmod_gpa_private_valid(gpa_t gpa);
 static inline gpa_t page_info_gpa(u64 rcx)
 {
 	return rcx & GENMASK_ULL(51, 12);
@@ -491,15 +491,15 @@ static inline int page_info_level(u64 rcx)
 	return (int)(rcx & 7);
 }
 
-bool tdx_is_tlb_tracked(struct tdx_td *td, u64 bepoch);
+bool tdxmod_is_tlb_tracked(struct tdxmod_td *td, u64 bepoch);
 /*
  * The gate of DEMOTE, PROMOTE, REMOVE and SEPT.REMOVE, applied only when
  * both the op state and the entry's state require TLB tracking: the entry
  * must be blocked (else GPA_RANGE_NOT_BLOCKED with @entry's details) and
  * its BEPOCH tracked (else TLB_TRACKING_NOT_DONE, no details).
  */
-u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *args, u64 entry,
-				  int level, _Atomic u64 *bepoch);
+u64 tdxmod_check_blocked_and_tracked(struct tdxmod_td *td, struct tdx_module_args *args, u64 entry,
+				     int level, _Atomic u64 *bepoch);
 /*
  * The step after the leaf prefix shared by PAGE.REMOVE, SEPT.REMOVE and
  * PROMOTE (@op): check the entry's state against the table (*rule), lock
@@ -507,14 +507,15 @@ u64 tdx_check_blocked_and_tracked(struct tdx_td *td, struct tdx_module_args *arg
  * child S-EPT page), then apply the blocked-and-tracked gate.  On failure
  * the PAMT entry is left unlocked; the prefix's locks stay with the caller.
  */
-u64 tdx_sept_lock_mapped_pamt(struct tdx_td *td, struct tdx_module_args *args, struct sept_walk *w,
-			      enum sept_op op, const struct sept_rule **rule, struct pamt_ref *ref);
+u64 tdxmod_sept_lock_mapped_pamt(struct tdxmod_td *td, struct tdx_module_args *args,
+				 struct sept_walk *w, enum sept_op op,
+				 const struct sept_rule **rule, struct pamt_ref *ref);
 /* Shared part of the TDH.MEM prefix: op-state lock (SH) and allowed op state. */
-u64 tdx_op_state_enter(struct tdx_td *td, unsigned int allowed_mask);
-void tdx_op_state_exit(struct tdx_td *td);
+u64 tdxmod_op_state_enter(struct tdxmod_td *td, unsigned int allowed_mask);
+void tdxmod_op_state_exit(struct tdxmod_td *td);
 #define OPS(x) (1u << (x))
 #define OPS_ANY (OPS(TDX_OP_STATE_INITIALIZED) | OPS(TDX_OP_STATE_RUNNABLE))
-static inline bool tdx_tracking_required(struct tdx_td *td)
+static inline bool tdxmod_tracking_required(struct tdxmod_td *td)
 {
 	return atomic_load(&td->op_state) == TDX_OP_STATE_RUNNABLE;
 }
@@ -522,29 +523,29 @@ static inline bool tdx_tracking_required(struct tdx_td *td)
 /* Common prefix for the TDH.MEM leaves that take a page-info in RCX:
  * op state, page info, gpa, tree lock, walk, entry lock.  On success the
  * entry is locked (w filled); on failure everything is released. */
-u64 tdx_sept_leaf_prefix(struct tdx_td *td, struct tdx_module_args *args, unsigned int ops,
-			 int min_level, int max_level, bool tree_ex, struct sept_walk *w);
-void tdx_sept_leaf_release(struct tdx_td *td, bool tree_ex);
+u64 tdxmod_sept_leaf_prefix(struct tdxmod_td *td, struct tdx_module_args *args, unsigned int ops,
+			    int min_level, int max_level, bool tree_ex, struct sept_walk *w);
+void tdxmod_sept_leaf_release(struct tdxmod_td *td, bool tree_ex);
 
 /* demote_reserve.c: DEMOTE's new S-EPT page and PAMT 4K entries. */
-void demote_reserve_init(struct tdx_td *td);
-void demote_reserve_destroy(struct tdx_td *td);
+void demote_reserve_init(struct tdxmod_td *td);
+void demote_reserve_destroy(struct tdxmod_td *td);
 /* An S-EPT page of 512 FREE entries for @hpa at @level: reserved, else made now. */
-struct sept_page *demote_reserve_sept_page(struct tdx_td *td, hpa_t hpa, int level);
+struct sept_page *demote_reserve_sept_page(struct tdxmod_td *td, hpa_t hpa, int level);
 /* The 512 PAMT 4K entries of the 2M page @hpa: existing, reserved, else made now. */
-struct pamt_entry *demote_reserve_pamt_4k(struct tdx_td *td, hpa_t hpa);
+struct pamt_entry *demote_reserve_pamt_4k(struct tdxmod_td *td, hpa_t hpa);
 
 /* Pending-host-interrupt model for DEMOTE/PROMOTE. */
-bool tdx_host_interrupt_pending(struct tdx_module *mod);
+bool tdxmod_host_interrupt_pending(struct tdxmod *mod);
 
 /* pamt.c */
 struct pamt_entry *pamt_4k_array_alloc(void);
 void pamt_4k_array_free(struct pamt_entry *a);
 struct pamt_entry *pamt_4k_array_install(struct pamt_region *r, int i2m, struct pamt_entry *spare,
 					 bool *used);
-struct pamt_region *pamt_region(struct tdx_module *mod, hpa_t hpa, bool alloc);
-struct pamt_entry *pamt_entry_at(struct tdx_module *mod, hpa_t hpa, int level, bool alloc);
-struct dpamt_node *pamt_node(struct tdx_module *mod, hpa_t hpa);
+struct pamt_region *pamt_region(struct tdxmod *mod, hpa_t hpa, bool alloc);
+struct pamt_entry *pamt_entry_at(struct tdxmod *mod, hpa_t hpa, int level, bool alloc);
+struct dpamt_node *pamt_node(struct tdxmod *mod, hpa_t hpa);
 /* Read-only views of a region: NULL / 0 where nothing was ever made. */
 struct pamt_entry *pamt_region_4k(struct pamt_region *r, int i2m);
 u32 pamt_region_page_count(struct pamt_region *r, int i2m);
@@ -564,26 +565,25 @@ static inline u64 pamt_owner(struct pamt_entry *e)
  * PAMT.ADD), or take it back into hpa0, hpa1 (PROMOTE or PAMT.REMOVE).
  * The caller holds the region's 2M PAMT entry and sets its PT.
  */
-void pamt_node_set_pair(struct tdx_module *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1, u32 page_count);
-void pamt_node_take_pair(struct tdx_module *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1);
+void pamt_node_set_pair(struct tdxmod *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1, u32 page_count);
+void pamt_node_take_pair(struct tdxmod *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1);
 void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner);
-bool pamt_is_pamt_page(struct tdx_module *mod, hpa_t hpa);
-void pamt_set_pamt_page(struct tdx_module *mod, hpa_t hpa, bool on);
+bool pamt_is_pamt_page(struct tdxmod *mod, hpa_t hpa);
+void pamt_set_pamt_page(struct tdxmod *mod, hpa_t hpa, bool on);
 /* Find the entry per the leaf rule, stopping at @target_level; lock it. */
-u64 pamt_walk_lock(struct tdx_module *mod, hpa_t hpa, int target_level, bool ex,
-		   struct pamt_ref *ref);
+u64 pamt_walk_lock(struct tdxmod *mod, hpa_t hpa, int target_level, bool ex, struct pamt_ref *ref);
 void pamt_unlock(struct pamt_ref *ref);
 /* check_and_lock_explicit_*_private_hpa: NDA page of @level for a TD. */
-u64 pamt_check_and_lock_free(struct tdx_module *mod, hpa_t hpa, int level, u32 operand,
+u64 pamt_check_and_lock_free(struct tdxmod *mod, hpa_t hpa, int level, u32 operand,
 			     struct pamt_ref *ref);
 /* Largest non-NDA level (leaf rule), without locking. */
-struct pamt_entry *pamt_leaf(struct tdx_module *mod, hpa_t hpa, int *level);
+struct pamt_entry *pamt_leaf(struct tdxmod *mod, hpa_t hpa, int *level);
 /* The 4K page's PAMT leaf is NDA (the PAMT-page bitmap bit not considered). */
-bool pamt_page_nda(struct tdx_module *mod, hpa_t hpa);
-void pamt_inc_page_count(struct tdx_module *mod, hpa_t hpa);
+bool pamt_page_nda(struct tdxmod *mod, hpa_t hpa);
+void pamt_inc_page_count(struct tdxmod *mod, hpa_t hpa);
 /* Returns true when the count dropped to zero (the removal hint). */
-bool pamt_dec_page_count(struct tdx_module *mod, hpa_t hpa);
-static inline bool tdx_dpamt(struct tdx_module *mod)
+bool pamt_dec_page_count(struct tdxmod *mod, hpa_t hpa);
+static inline bool tdxmod_dpamt(struct tdxmod *mod)
 {
 	return mod->cfg.version == TDX_MODULE_2_0 && mod->cfg.dpamt;
 }
@@ -593,35 +593,35 @@ static inline bool hpa_valid(hpa_t hpa, u64 align)
 	return !(hpa & (align - 1)) && hpa < (1ULL << TDX_MAX_PA_BITS);
 }
 
-static inline u64 tdr_owner(struct tdx_td *td)
+static inline u64 tdr_owner(struct tdxmod_td *td)
 {
 	return td->tdr_hpa >> PAGE_SHIFT;
 }
 
 /* PAMT entry holding BEPOCH for an S-EPT entry: the page at its size, or the child S-EPT page. */
-static inline struct pamt_entry *sept_bepoch_entry(struct tdx_module *mod, u64 e, int level)
+static inline struct pamt_entry *sept_bepoch_entry(struct tdxmod *mod, u64 e, int level)
 {
 	return pamt_entry_at(mod, septe_pa(e), septe_leaf(e) ? level : 0, true);
 }
 
 /* Leaf handlers. */
-u64 tdh_mem_sept_add(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_page_add(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_page_aug(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_range_block(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_range_unblock(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_track(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_page_demote(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_page_promote(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_page_remove(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mem_sept_remove(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_mr_finalize(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_phymem_pamt_add(struct tdx_td *td, struct tdx_module_args *args);
-u64 tdh_phymem_pamt_remove(struct tdx_td *td, struct tdx_module_args *args);
+u64 tdh_mem_sept_add(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_add(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_aug(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_range_block(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_range_unblock(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_track(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_demote(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_promote(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_page_remove(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mem_sept_remove(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_mr_finalize(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_phymem_pamt_add(struct tdxmod_td *td, struct tdx_module_args *args);
+u64 tdh_phymem_pamt_remove(struct tdxmod_td *td, struct tdx_module_args *args);
 
 /* tlb.c */
-void tlb_flush_vcpu(struct tdx_vcpu *v);
-void tlb_insert(struct tdx_vcpu *v, gpa_t gpa, hpa_t hpa, int level);
-bool tlb_lookup(struct tdx_vcpu *v, gpa_t gpa, struct tlb_entry *out);
+void tlb_flush_vcpu(struct tdxmod_vcpu *v);
+void tlb_insert(struct tdxmod_vcpu *v, gpa_t gpa, hpa_t hpa, int level);
+bool tlb_lookup(struct tdxmod_vcpu *v, gpa_t gpa, struct tlb_entry *out);
 
 #endif /* TDPMMU_TDXMOD_INTERNAL_H */

@@ -12,7 +12,7 @@
 
 #include "tdxmod_internal.h"
 
-void tlb_flush_vcpu(struct tdx_vcpu *v)
+void tlb_flush_vcpu(struct tdxmod_vcpu *v)
 {
 	pthread_mutex_lock(&v->tlb_lock);
 	for (size_t i = 0; i < v->tlb_cap; i++)
@@ -36,7 +36,7 @@ static size_t tlb_find(const struct tlb_entry *tab, size_t cap, gpa_t gpa)
 	return i;
 }
 
-static void tlb_grow(struct tdx_vcpu *v)
+static void tlb_grow(struct tdxmod_vcpu *v)
 {
 	size_t cap = v->tlb_cap ? v->tlb_cap * 2 : 64;
 	struct tlb_entry *tab = malloc(cap * sizeof(*tab));
@@ -52,9 +52,9 @@ static void tlb_grow(struct tdx_vcpu *v)
 	v->tlb_cap = cap;
 }
 
-void tlb_insert(struct tdx_vcpu *v, gpa_t gpa, hpa_t hpa, int level)
+void tlb_insert(struct tdxmod_vcpu *v, gpa_t gpa, hpa_t hpa, int level)
 {
-	gpa_t base = gpa & ~(tdx_level_size(level) - 1);
+	gpa_t base = gpa & ~(tdxmod_level_size(level) - 1);
 	size_t i;
 
 	pthread_mutex_lock(&v->tlb_lock);
@@ -68,13 +68,13 @@ void tlb_insert(struct tdx_vcpu *v, gpa_t gpa, hpa_t hpa, int level)
 }
 
 /* A cached translation covering @gpa (any level). */
-bool tlb_lookup(struct tdx_vcpu *v, gpa_t gpa, struct tlb_entry *out)
+bool tlb_lookup(struct tdxmod_vcpu *v, gpa_t gpa, struct tlb_entry *out)
 {
 	bool found = false;
 
 	pthread_mutex_lock(&v->tlb_lock);
 	for (int level = 0; level <= 2 && v->tlb_cap && !found; level++) {
-		gpa_t base = gpa & ~(tdx_level_size(level) - 1);
+		gpa_t base = gpa & ~(tdxmod_level_size(level) - 1);
 		size_t i = tlb_find(v->tlb, v->tlb_cap, base);
 
 		if (v->tlb[i].gpa_level == (base | (u64)level)) {
@@ -86,9 +86,9 @@ bool tlb_lookup(struct tdx_vcpu *v, gpa_t gpa, struct tlb_entry *out)
 	return found;
 }
 
-int tdxmod_tlb_for_each(struct tdx_td *td, int vcpu, tdx_tlb_visit_fn fn, void *arg)
+int tdxmod_tlb_for_each(struct tdxmod_td *td, int vcpu, tdxmod_tlb_visit_fn fn, void *arg)
 {
-	struct tdx_vcpu *v;
+	struct tdxmod_vcpu *v;
 	int ret = 0;
 
 	if (vcpu < 0 || vcpu >= td->nr_vcpus)

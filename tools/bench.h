@@ -81,7 +81,7 @@ struct bench_td {
 	u64 n;
 };
 /* @n private 2M leaves at GFN 0.., mapped through the MMU; 0 or -errno. */
-int bench_td_create(struct bench_td *e, u64 n, enum tdx_module_version version);
+int bench_td_create(struct bench_td *e, u64 n, enum tdxmod_version version);
 /* Also after a failed bench_td_create(). */
 void bench_td_destroy(struct bench_td *e);
 

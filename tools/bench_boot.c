@@ -71,7 +71,7 @@ static json_t *boot_one(const char *level, bool threads, double *cost_us, u64 *s
 	for (int l = 0; l < NR_TDX_LEAVES; l++) {
 		c.leaf_calls[l] = res.leaf_calls[l];
 		if (res.leaf_calls[l])
-			json_object_set_new(calls, tdx_leaf_name(l),
+			json_object_set_new(calls, tdxmod_leaf_name(l),
 					    json_integer((json_int_t)res.leaf_calls[l]));
 		if (l != TDG_MEM_PAGE_ACCEPT && l != TDH_VP_ENTER)
 			*seamcalls += res.leaf_calls[l];

@@ -18,7 +18,7 @@
 #define MAX_REPEATS 16
 
 /* @n private 2M leaves at GFN 0.., each split to 4K (MAPPED children). */
-static int promote_env_create(struct bench_td *e, u64 n, enum tdx_module_version version)
+static int promote_env_create(struct bench_td *e, u64 n, enum tdxmod_version version)
 {
 	struct rwlock *lock;
 	int r = bench_td_create(e, n, version);
@@ -96,7 +96,7 @@ static double promote_lower_bound(u64 n)
  * One module version.  1.5 locks each of the 512 children (a locked
  * instruction each way); 2.0 holds the tree lock exclusively instead.
  */
-static json_t *bench_promote_version(const struct bench_opts *o, enum tdx_module_version version)
+static json_t *bench_promote_version(const struct bench_opts *o, enum tdxmod_version version)
 {
 	u64 n = o->quick ? 256 : 1024;
 	double ratio[MAX_REPEATS], per_us[MAX_REPEATS], hold_med[MAX_REPEATS],

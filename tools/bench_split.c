@@ -143,7 +143,7 @@ static json_t *counter_delta(const struct kvm_counters *a, const struct kvm_coun
 	for (int l = 0; l < NR_TDX_LEAVES; l++)
 		if (b->leaf_calls[l] != a->leaf_calls[l])
 			json_object_set_new(
-				leaves, tdx_leaf_name(l),
+				leaves, tdxmod_leaf_name(l),
 				json_real((double)(b->leaf_calls[l] - a->leaf_calls[l]) / per));
 	return json_pack("{s:o,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "seamcalls_per_unit", leaves,
 			 "track_rounds_per_unit", (double)(b->track_rounds - a->track_rounds) / per,

@@ -26,7 +26,7 @@ void bench_td_destroy(struct bench_td *e)
 }
 
 /* A TD with @n private 2M leaves at GFN 0.. mapped through the MMU. */
-int bench_td_create(struct bench_td *e, u64 n, enum tdx_module_version version)
+int bench_td_create(struct bench_td *e, u64 n, enum tdxmod_version version)
 {
 	struct kvm_tdx_config cfg = {
 		.module = {.version = version, .nr_vcpus = 1, .max_vcpus = 1},

@@ -48,8 +48,8 @@ struct check_ctx {
 	void *arg;
 	int violations;
 	struct kvm *kvm;
-	struct tdx_td *td;
-	struct tdx_module *mod;
+	struct tdxmod_td *td;
+	struct tdxmod *mod;
 	struct ent_vec mirror, direct;
 	bool private_walk;
 	/* what the walks counted */
@@ -82,7 +82,7 @@ static void module_report(void *arg, const char *msg)
 
 static const char *state_name(enum tdx_sept_state s)
 {
-	const char *n = tdx_sept_state_name(s);
+	const char *n = tdxmod_sept_state_name(s);
 
 	return n ? n : "?";
 }
@@ -143,7 +143,7 @@ static int record_visit(void *arg, gfn_t gfn, int level, u64 spte, bool is_leaf)
 
 static void check_mirror_ent(struct check_ctx *c, const struct mirror_ent *e)
 {
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 	gpa_t gpa = gfn_to_gpa(e->gfn);
 	const char *kind = e->leaf ? "leaf" : "non-leaf";
 
@@ -179,7 +179,8 @@ static void check_mirror_ent(struct check_ctx *c, const struct mirror_ent *e)
 }
 
 /* Every non-FREE S-EPT entry has a mirror counterpart (same level, same kind). */
-static int sept_visit(void *arg, gpa_t gpa, int tdx_level, const struct tdx_sept_entry_info *info)
+static int sept_visit(void *arg, gpa_t gpa, int tdx_level,
+		      const struct tdxmod_sept_entry_info *info)
 {
 	struct check_ctx *c = arg;
 	struct mirror_ent key = {.gfn = gpa_to_gfn(gpa),
@@ -206,7 +207,7 @@ static int sept_visit(void *arg, gpa_t gpa, int tdx_level, const struct tdx_sept
 
 static void check_leaf_pamt(struct check_ctx *c, const struct mirror_ent *e)
 {
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 	u64 owner = tdxmod_td_tdr_owner(c->td);
 	int want = pg_level_to_tdx_sept_level(e->level);
 
@@ -331,7 +332,7 @@ static void check_double_map(struct check_ctx *c)
 static int tlb_visit(void *arg, int vcpu, gpa_t gpa, hpa_t hpa, int tdx_level)
 {
 	struct check_ctx *c = arg;
-	struct tdx_sept_entry_info info = {.state = TDX_SEPT_FREE};
+	struct tdxmod_sept_entry_info info = {.state = TDX_SEPT_FREE};
 	int level = tdx_sept_level_to_pg_level(tdx_level);
 	gpa_t base = gpa & ~(level_size(level) - 1);
 	int r = tdxmod_sept_lookup(c->td, base, tdx_level, &info);

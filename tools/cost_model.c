@@ -6,7 +6,7 @@
 #include "cost_model.h"
 
 struct leaf_cost {
-	enum tdx_leaf leaf;
+	enum tdxmod_leaf leaf;
 	double us;
 };
 
@@ -54,7 +54,7 @@ void cost_model_evaluate(const struct kvm_counters *c, int nr_vcpus, struct cost
 	out->nr_items = 0;
 	out->total_us = 0;
 	for (i = 0; i < ARRAY_SIZE(leaf_costs); i++)
-		add_item(out, tdx_leaf_name(leaf_costs[i].leaf), leaf_costs[i].us,
+		add_item(out, tdxmod_leaf_name(leaf_costs[i].leaf), leaf_costs[i].us,
 			 c->leaf_calls[leaf_costs[i].leaf]);
 	add_item(out, "kick", KICK_BASE_US + KICK_PER_VCPU_US * nr_vcpus, c->kicks);
 	add_item(out, "ept_violation", EPT_VIOLATION_US, c->faults);

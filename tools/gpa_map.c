@@ -134,7 +134,7 @@ static void map_fill_shared(struct gpa_map *m, struct kvm *kvm)
 }
 
 static int map_sept_leaf(void *arg, gpa_t gpa, int tdx_level,
-			 const struct tdx_sept_entry_info *info)
+			 const struct tdxmod_sept_entry_info *info)
 {
 	static const enum gpa_map_kind acc[] = {GPA_MAP_4K_ACCEPTED, GPA_MAP_2M_ACCEPTED,
 						GPA_MAP_1G_ACCEPTED};

@@ -51,7 +51,7 @@ static void split_cost(const struct cost_report *all, struct cost_report *host,
 
 static const char *leaf_name(int i)
 {
-	const char *n = tdx_leaf_name((enum tdx_leaf)i);
+	const char *n = tdxmod_leaf_name((enum tdxmod_leaf)i);
 
 	return n ? n : "?";
 }

@@ -105,7 +105,7 @@ struct scn_cmd {
 	 */
 	bool threaded;
 	int thread;
-	enum tdx_leaf leaf; /* seamcall/tdcall/inject/expect count */
+	enum tdxmod_leaf leaf; /* seamcall/tdcall/inject/expect count */
 	u64 count, after; /* inject */
 
 	struct scn_status status; /* inject, expect status */
@@ -119,7 +119,7 @@ struct scn_cmd {
 	u64 mem;
 	int nr_vcpus;
 	int max_level;
-	enum tdx_module_version module;
+	enum tdxmod_version module;
 	bool dpamt, demote_interruptible;
 	u64 seed;
 	enum tdx_error_policy policy;
@@ -211,7 +211,7 @@ struct scn_result {
 	/* The TD as the `vm` line made it (for the report's header). */
 	u64 mem;
 	int max_level;
-	enum tdx_module_version module;
+	enum tdxmod_version module;
 	bool dpamt, demote_interruptible;
 	/* Snapshot at the end of the run, before teardown. */
 	u64 leaf_calls[NR_TDX_LEAVES];

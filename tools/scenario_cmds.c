@@ -194,10 +194,10 @@ static void parse_expect_count(struct parser *p, struct scn_cmd *c, char **toks,
 		return;
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - toks[2]), toks[2]);
-	leaf = tdx_leaf_from_name(name);
+	leaf = tdxmod_leaf_from_name(name);
 	if (leaf >= 0) {
 		c->counter = SCN_CNT_LEAF;
-		c->leaf = (enum tdx_leaf)leaf;
+		c->leaf = (enum tdxmod_leaf)leaf;
 	} else {
 		size_t i;
 

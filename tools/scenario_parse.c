@@ -295,7 +295,7 @@ static void parse_value(struct parser *p, const struct key_spec *k, const char *
 		kv->ival = rc_names[i].rc;
 		break;
 	case V_STATE:
-		kv->ival = tdx_sept_state_from_name(val);
+		kv->ival = tdxmod_sept_state_from_name(val);
 		if (kv->ival < 0) {
 			perr(p, "unknown S-EPT state '%s'", val);
 			return;
@@ -604,20 +604,20 @@ static bool parse_positional(struct parser *p, struct scn_cmd *c, const struct c
 		(*from)++;
 		break;
 	case P_LEAF:
-		c->leaf = (enum tdx_leaf)row->pos.def_leaf;
+		c->leaf = (enum tdxmod_leaf)row->pos.def_leaf;
 		if (!tok || strchr(tok, '=')) {
 			perr(p, "missing leaf for '%s'%s", name,
 			     row->pos.missing_hint ? row->pos.missing_hint : "");
 			break;
 		}
 		(*from)++;
-		leaf = tdx_leaf_from_name(tok);
+		leaf = tdxmod_leaf_from_name(tok);
 		if (leaf < 0 || (row->pos.leaves && !(row->pos.leaves & (1u << leaf)))) {
 			perr(p, "unknown leaf '%s' for '%s'%s", tok, name,
 			     row->pos.unknown_hint ? row->pos.unknown_hint : "");
 			break;
 		}
-		c->leaf = (enum tdx_leaf)leaf;
+		c->leaf = (enum tdxmod_leaf)leaf;
 		*leaf_ok = true;
 		break;
 	}
@@ -678,7 +678,7 @@ static void parse_row(struct parser *p, struct scn_cmd *c, const struct cmd_spec
 		if (keys[k].only_leaf && kv[k].given && leaf_ok &&
 		    (int)c->leaf != keys[k].only_leaf - 1)
 			perr(p, "flag '%s' applies only to %s", keys[k].name,
-			     tdx_leaf_name((enum tdx_leaf)(keys[k].only_leaf - 1)));
+			     tdxmod_leaf_name((enum tdxmod_leaf)(keys[k].only_leaf - 1)));
 	if (row->check)
 		row->check(p, c, row, kv);
 	check_geometry(p, c, row, kv);

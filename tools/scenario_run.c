@@ -370,7 +370,8 @@ static void run_expect_exit(struct runner *r, const struct scn_cmd *c)
 	st = tdx_eeq_err_state(r->exit.ext_exit_qual);
 	snprintf(got, sizeof(got), "exit=%s req_level=%s err_level=%s err_state=%s",
 		 type == TDX_EXT_EXIT_QUAL_TYPE_ACCEPT ? "accept" : "other", scn_level_name(req),
-		 scn_level_name(errl), tdx_sept_state_name(st) ? tdx_sept_state_name(st) : "?");
+		 scn_level_name(errl),
+		 tdxmod_sept_state_name(st) ? tdxmod_sept_state_name(st) : "?");
 	expect_result(r,
 		      type == TDX_EXT_EXIT_QUAL_TYPE_ACCEPT && req == c->req_level &&
 			      errl == c->err_level && st == c->err_state,
@@ -379,7 +380,7 @@ static void run_expect_exit(struct runner *r, const struct scn_cmd *c)
 
 static void run_expect_sept(struct runner *r, const struct scn_cmd *c)
 {
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 	int err = tdxmod_sept_lookup(kvm_tdx_td(r->kvm), c->gpa,
 				     pg_level_to_tdx_sept_level(c->level), &info);
 
@@ -389,7 +390,7 @@ static void run_expect_sept(struct runner *r, const struct scn_cmd *c)
 	} else if (err) {
 		expect_result(r, false, "lookup error %d", err);
 	} else {
-		const char *n = tdx_sept_state_name(info.state);
+		const char *n = tdxmod_sept_state_name(info.state);
 
 		expect_result(r, (int)info.state == c->state, "%s", n ? n : "?");
 	}

@@ -16,7 +16,7 @@
  * retried), DEMOTE's INTERRUPTED_RESTARTABLE (restarted), allocation
  * failures (the operation fails with ENOMEM).
  */
-static const enum tdx_leaf busy_map_leaves[] = {TDH_MEM_SEPT_ADD, TDH_MEM_PAGE_AUG};
+static const enum tdxmod_leaf busy_map_leaves[] = {TDH_MEM_SEPT_ADD, TDH_MEM_PAGE_AUG};
 
 /*
  * BUSY once on a leaf the glue retries once after kicking: recovered on its
@@ -25,14 +25,14 @@ static const enum tdx_leaf busy_map_leaves[] = {TDH_MEM_SEPT_ADD, TDH_MEM_PAGE_A
  * RECOVER a failed retry of BLOCK/REMOVE/DEMOTE is -EAGAIN, so these are in
  * the default set there; TRACK and SEPT.REMOVE failures stay fatal.
  */
-static const enum tdx_leaf busy_retry_recover_leaves[] = {
+static const enum tdxmod_leaf busy_retry_recover_leaves[] = {
 	TDH_MEM_RANGE_BLOCK,
 	TDH_MEM_PAGE_REMOVE,
 	TDH_MEM_PAGE_DEMOTE,
 };
 
 /* --inject-fatal: may bug the VM (see docs/STRESS.md). */
-static const enum tdx_leaf fatal_leaves[] = {
+static const enum tdxmod_leaf fatal_leaves[] = {
 	TDH_MEM_SEPT_ADD,    TDH_MEM_PAGE_AUG,	  TDH_MEM_RANGE_BLOCK, TDH_MEM_TRACK,
 	TDH_MEM_PAGE_REMOVE, TDH_MEM_SEPT_REMOVE, TDH_MEM_PAGE_DEMOTE, TDH_PHYMEM_PAMT_ADD,
 };
@@ -63,11 +63,11 @@ static bool arm_alloc_fail(struct worker *w, u64 seq, u64 count, u64 after)
  * slot stays busy until the leaf has been called after+3 times past
  * arming, so two rules can never be due for one call and its retry.
  */
-static bool arm_leaf(struct worker *w, u64 seq, enum tdx_leaf leaf, u64 status, u64 count,
+static bool arm_leaf(struct worker *w, u64 seq, enum tdxmod_leaf leaf, u64 status, u64 count,
 		     u64 after, bool fatal)
 {
 	struct stress *s = w->s;
-	struct tdx_td *td = kvm_tdx_td(s->kvm);
+	struct tdxmod_td *td = kvm_tdx_td(s->kvm);
 	bool armed = false;
 
 	pthread_mutex_lock(&s->inj_lock);
@@ -93,7 +93,7 @@ static bool arm_leaf(struct worker *w, u64 seq, enum tdx_leaf leaf, u64 status, 
 void stress_inject(struct worker *w, u64 seq)
 {
 	struct stress *s = w->s;
-	enum tdx_leaf leaf;
+	enum tdxmod_leaf leaf;
 	u64 status, count = 1, after = rnd(w, 4);
 	bool fatal = s->o.inject_fatal && chance(w, 20);
 	int pick = (int)rnd(w, 10);

@@ -51,7 +51,7 @@ static void write_ent(FILE *f, const struct log_ent *e)
 			(unsigned long long)e->size);
 		break;
 	case OP_INJECT:
-		fprintf(f, "inject %s status=%s count=%u after=%u\n", tdx_leaf_name(e->leaf),
+		fprintf(f, "inject %s status=%s count=%u after=%u\n", tdxmod_leaf_name(e->leaf),
 			tdx_status_format(e->status, st, sizeof(st)), e->count, e->after);
 		break;
 	case OP_INJECT_ALLOC:

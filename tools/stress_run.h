@@ -83,7 +83,7 @@ struct stress_opts {
 	int vcpus, host_threads;
 	u64 mem;
 	int max_level;
-	int module; /* enum tdx_module_version (CLI_ENUM stores an int) */
+	int module; /* enum tdxmod_version (CLI_ENUM stores an int) */
 	bool dpamt, demote_interruptible;
 	int policy; /* enum tdx_error_policy */
 	int split_lock; /* enum kvm_split_lock: --split-lock */

@@ -67,7 +67,7 @@ void stress_print_summary(const struct stress *s, double secs, bool interrupted,
 					    json_integer((json_int_t)acc[r]));
 		json_object_set_new(j, "accept_status", accs);
 		for (r = 0; r < NR_TDX_LEAVES; r++)
-			json_object_set_new(counts, tdx_leaf_name(r),
+			json_object_set_new(counts, tdxmod_leaf_name(r),
 					    json_integer((json_int_t)c->leaf_calls[r]));
 		json_object_set_new(counts, "splits", json_integer((json_int_t)c->splits));
 		json_object_set_new(counts, "kicks", json_integer((json_int_t)c->kicks));

@@ -73,7 +73,7 @@ static void guest_op_run(struct kvm *kvm, int id, void *arg)
 {
 	struct guest_op *op = arg;
 	struct kvm_vcpu *vcpu = &kvm->vcpus[id];
-	struct tdx_td *td = tdx_td(kvm->kvm_tdx); /* for the TDCALLs only */
+	struct tdxmod_td *td = tdx_td(kvm->kvm_tdx); /* for the TDCALLs only */
 	int exits, busy_exits = 0;
 	u64 st;
 

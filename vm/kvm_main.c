@@ -120,7 +120,7 @@ int kvm_create(const struct kvm_config *cfg, struct kvm **kvmp)
 	if (r)
 		goto err;
 
-	tcfg.module = (struct tdx_module_config){
+	tcfg.module = (struct tdxmod_config){
 		.version = cfg->module,
 		.dpamt = cfg->dpamt,
 		.demote_interruptible = cfg->demote_interruptible,
@@ -310,12 +310,12 @@ bool kvm_mirror_lookup(struct kvm *kvm, gpa_t gpa, int *level, kvm_pfn_t *pfn)
 	return present;
 }
 
-struct tdx_td *kvm_tdx_td(struct kvm *kvm)
+struct tdxmod_td *kvm_tdx_td(struct kvm *kvm)
 {
 	return tdx_td(kvm->kvm_tdx);
 }
 
-struct tdx_module *kvm_tdx_module(struct kvm *kvm)
+struct tdxmod *kvm_tdx_module(struct kvm *kvm)
 {
 	return tdx_module(kvm->kvm_tdx);
 }

@@ -6,7 +6,7 @@
  */
 #include "vm_internal.h"
 
-u64 kvm_raw_seamcall(struct kvm *kvm, enum tdx_leaf leaf, gpa_t gpa, int tdx_level, u64 flags,
+u64 kvm_raw_seamcall(struct kvm *kvm, enum tdxmod_leaf leaf, gpa_t gpa, int tdx_level, u64 flags,
 		     u64 *ext1, u64 *ext2)
 {
 	return tdx_raw_seamcall(kvm->kvm_tdx, leaf, gpa, tdx_level, flags, ext1, ext2);
@@ -55,7 +55,7 @@ void kvm_raw_vcpu_exit(struct kvm *kvm, int vcpu)
 	pthread_mutex_unlock(&v->lock);
 }
 
-int kvm_inject_leaf(struct kvm *kvm, enum tdx_leaf leaf, u64 status, u64 count, u64 after)
+int kvm_inject_leaf(struct kvm *kvm, enum tdxmod_leaf leaf, u64 status, u64 count, u64 after)
 {
 	return tdx_inject_leaf(kvm->kvm_tdx, leaf, status, count, after);
 }

@@ -36,7 +36,7 @@ struct tdx_kick_ops {
 };
 
 struct kvm_tdx_config {
-	struct tdx_module_config module;
+	struct tdxmod_config module;
 	enum tdx_error_policy policy;
 	/*
 	 * Beyond upstream: removals BLOCK and queue; flush_external does one
@@ -67,8 +67,8 @@ bool tdx_td_is_runnable(struct kvm_tdx *kvm_tdx);
  * inspection (tdpmmu/vm_inspect.h).  Host-side questions (is a vCPU in the
  * TD, how many calls) go through the glue's functions instead.
  */
-struct tdx_td *tdx_td(struct kvm_tdx *kvm_tdx);
-struct tdx_module *tdx_module(struct kvm_tdx *kvm_tdx);
+struct tdxmod_td *tdx_td(struct kvm_tdx *kvm_tdx);
+struct tdxmod *tdx_module(struct kvm_tdx *kvm_tdx);
 
 /*
  * DPAMT: make sure the 2M region of the 4K page @hpa has a PAMT page pair
@@ -94,7 +94,7 @@ bool tdx_vcpu_in_td(struct kvm_tdx *kvm_tdx, int vcpu);
  * the module did not keep are freed again; those it kept, when it gives
  * them back or at tdx_vm_destroy().
  */
-u64 tdx_raw_seamcall(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, gpa_t gpa, int tdx_level,
+u64 tdx_raw_seamcall(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf, gpa_t gpa, int tdx_level,
 		     u64 flags, u64 *ext1, u64 *ext2);
 /* Bytes of the pages raw SEAMCALLs handed to the module and it still holds. */
 u64 tdx_raw_bytes(struct kvm_tdx *kvm_tdx);
@@ -102,7 +102,8 @@ u64 tdx_raw_bytes(struct kvm_tdx *kvm_tdx);
 u64 tdx_raw_tdcall_accept(struct kvm_tdx *kvm_tdx, int vcpu, gpa_t gpa, int tdx_level, bool *exited,
 			  struct tdx_ept_exit *exit);
 /* Fault injection: tdxmod_inject() on this TD. */
-int tdx_inject_leaf(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf, u64 status, u64 count, u64 after);
+int tdx_inject_leaf(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf, u64 status, u64 count,
+		    u64 after);
 
 struct tdx_stats {
 	u64 track_rounds; /* successful TDH.MEM.TRACK */
@@ -121,11 +122,11 @@ struct tdx_stats {
 };
 void tdx_get_stats(struct kvm_tdx *kvm_tdx, struct tdx_stats *st);
 /* SEAMCALLs (and TDCALLs) of @leaf the module has counted for this TD. */
-u64 tdx_leaf_calls(struct kvm_tdx *kvm_tdx, enum tdx_leaf leaf);
+u64 tdx_leaf_calls(struct kvm_tdx *kvm_tdx, enum tdxmod_leaf leaf);
 
 /* A SEAMCALL's failure as the error policy saw it. */
 struct tdx_error_info {
-	enum tdx_leaf leaf;
+	enum tdxmod_leaf leaf;
 	u64 status;
 	gfn_t gfn;
 	int level; /* PG level */

@@ -18,13 +18,13 @@
 #include "tdpmmu/tdx_errno.h"
 #include "tdpmmu/types.h"
 
-enum tdx_module_version {
+enum tdxmod_version {
 	TDX_MODULE_1_5,
 	TDX_MODULE_2_0,
 };
 
-struct tdx_module_config {
-	enum tdx_module_version version;
+struct tdxmod_config {
+	enum tdxmod_version version;
 	bool dpamt; /* Dynamic PAMT (2.0 only) */
 	bool demote_interruptible; /* no ENHANCED_DEMOTE_INTERRUPTIBILITY */
 	u64 seed; /* pending-interrupt model when interruptible */
@@ -33,7 +33,7 @@ struct tdx_module_config {
 };
 
 /* Leaves the model implements.  The numbers are ours; names are the module's. */
-enum tdx_leaf {
+enum tdxmod_leaf {
 	TDH_MEM_PAGE_ADD,
 	TDH_MEM_SEPT_ADD,
 	TDH_MEM_PAGE_AUG,
@@ -52,9 +52,9 @@ enum tdx_leaf {
 	NR_TDX_LEAVES,
 };
 
-/* "TDH.MEM.SEPT.ADD" etc.; tdx_leaf_from_name returns -1 if unknown. */
-const char *tdx_leaf_name(enum tdx_leaf leaf);
-int tdx_leaf_from_name(const char *name);
+/* "TDH.MEM.SEPT.ADD" etc.; tdxmod_leaf_from_name returns -1 if unknown. */
+const char *tdxmod_leaf_name(enum tdxmod_leaf leaf);
+int tdxmod_leaf_from_name(const char *name);
 
 /* S-EPT entry states (public state numbers as RDX[15:8] reports them). */
 enum tdx_sept_state {
@@ -66,9 +66,9 @@ enum tdx_sept_state {
 	TDX_SEPT_NL_BLOCKED = 0x81,
 	TDX_SEPT_NL_MAPPED = 0x84,
 };
-const char *tdx_sept_state_name(enum tdx_sept_state s);
+const char *tdxmod_sept_state_name(enum tdx_sept_state s);
 /* -1 if unknown */
-int tdx_sept_state_from_name(const char *name);
+int tdxmod_sept_state_from_name(const char *name);
 
 enum tdx_td_op_state {
 	TDX_OP_STATE_INITIALIZED = 1,
@@ -112,18 +112,18 @@ struct tdx_module_args {
 	u64 rcx, rdx, r8, r9, r10, r11, r12, r13;
 };
 
-struct tdx_module; /* the platform: PAMT, configuration */
-struct tdx_td; /* one TD: TDR/TDCS, S-EPT, epochs, TDVPs */
+struct tdxmod; /* the platform: PAMT, configuration */
+struct tdxmod_td; /* one TD: TDR/TDCS, S-EPT, epochs, TDVPs */
 
-struct tdx_module *tdxmod_create(const struct tdx_module_config *cfg);
-void tdxmod_destroy(struct tdx_module *mod);
+struct tdxmod *tdxmod_create(const struct tdxmod_config *cfg);
+void tdxmod_destroy(struct tdxmod *mod);
 
 /*
  * TDH.MNG.CREATE + KEY.CONFIG + INIT + VP.CREATE rolled into one: a TD in
  * op state INITIALIZED with cfg->nr_vcpus TDVPs and an empty S-EPT root
  * (the PML4 page, at @root_hpa).  @tdr_hpa identifies the TD (PAMT owner).
  */
-struct tdx_td *tdxmod_td_create(struct tdx_module *mod, hpa_t tdr_hpa, hpa_t root_hpa);
+struct tdxmod_td *tdxmod_td_create(struct tdxmod *mod, hpa_t tdr_hpa, hpa_t root_hpa);
 /*
  * Model memory only, no architectural effect: make the module model's
  * storage for the next @n (at most 4) DEMOTEs of @td -- the new S-EPT
@@ -133,20 +133,20 @@ struct tdx_td *tdxmod_td_create(struct tdx_module *mod, hpa_t tdr_hpa, hpa_t roo
  * mmu_lock.  Call where the host tops up its page caches, before the
  * lock.  DEMOTE makes its own when the reserve is empty.
  */
-void tdxmod_demote_reserve_topup(struct tdx_td *td, unsigned int n);
+void tdxmod_demote_reserve_topup(struct tdxmod_td *td, unsigned int n);
 /*
  * TD teardown: frees the model's storage.  Pages still mapped or used as
  * S-EPT pages are released from the PAMT (as TDH.PHYMEM.PAGE.RECLAIM would)
  * and reported through @reclaim so the caller can free the frames.
  */
-void tdxmod_td_destroy(struct tdx_td *td, void (*reclaim)(void *arg, hpa_t hpa, u64 size),
+void tdxmod_td_destroy(struct tdxmod_td *td, void (*reclaim)(void *arg, hpa_t hpa, u64 size),
 		       void *arg);
 
 /* SEAMCALL: counts the call, consults injection, then runs the leaf. */
-u64 tdxmod_seamcall(struct tdx_td *td, enum tdx_leaf leaf, struct tdx_module_args *args);
+u64 tdxmod_seamcall(struct tdxmod_td *td, enum tdxmod_leaf leaf, struct tdx_module_args *args);
 
 /* `inject LEAF status=S count=N after=K` (leaf may be TDG_MEM_PAGE_ACCEPT). */
-int tdxmod_inject(struct tdx_td *td, enum tdx_leaf leaf, u64 status, u64 count, u64 after);
+int tdxmod_inject(struct tdxmod_td *td, enum tdxmod_leaf leaf, u64 status, u64 count, u64 after);
 
 /* ------------------------------------------------------------------ */
 /* vCPUs: TDH.VP.ENTER / TD exit, and the guest                        */
@@ -158,10 +158,10 @@ int tdxmod_inject(struct tdx_td *td, enum tdx_leaf leaf, u64 status, u64 count, 
  * its last entry.  May return TDX_OPERAND_BUSY|TD_EPOCH (TRACK in progress)
  * or |SEPT_TREE.  Counted as TDH.VP.ENTER.
  */
-u64 tdxmod_vp_enter(struct tdx_td *td, int vcpu);
+u64 tdxmod_vp_enter(struct tdxmod_td *td, int vcpu);
 /* TD exit: the vCPU leaves the TD (refcount[vcpu_epoch & 1]--). */
-void tdxmod_vp_exit(struct tdx_td *td, int vcpu);
-bool tdxmod_vcpu_in_td(struct tdx_td *td, int vcpu);
+void tdxmod_vp_exit(struct tdxmod_td *td, int vcpu);
+bool tdxmod_vcpu_in_td(struct tdxmod_td *td, int vcpu);
 
 /* An EPT-violation TD exit as TDH.VP.ENTER reports it. */
 struct tdx_ept_exit {
@@ -202,23 +202,23 @@ static inline bool tdx_eeq_err_is_leaf(u64 eeq)
  * by the guest after re-entry; the return value is TDX_SUCCESS and
  * meaningless).  A 2M accept completes in one call in this model.
  */
-u64 tdxmod_tdg_mem_page_accept(struct tdx_td *td, int vcpu, u64 rcx, bool *exited,
+u64 tdxmod_tdg_mem_page_accept(struct tdxmod_td *td, int vcpu, u64 rcx, bool *exited,
 			       struct tdx_ept_exit *exit);
 
 /* A guest load/store to a private GPA through the S-EPT. */
-enum tdx_guest_access {
+enum tdxmod_access {
 	TDX_ACCESS_OK, /* translated; the vCPU's TLB caches it */
 	TDX_ACCESS_VE, /* PENDING page: #VE injected */
 	TDX_ACCESS_EPT_VIOLATION, /* TD exit to the host; @exit filled */
 };
-enum tdx_guest_access tdxmod_guest_access(struct tdx_td *td, int vcpu, gpa_t gpa, bool write,
-					  struct tdx_ept_exit *exit);
+enum tdxmod_access tdxmod_guest_access(struct tdxmod_td *td, int vcpu, gpa_t gpa, bool write,
+				       struct tdx_ept_exit *exit);
 
 /* ------------------------------------------------------------------ */
 /* Inspection (read-only; for the checker, scenarios and reports)      */
 /* ------------------------------------------------------------------ */
 
-struct tdx_sept_entry_info {
+struct tdxmod_sept_entry_info {
 	enum tdx_sept_state state;
 	bool leaf;
 	hpa_t pa; /* leaf: page; non-leaf: child S-EPT page */
@@ -233,15 +233,15 @@ struct tdx_sept_entry_info {
  * counts as FREE at the level); -ENOENT: the path ends at a leaf above
  * @tdx_level; -EINVAL: bad level/gpa.
  */
-int tdxmod_sept_lookup(struct tdx_td *td, gpa_t gpa, int tdx_level,
-		       struct tdx_sept_entry_info *info);
+int tdxmod_sept_lookup(struct tdxmod_td *td, gpa_t gpa, int tdx_level,
+		       struct tdxmod_sept_entry_info *info);
 
 /* Pre-order visit of every non-FREE entry. Stop early by returning non-zero. */
-typedef int (*tdx_sept_visit_fn)(void *arg, gpa_t gpa, int tdx_level,
-				 const struct tdx_sept_entry_info *info);
-int tdxmod_sept_for_each(struct tdx_td *td, tdx_sept_visit_fn fn, void *arg);
+typedef int (*tdxmod_sept_visit_fn)(void *arg, gpa_t gpa, int tdx_level,
+				    const struct tdxmod_sept_entry_info *info);
+int tdxmod_sept_for_each(struct tdxmod_td *td, tdxmod_sept_visit_fn fn, void *arg);
 
-struct tdx_pamt_info {
+struct tdxmod_pamt_info {
 	int tdx_level; /* level of the leaf PAMT entry (largest non-NDA) */
 	enum tdx_pamt_pt pt;
 	u64 owner; /* TDR PA >> 12 */
@@ -251,25 +251,25 @@ struct tdx_pamt_info {
 	bool dpamt_pair; /* PT_PAMT node present */
 	u32 dpamt_page_count;
 };
-int tdxmod_pamt_lookup(struct tdx_module *mod, hpa_t hpa, struct tdx_pamt_info *info);
+int tdxmod_pamt_lookup(struct tdxmod *mod, hpa_t hpa, struct tdxmod_pamt_info *info);
 /* DPAMT bitmap: is @hpa in use as a PAMT page? */
-bool tdxmod_is_pamt_page(struct tdx_module *mod, hpa_t hpa);
+bool tdxmod_is_pamt_page(struct tdxmod *mod, hpa_t hpa);
 
-enum tdx_td_op_state tdxmod_op_state(struct tdx_td *td);
-u64 tdxmod_td_epoch(struct tdx_td *td);
-u64 tdxmod_td_tdr_owner(struct tdx_td *td);
-u64 tdxmod_chldcnt(struct tdx_td *td);
-u64 tdxmod_leaf_calls(struct tdx_td *td, enum tdx_leaf leaf);
-struct tdx_module *tdxmod_td_module(struct tdx_td *td);
+enum tdx_td_op_state tdxmod_op_state(struct tdxmod_td *td);
+u64 tdxmod_td_epoch(struct tdxmod_td *td);
+u64 tdxmod_td_tdr_owner(struct tdxmod_td *td);
+u64 tdxmod_chldcnt(struct tdxmod_td *td);
+u64 tdxmod_leaf_calls(struct tdxmod_td *td, enum tdxmod_leaf leaf);
+struct tdxmod *tdxmod_td_module(struct tdxmod_td *td);
 
 /* The per-vCPU TLB model: cached private translations. */
-typedef int (*tdx_tlb_visit_fn)(void *arg, int vcpu, gpa_t gpa, hpa_t hpa, int tdx_level);
-int tdxmod_tlb_for_each(struct tdx_td *td, int vcpu, tdx_tlb_visit_fn fn, void *arg);
+typedef int (*tdxmod_tlb_visit_fn)(void *arg, int vcpu, gpa_t gpa, hpa_t hpa, int tdx_level);
+int tdxmod_tlb_for_each(struct tdxmod_td *td, int vcpu, tdxmod_tlb_visit_fn fn, void *arg);
 /*
  * The epoch of @vcpu's last TDH.VP.ENTER: its cached translations survive
  * the next entry (are still reachable) while this equals tdxmod_td_epoch().
  */
-u64 tdxmod_vcpu_tlb_epoch(struct tdx_td *td, int vcpu);
+u64 tdxmod_vcpu_tlb_epoch(struct tdxmod_td *td, int vcpu);
 
 /*
  * Module-level invariants: PAMT agrees with the S-EPT (type, owner, level;
@@ -277,7 +277,7 @@ u64 tdxmod_vcpu_tlb_epoch(struct tdx_td *td, int vcpu);
  * page counts.  Each violation is reported through @report; returns the
  * number of violations.
  */
-typedef void (*tdx_report_fn)(void *arg, const char *msg);
-int tdxmod_check(struct tdx_td *td, tdx_report_fn report, void *arg);
+typedef void (*tdxmod_report_fn)(void *arg, const char *msg);
+int tdxmod_check(struct tdxmod_td *td, tdxmod_report_fn report, void *arg);
 
 #endif /* TDPMMU_TDXMOD_H */

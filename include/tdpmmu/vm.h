@@ -31,7 +31,7 @@ struct kvm_config {
 	u64 mem; /* bytes, multiple of 4K */
 	int nr_vcpus; /* >= 1 */
 	int max_level; /* PG_LEVEL_4K/2M/1G: mapping and folio limit */
-	enum tdx_module_version module;
+	enum tdxmod_version module;
 	bool dpamt;
 	bool demote_interruptible;
 	u64 seed;
@@ -175,7 +175,7 @@ int kvm_promote_worker(struct kvm *kvm);
  * the frame allocator (see tdpmmu/tdx.h).  @tdx_level is RCX[2:0].  Returns
  * the status; *ext1 and *ext2 get RCX/RDX out (may be NULL).
  */
-u64 kvm_raw_seamcall(struct kvm *kvm, enum tdx_leaf leaf, gpa_t gpa, int tdx_level, u64 flags,
+u64 kvm_raw_seamcall(struct kvm *kvm, enum tdxmod_leaf leaf, gpa_t gpa, int tdx_level, u64 flags,
 		     u64 *ext1, u64 *ext2);
 u64 kvm_raw_tdcall_accept(struct kvm *kvm, int vcpu, gpa_t gpa, int tdx_level, bool *exited,
 			  struct tdx_ept_exit *exit);
@@ -184,7 +184,7 @@ u64 kvm_raw_vcpu_enter(struct kvm *kvm, int vcpu);
 void kvm_raw_vcpu_exit(struct kvm *kvm, int vcpu);
 
 /* ---- Fault injection ---- */
-int kvm_inject_leaf(struct kvm *kvm, enum tdx_leaf leaf, u64 status, u64 count, u64 after);
+int kvm_inject_leaf(struct kvm *kvm, enum tdxmod_leaf leaf, u64 status, u64 count, u64 after);
 int kvm_inject_alloc_fail(struct kvm *kvm, u64 count, u64 after);
 
 /* ---- Inspection ---- */
@@ -258,7 +258,7 @@ struct kvm_bug_info {
 	gfn_t gfn;
 	int level; /* PG level; 0: no entry */
 	bool has_leaf; /* an unrecoverable SEAMCALL error caused it: */
-	enum tdx_leaf leaf;
+	enum tdxmod_leaf leaf;
 	u64 status;
 };
 void kvm_get_bug_info(struct kvm *kvm, struct kvm_bug_info *bi);

@@ -15,8 +15,8 @@
 
 struct kvm_mmu;
 
-struct tdx_td *kvm_tdx_td(struct kvm *kvm);
-struct tdx_module *kvm_tdx_module(struct kvm *kvm);
+struct tdxmod_td *kvm_tdx_td(struct kvm *kvm);
+struct tdxmod *kvm_tdx_module(struct kvm *kvm);
 struct frame_allocator *kvm_frame_allocator(struct kvm *kvm);
 struct kvm_mmu *kvm_get_mmu(struct kvm *kvm);
 

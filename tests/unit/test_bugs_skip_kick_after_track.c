@@ -11,7 +11,7 @@
 static void split_with_vcpu_inside(bool bug)
 {
 	struct kvm *kvm = vm_make((struct vm_opts){.vcpus = 2, .finalize = true});
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 	struct kvm_counters c;
 	int rc;
 

@@ -14,7 +14,7 @@ static void run(bool bug, enum flow flow)
 {
 	int rc, level = flow == FLOW_SPLIT ? PG_LEVEL_2M : PG_LEVEL_4K;
 	struct kvm *kvm = vm_make((struct vm_opts){.max_level = level, .finalize = true});
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 
 	tdpmmu_bugs = bug ? 1u << TDPMMU_BUG_SKIP_TRACK : 0;
 	accept_ok(kvm, 0, 0, level);

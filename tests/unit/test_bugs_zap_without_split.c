@@ -13,7 +13,7 @@
 static void run(bool bug, bool punch)
 {
 	struct kvm *kvm = vm_make((struct vm_opts){.finalize = true});
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 	int level = 0, rc;
 
 	tdpmmu_bugs = bug ? 1u << TDPMMU_BUG_ZAP_WITHOUT_SPLIT : 0;

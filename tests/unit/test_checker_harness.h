@@ -120,7 +120,7 @@ static inline struct kvm *vm_make(struct vm_opts o)
 	return kvm;
 }
 
-static inline u64 raw(struct kvm *kvm, enum tdx_leaf leaf, gpa_t gpa, int pg_level)
+static inline u64 raw(struct kvm *kvm, enum tdxmod_leaf leaf, gpa_t gpa, int pg_level)
 {
 	return kvm_raw_seamcall(kvm, leaf, gpa, pg_level_to_tdx_sept_level(pg_level), 0, NULL,
 				NULL);
@@ -134,7 +134,7 @@ static inline void accept_ok(struct kvm *kvm, int vcpu, gpa_t gpa, int level)
 	assert_int_equal(status, TDX_SUCCESS);
 }
 
-static inline u64 leaf_calls(struct kvm *kvm, enum tdx_leaf leaf)
+static inline u64 leaf_calls(struct kvm *kvm, enum tdxmod_leaf leaf)
 {
 	struct kvm_counters c;
 

@@ -53,7 +53,7 @@ enum action {
 struct site {
 	const char *name; /* "remove: BLOCK" */
 	enum action act;
-	enum tdx_leaf leaf;
+	enum tdxmod_leaf leaf;
 	u64 after;
 	bool dpamt;
 	/* how the glue treats OPERAND_BUSY at this site */
@@ -87,7 +87,7 @@ static const struct site sites[] = {
 struct st {
 	u64 status;
 	u64 count;
-	unsigned leaves; /* bit per enum tdx_leaf; 0 = every leaf */
+	unsigned leaves; /* bit per enum tdxmod_leaf; 0 = every leaf */
 };
 
 #define L(x) (1u << (x))
@@ -190,7 +190,7 @@ static struct kvm *vm_new(enum tdx_error_policy policy, int max_level, bool dpam
 	return kvm;
 }
 
-static u64 leaf_calls(struct kvm *kvm, enum tdx_leaf leaf)
+static u64 leaf_calls(struct kvm *kvm, enum tdxmod_leaf leaf)
 {
 	struct kvm_counters c;
 

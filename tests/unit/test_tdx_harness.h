@@ -28,7 +28,7 @@ struct tctx {
 static inline void t_kick_all(void *vm, bool hold)
 {
 	struct tctx *t = vm;
-	struct tdx_td *td = tdx_td(t->kvm_tdx);
+	struct tdxmod_td *td = tdx_td(t->kvm_tdx);
 	int v;
 
 	t->kicks++;
@@ -54,7 +54,7 @@ static const struct tdx_kick_ops t_kick = {
 	.release_all = t_release_all,
 };
 
-static inline struct tctx *tctx_create_cfg(enum tdx_module_version ver, bool dpamt,
+static inline struct tctx *tctx_create_cfg(enum tdxmod_version ver, bool dpamt,
 					   enum tdx_error_policy policy, bool track_batch)
 {
 	struct tctx *t = calloc(1, sizeof(*t));
@@ -108,19 +108,19 @@ static inline void *ot(struct tctx *t)
 	return t->kvm_tdx;
 }
 
-static inline struct tdx_td *td_of(struct tctx *t)
+static inline struct tdxmod_td *td_of(struct tctx *t)
 {
 	return tdx_td(t->kvm_tdx);
 }
 
-static inline u64 calls(struct tctx *t, enum tdx_leaf leaf)
+static inline u64 calls(struct tctx *t, enum tdxmod_leaf leaf)
 {
 	return tdxmod_leaf_calls(td_of(t), leaf);
 }
 
 static inline int sept_state(struct tctx *t, gpa_t gpa, int pg_level)
 {
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 
 	if (tdxmod_sept_lookup(td_of(t), gpa, pg_level_to_tdx_sept_level(pg_level), &info))
 		return -1;
@@ -157,7 +157,7 @@ static inline hpa_t map_2m(struct tctx *t, gpa_t gpa)
 /* split_external_spt of the 2M leaf at @gpa, with the frame it maps (as the MMU passes it). */
 static inline int split_2m(struct tctx *t, gpa_t gpa, hpa_t spt)
 {
-	struct tdx_sept_entry_info info = {};
+	struct tdxmod_sept_entry_info info = {};
 
 	tdxmod_sept_lookup(tdx_td(t->kvm_tdx), gpa, 1, &info);
 	return t->ops->split_external_spt(ot(t), gpa_to_gfn(gpa), PG_LEVEL_2M,

@@ -16,8 +16,7 @@
 
 #include "test_tdx_harness.h"
 
-static struct tctx *tctx_create(enum tdx_module_version ver, bool dpamt,
-				enum tdx_error_policy policy)
+static struct tctx *tctx_create(enum tdxmod_version ver, bool dpamt, enum tdx_error_policy policy)
 {
 	return tctx_create_cfg(ver, dpamt, policy, false);
 }
@@ -249,7 +248,7 @@ static void test_prefinalize(void **state)
 static void test_dpamt(void **state)
 {
 	struct tctx *t = tctx_create(TDX_MODULE_2_0, true, TDX_POLICY_UPSTREAM);
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 	hpa_t page, spt;
 	u64 adds;
 

@@ -128,7 +128,7 @@ static void test_split_flushes_first(void **state)
 static void test_free_flushes_children_dpamt(void **state)
 {
 	struct tctx *t = tctx_create_cfg(TDX_MODULE_2_0, true, TDX_POLICY_UPSTREAM, true);
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 	hpa_t page, spt;
 
 	(void)state;

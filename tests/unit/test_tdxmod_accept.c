@@ -111,7 +111,7 @@ static void test_inject_no_state_change(void **state)
 static void test_entry_lock_busy(void **state)
 {
 	struct h *h = h_create();
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 	struct tdx_ept_exit ex;
 	bool exited;
 	int n;

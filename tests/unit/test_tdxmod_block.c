@@ -10,8 +10,8 @@
 static void test_block(void **state)
 {
 	struct h *h = h_create();
-	struct tdx_pamt_info pi;
-	struct tdx_sept_entry_info info;
+	struct tdxmod_pamt_info pi;
+	struct tdxmod_sept_entry_info info;
 
 	(void)state;
 	h_finalize(h);

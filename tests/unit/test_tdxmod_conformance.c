@@ -26,7 +26,7 @@ static u64 sept_add_flags(struct h *h, gpa_t gpa, int level, u64 rdx, hpa_t r8)
 
 static hpa_t sept_pa(struct h *h, gpa_t gpa, int level)
 {
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 
 	assert_int_equal(tdxmod_sept_lookup(h->td, gpa, level, &info), 0);
 	return info.pa;
@@ -35,7 +35,7 @@ static hpa_t sept_pa(struct h *h, gpa_t gpa, int level)
 static void test_sept_add_checks(void **state)
 {
 	struct h *h = h_create();
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 	hpa_t page = h_alloc(h, 0);
 
 	(void)state;
@@ -249,7 +249,7 @@ static void test_block_checks(void **state)
 	h_destroy(h);
 }
 
-static void unblock_operand(enum tdx_module_version v, u32 operand)
+static void unblock_operand(enum tdxmod_version v, u32 operand)
 {
 	struct h *h = h_create_cfg(v, false, false, 1);
 

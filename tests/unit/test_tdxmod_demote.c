@@ -11,7 +11,7 @@
 static void test_raw_demote(void **state)
 {
 	struct h *h = h_create_cfg(TDX_MODULE_1_5, false, false, 1);
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 	hpa_t page;
 
 	(void)state;
@@ -42,7 +42,7 @@ static void test_raw_demote(void **state)
 	assert_int_equal(h_state(h, 0x200000, TDX_2M), TDX_SEPT_NL_MAPPED);
 	assert_int_equal(h_state(h, 0x3ff000, TDX_4K), TDX_SEPT_PENDING);
 	{
-		struct tdx_sept_entry_info info;
+		struct tdxmod_sept_entry_info info;
 
 		assert_int_equal(tdxmod_sept_lookup(h->td, 0x3ff000, 0, &info), 0);
 		assert_int_equal(info.pa, page + 0x1ff000);
@@ -124,7 +124,7 @@ static void test_demote_errors(void **state)
 			 TDX_PAGE_METADATA_INCORRECT | TDX_OPERAND_ID_R8);
 	/* R8 inside the 2M guest page itself */
 	{
-		struct tdx_sept_entry_info info;
+		struct tdxmod_sept_entry_info info;
 
 		tdxmod_sept_lookup(h->td, 0x200000, 1, &info);
 		assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, 1, info.pa + 0x1000),
@@ -176,7 +176,7 @@ static void test_demote_1g(void **state)
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x40000000, 2, h_alloc(h, 0)), TDX_SUCCESS);
 	assert_int_equal(h_state(h, 0x40200000, TDX_2M), TDX_SEPT_PENDING);
 	{
-		struct tdx_pamt_info pi;
+		struct tdxmod_pamt_info pi;
 
 		tdxmod_pamt_lookup(h->mod, base + 0x200000, &pi);
 		assert_int_equal(pi.tdx_level, 1);
@@ -213,11 +213,11 @@ static void test_demote_interrupted(void **state)
 	/* seed 1 with p=1/4: try many fresh module instances until one interrupts */
 	h_destroy(h);
 	for (u64 seed = 1; seed < 50 && !interrupted; seed++) {
-		struct tdx_module_config cfg = {.version = TDX_MODULE_1_5,
-						.demote_interruptible = true,
-						.seed = seed,
-						.nr_vcpus = 1,
-						.max_vcpus = 1};
+		struct tdxmod_config cfg = {.version = TDX_MODULE_1_5,
+					    .demote_interruptible = true,
+					    .seed = seed,
+					    .nr_vcpus = 1,
+					    .max_vcpus = 1};
 		struct h *g = calloc(1, sizeof(*g));
 
 		g->mod = tdxmod_create(&cfg);

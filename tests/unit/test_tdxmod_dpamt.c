@@ -53,7 +53,7 @@ static void test_pamt_add_remove(void **state)
 {
 	struct h *h = h_create_cfg(TDX_MODULE_2_0, true, false, 1);
 	hpa_t p0 = POOL + 0x100000, p1 = POOL + 0x101000, sept = REGION + 0x5000;
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 
 	(void)state;
 	pool_setup(h);
@@ -111,7 +111,7 @@ static void test_dpamt_demote_promote(void **state)
 {
 	struct h *h = h_create_cfg(TDX_MODULE_2_0, true, false, 1);
 	hpa_t page = REGION, q0 = X + 0x3000, q1 = X + 0x4000, sept = POOL + 0x10000;
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 
 	(void)state;
 	pool_setup(h);

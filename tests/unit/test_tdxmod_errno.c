@@ -34,11 +34,11 @@ static void test_status_names(void **state)
 			    "TDX_OPERAND_INVALID|0x55");
 	assert_string_equal(tdx_status_format(0x1234ULL << 32, buf, sizeof(buf)),
 			    "0x0000123400000000");
-	assert_int_equal(tdx_leaf_from_name("TDH.MEM.PAGE.DEMOTE"), TDH_MEM_PAGE_DEMOTE);
-	assert_int_equal(tdx_leaf_from_name("TDG.MEM.PAGE.ACCEPT"), TDG_MEM_PAGE_ACCEPT);
-	assert_int_equal(tdx_leaf_from_name("X"), -1);
-	assert_int_equal(tdx_sept_state_from_name("NL_BLOCKED"), TDX_SEPT_NL_BLOCKED);
-	assert_string_equal(tdx_sept_state_name(TDX_SEPT_PENDING_BLOCKED), "PENDING_BLOCKED");
+	assert_int_equal(tdxmod_leaf_from_name("TDH.MEM.PAGE.DEMOTE"), TDH_MEM_PAGE_DEMOTE);
+	assert_int_equal(tdxmod_leaf_from_name("TDG.MEM.PAGE.ACCEPT"), TDG_MEM_PAGE_ACCEPT);
+	assert_int_equal(tdxmod_leaf_from_name("X"), -1);
+	assert_int_equal(tdxmod_sept_state_from_name("NL_BLOCKED"), TDX_SEPT_NL_BLOCKED);
+	assert_string_equal(tdxmod_sept_state_name(TDX_SEPT_PENDING_BLOCKED), "PENDING_BLOCKED");
 }
 
 static void test_finalize(void **state)
@@ -106,7 +106,7 @@ static void test_destroy_reclaims(void **state)
 	tdxmod_td_destroy(h->td, h_reclaim, h);
 	assert_int_equal(h->reclaimed, 4 * 4096 + 4096 + 0x200000);
 	{
-		struct tdx_pamt_info pi;
+		struct tdxmod_pamt_info pi;
 
 		tdxmod_pamt_lookup(h->mod, TDR_HPA, &pi);
 		assert_int_equal(pi.pt, PT_NDA);

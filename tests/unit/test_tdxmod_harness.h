@@ -16,8 +16,8 @@
 #define TDX_512G 3
 
 struct h {
-	struct tdx_module *mod;
-	struct tdx_td *td;
+	struct tdxmod *mod;
+	struct tdxmod_td *td;
 	hpa_t next; /* bump allocator for host pages, 1G aligned start */
 	struct tdx_module_args a; /* registers of the last call */
 	u64 reclaimed;
@@ -32,14 +32,14 @@ static inline hpa_t h_alloc(struct h *h, int tdx_level)
 	return h->next - size;
 }
 
-static inline struct h *h_create_cfg(enum tdx_module_version v, bool dpamt, bool intr, int vcpus)
+static inline struct h *h_create_cfg(enum tdxmod_version v, bool dpamt, bool intr, int vcpus)
 {
-	struct tdx_module_config cfg = {.version = v,
-					.dpamt = dpamt,
-					.demote_interruptible = intr,
-					.seed = 1,
-					.nr_vcpus = vcpus,
-					.max_vcpus = vcpus};
+	struct tdxmod_config cfg = {.version = v,
+				    .dpamt = dpamt,
+				    .demote_interruptible = intr,
+				    .seed = 1,
+				    .nr_vcpus = vcpus,
+				    .max_vcpus = vcpus};
 	struct h *h = calloc(1, sizeof(*h));
 
 	h->mod = tdxmod_create(&cfg);
@@ -78,7 +78,7 @@ static inline void h_destroy(struct h *h)
 }
 
 /* One SEAMCALL on gpa|level with R8 = @r8; the registers stay in h->a. */
-static inline u64 h_call(struct h *h, enum tdx_leaf leaf, gpa_t gpa, int level, u64 r8)
+static inline u64 h_call(struct h *h, enum tdxmod_leaf leaf, gpa_t gpa, int level, u64 r8)
 {
 	h->a = (struct tdx_module_args){.rcx = gpa | (u64)level, .r8 = r8};
 	return tdxmod_seamcall(h->td, leaf, &h->a);
@@ -94,7 +94,7 @@ static inline u64 h_aug(struct h *h, gpa_t gpa, int level)
 	return h_call(h, TDH_MEM_PAGE_AUG, gpa, level, h_alloc(h, level));
 }
 
-static inline u64 h_plain(struct h *h, enum tdx_leaf leaf, gpa_t gpa, int level)
+static inline u64 h_plain(struct h *h, enum tdxmod_leaf leaf, gpa_t gpa, int level)
 {
 	return h_call(h, leaf, gpa, level, 0);
 }
@@ -125,7 +125,7 @@ static inline void h_tables(struct h *h, gpa_t gpa, int level)
 
 static inline enum tdx_sept_state h_state(struct h *h, gpa_t gpa, int level)
 {
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 
 	if (tdxmod_sept_lookup(h->td, gpa, level, &info))
 		return (enum tdx_sept_state) - 1;

@@ -61,7 +61,7 @@ static void note(struct worker *w, u64 err)
 static void *host_thread(void *arg)
 {
 	struct worker *w = arg;
-	struct tdx_td *td = w->h->td;
+	struct tdxmod_td *td = w->h->td;
 
 	for (int i = 0; i < ITERS; i++) {
 		gpa_t gpa = BASE_GPA + (u64)(rand_r(&w->seed) % NR_PAGES) * PAGE_SIZE;
@@ -110,7 +110,7 @@ static void *host_thread(void *arg)
 static void *guest_thread(void *arg)
 {
 	struct worker *w = arg;
-	struct tdx_td *td = w->h->td;
+	struct tdxmod_td *td = w->h->td;
 	int vcpu = w->id - 2;
 
 	for (int i = 0; i < ITERS; i++) {

@@ -70,7 +70,7 @@ static void test_module_entry(void **state)
 {
 	struct h *h = h_create();
 	hpa_t page = h_alloc(h, 0);
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 	struct pamt_ref ref;
 
 	(void)state;

@@ -69,8 +69,8 @@ static void test_sept_add(void **state)
 static void test_remove(void **state)
 {
 	struct h *h = h_create();
-	struct tdx_sept_entry_info info;
-	struct tdx_pamt_info pi;
+	struct tdxmod_sept_entry_info info;
+	struct tdxmod_pamt_info pi;
 
 	(void)state;
 	h_tables(h, 0x200000, 0);
@@ -143,7 +143,7 @@ static void test_promote(void **state)
 	hpa_t base = h_alloc(h, 1);
 	bool exited;
 	struct tdx_ept_exit ex;
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 
 	(void)state;
 	h_finalize(h);

@@ -188,7 +188,7 @@ static void observe(enum sept_op op, enum tdx_sept_state s, struct outcome *o)
 	case SEPT_OP_PAGE_REMOVE:
 	case SEPT_OP_SEPT_REMOVE:
 	case SEPT_OP_PAGE_PROMOTE: {
-		static const enum tdx_leaf leaf[NR_SEPT_OPS] = {
+		static const enum tdxmod_leaf leaf[NR_SEPT_OPS] = {
 			[SEPT_OP_RANGE_BLOCK] = TDH_MEM_RANGE_BLOCK,
 			[SEPT_OP_RANGE_UNBLOCK] = TDH_MEM_RANGE_UNBLOCK,
 			[SEPT_OP_PAGE_REMOVE] = TDH_MEM_PAGE_REMOVE,
@@ -409,8 +409,8 @@ static void test_state_flags(void **state)
 		const struct sept_state_flags *f = &sept_state_flags[i];
 
 		assert_int_equal(sept_state_index(f->state), i);
-		assert_string_equal(tdx_sept_state_name(f->state), f->name);
-		assert_int_equal(tdx_sept_state_from_name(f->name), (int)f->state);
+		assert_string_equal(tdxmod_sept_state_name(f->state), f->name);
+		assert_int_equal(tdxmod_sept_state_from_name(f->name), (int)f->state);
 		/* What BLOCK leaves behind is blocked; what UNBLOCK leaves is not. */
 		if (sept_rules[SEPT_OP_RANGE_BLOCK][i].verdict == SEPT_ALLOW)
 			assert_true(
@@ -424,8 +424,8 @@ static void test_state_flags(void **state)
 				 f->any_blocked);
 		assert_int_equal(septe_leaf(septe_make(f->state, 0)), f->leaf);
 	}
-	assert_null(tdx_sept_state_name((enum tdx_sept_state)0x42));
-	assert_int_equal(tdx_sept_state_from_name("NOPE"), -1);
+	assert_null(tdxmod_sept_state_name((enum tdx_sept_state)0x42));
+	assert_int_equal(tdxmod_sept_state_from_name("NOPE"), -1);
 }
 
 int main(void)

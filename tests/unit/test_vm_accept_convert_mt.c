@@ -86,7 +86,7 @@ struct cmp {
 };
 
 /* Every private mirror leaf has a present S-EPT leaf at the same level. */
-static int cmp_leaf(void *arg, gpa_t gpa, int tdx_level, const struct tdx_sept_entry_info *info)
+static int cmp_leaf(void *arg, gpa_t gpa, int tdx_level, const struct tdxmod_sept_entry_info *info)
 {
 	struct cmp *c = arg;
 	int level;

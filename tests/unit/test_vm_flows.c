@@ -43,7 +43,7 @@ static void vm_free(struct kvm *kvm)
 
 static int sept(struct kvm *kvm, gpa_t gpa, int pg_level)
 {
-	struct tdx_sept_entry_info info;
+	struct tdxmod_sept_entry_info info;
 
 	if (tdxmod_sept_lookup(kvm_tdx_td(kvm), gpa, pg_level_to_tdx_sept_level(pg_level), &info))
 		return -1;
@@ -59,7 +59,7 @@ static int mirror_level(struct kvm *kvm, gpa_t gpa)
 	return level;
 }
 
-static u64 leaf(struct kvm *kvm, enum tdx_leaf l)
+static u64 leaf(struct kvm *kvm, enum tdxmod_leaf l)
 {
 	struct kvm_counters c;
 
@@ -291,7 +291,7 @@ static void test_bugged(void **s)
 static void test_dpamt(void **s)
 {
 	struct kvm *kvm = vm_new(true, 32 * M, 1, TDX_MODULE_2_0, true);
-	struct tdx_pamt_info pi;
+	struct tdxmod_pamt_info pi;
 	kvm_pfn_t pfn;
 	int level;
 

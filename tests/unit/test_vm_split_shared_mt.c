@@ -91,7 +91,7 @@ struct cmp {
 	int mismatches;
 };
 
-static int cmp_leaf(void *arg, gpa_t gpa, int tdx_level, const struct tdx_sept_entry_info *info)
+static int cmp_leaf(void *arg, gpa_t gpa, int tdx_level, const struct tdxmod_sept_entry_info *info)
 {
 	struct cmp *c = arg;
 	int level;
