@@ -678,7 +678,8 @@ static const struct cli_cmd gen_cli = {
 	.synopsis = "[options]",
 	.about = "Generates small concurrent scenarios (a random set-up over 2-3 huge\n"
 		 "regions, then 2-3 logical threads of 1-4 access/accept/convert/punch/split\n"
-		 "commands) and explores each with bounded preemption.  On the first\n"
+		 "commands; in about a third, host promotes and promote=on over a region\n"
+		 "left promotable) and explores each with bounded preemption.  On the first\n"
 		 "violation the scenario is minimised and written as a .tdp file that\n"
 		 "`tdpmmu explore FILE` replays.",
 	.epilog = "Progress goes to stderr every few seconds.  Exit status: 0 no violation,\n"
