@@ -135,7 +135,8 @@ int kvm_tdp_mmu_promote_huge_page(struct kvm_mmu *mmu, gfn_t gfn, int level,
 	 * is invalidating part of the region, or the zap meets a huge leaf
 	 * partly inside its range (KVM_BUG_ON).  Try again later.
 	 */
-	if (mmu_invalidate_in_progress_range(mmu, gfn, gfn + KVM_PAGES_PER_HPAGE(level)))
+	if (!tdpmmu_bug(TDPMMU_BUG_PROMOTE_IGNORES_INVALIDATION) &&
+	    mmu_invalidate_in_progress_range(mmu, gfn, gfn + KVM_PAGES_PER_HPAGE(level)))
 		return -EAGAIN;
 
 	kvm_mmu_rcu_read_lock();

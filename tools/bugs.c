@@ -17,6 +17,7 @@ static const char *const bug_names[NR_TDPMMU_BUGS] = {
 	[TDPMMU_BUG_ZAP_WITHOUT_SPLIT] = "zap_without_split",
 	[TDPMMU_BUG_NARROW_PUNCH_INVALIDATION] = "narrow_punch_invalidation",
 	[TDPMMU_BUG_SKIP_REMOTE_TLB_FLUSH] = "skip_remote_tlb_flush",
+	[TDPMMU_BUG_PROMOTE_IGNORES_INVALIDATION] = "promote_ignores_invalidation",
 };
 
 int tdpmmu_bug_by_name(const char *name)

@@ -233,6 +233,7 @@ enum tdpmmu_bug_id {
 	TDPMMU_BUG_ZAP_WITHOUT_SPLIT,
 	TDPMMU_BUG_NARROW_PUNCH_INVALIDATION, /* "narrow_punch_invalidation" */
 	TDPMMU_BUG_SKIP_REMOTE_TLB_FLUSH, /* "skip_remote_tlb_flush" */
+	TDPMMU_BUG_PROMOTE_IGNORES_INVALIDATION, /* "promote_ignores_invalidation" */
 	NR_TDPMMU_BUGS,
 };
 #ifdef TDPMMU_BUGS
