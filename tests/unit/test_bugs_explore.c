@@ -18,9 +18,8 @@
 
 #include <cmocka.h>
 
-#include "test_tmpfile.h"
-
 #include "commands.h"
+#include "test_explore_capture.h"
 #include "tdpmmu/base.h"
 
 static const char scenario[] = "vm mem=4M vcpus=1\n"
@@ -39,36 +38,7 @@ static char path[4096];
 /* Run `tdpmmu explore ARGS... FILE` with stdout captured into @out. */
 static int explore(char *out, size_t len, const char *a1, const char *a2)
 {
-	char outpath[4096];
-	char *argv[6];
-	int argc = 0, fd, saved, rc;
-	FILE *f;
-	size_t n;
-
-	argv[argc++] = "explore";
-	if (a1)
-		argv[argc++] = (char *)a1;
-	if (a2)
-		argv[argc++] = (char *)a2;
-	argv[argc++] = path;
-	argv[argc] = NULL;
-	fd = test_mkstemps(outpath, sizeof(outpath), "test-bugs-explore-out.XXXXXX", 0);
-	assert_true(fd >= 0);
-	fflush(stdout);
-	saved = dup(1);
-	dup2(fd, 1);
-	rc = cmd_explore(argc, argv);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	f = fdopen(fd, "r");
-	assert_non_null(f);
-	rewind(f);
-	n = fread(out, 1, len - 1, f);
-	out[n] = 0;
-	fclose(f);
-	unlink(outpath);
-	return rc;
+	return test_explore_capture(out, len, a1, a2, path);
 }
 
 static int setup(void **state)

@@ -19,9 +19,8 @@
 
 #include <cmocka.h>
 
-#include "test_tmpfile.h"
-
 #include "commands.h"
+#include "test_explore_capture.h"
 #include "tdpmmu/base.h"
 
 #define SETUP(vm, more)                                \
@@ -60,36 +59,7 @@ static void write_scenario(const char *text)
 /* Run `tdpmmu explore [--preemptions 1] [ARG] FILE`, stdout into @out. */
 static int explore(char *out, size_t len, bool bound1, const char *arg)
 {
-	char outpath[4096];
-	char *argv[6];
-	int argc = 0, fd, saved, rc;
-	FILE *f;
-	size_t n;
-
-	argv[argc++] = "explore";
-	if (bound1)
-		argv[argc++] = "--preemptions=1";
-	if (arg)
-		argv[argc++] = (char *)arg;
-	argv[argc++] = path;
-	argv[argc] = NULL;
-	fd = test_mkstemps(outpath, sizeof(outpath), "test-bugs-narrow-punch-out.XXXXXX", 0);
-	assert_true(fd >= 0);
-	fflush(stdout);
-	saved = dup(1);
-	dup2(fd, 1);
-	rc = cmd_explore(argc, argv);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	f = fdopen(fd, "r");
-	assert_non_null(f);
-	rewind(f);
-	n = fread(out, 1, len - 1, f);
-	out[n] = 0;
-	fclose(f);
-	unlink(outpath);
-	return rc;
+	return test_explore_capture(out, len, bound1 ? "--preemptions=1" : NULL, arg, path);
 }
 
 static void run(int shape, bool bug)
