@@ -218,6 +218,28 @@ static inline int tdx_flush_pending(struct kvm_tdx *kvm_tdx)
 	return kvm_tdx->nr_batched ? tdx_flush_batched(kvm_tdx) : 0;
 }
 
+/* ---- tdx_split_prep.c: what both split hooks share ---- */
+/* A split's DEMOTE operands, and the DPAMT pages taken for them. */
+struct tdx_split {
+	gfn_t base; /* first gfn of the huge leaf */
+	bool dpamt_pair; /* DPAMT and a 2M leaf: the demoted range needs a pair */
+	hpa_t pair[2];
+	/* RCX: GPA and level; R8: the new S-EPT page; R12/R13: the pair. */
+	struct tdx_module_args in;
+};
+/* The operands for the leaf at @level covering @gfn; nothing is taken yet. */
+struct tdx_split tdx_split_operands(struct kvm_tdx *kvm_tdx, gfn_t gfn, int level,
+				    hpa_t external_spt);
+/*
+ * Take the PAMT_4K pages the DEMOTE needs: 0, or the error of
+ * tdx_pamt_get()/tdx_pamt_pair_get(), and then nothing is held.
+ */
+int tdx_split_get(struct kvm_tdx *kvm_tdx, struct tdx_split *s);
+/* The split failed or gave up: give back what tdx_split_get() took. */
+void tdx_split_put(struct kvm_tdx *kvm_tdx, const struct tdx_split *s);
+/* The DEMOTE of the leaf mapping @pfn succeeded: account its pair. */
+void tdx_split_demoted(struct kvm_tdx *kvm_tdx, const struct tdx_split *s, kvm_pfn_t pfn);
+
 /* ---- hooks (tdx_sept.c, tdx_split.c) ---- */
 int tdx_sept_link_private_spt(void *opaque, gfn_t gfn, int level, hpa_t external_spt);
 int tdx_sept_set_private_spte(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn);

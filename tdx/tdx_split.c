@@ -2,8 +2,8 @@
 /*
  * split_external_spt: demote a huge S-EPT leaf to a table of leaves one
  * level down, BLOCK -> TRACK -> kick -> DEMOTE (no UNBLOCK after success:
- * DEMOTE leaves the parent NL_MAPPED).  Everything it needs is taken
- * before the BLOCK, so a shortage leaves the S-EPT untouched.
+ * DEMOTE leaves the parent NL_MAPPED).  The operands and the DPAMT pages
+ * are set up and settled as in the shared-lock split (tdx_split_prep.c).
  */
 #include <errno.h>
 
@@ -24,11 +24,9 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn
 			       hpa_t external_spt)
 {
 	struct kvm_tdx *kvm_tdx = opaque;
-	gfn_t base = gfn_round_for_level(gfn, level);
-	struct tdx_module_args in = {.rcx = tdx_gpa_level(base, level), .r8 = external_spt}, out;
-	struct tdx_sept_op op = {.leaf = TDH_MEM_PAGE_DEMOTE, .gfn = base, .level = level};
-	bool dpamt_pair = kvm_tdx->dpamt && level == PG_LEVEL_2M;
-	hpa_t pair[2] = {};
+	struct tdx_split s = tdx_split_operands(kvm_tdx, gfn, level, external_spt);
+	struct tdx_sept_op op = {.leaf = TDH_MEM_PAGE_DEMOTE, .gfn = s.base, .level = level};
+	struct tdx_module_args out;
 	int restarts = 0;
 	u64 err;
 	int r;
@@ -41,29 +39,21 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn
 	if (r)
 		return r;
 
-	/* DPAMT: R8's own region needs a pair; the demoted 2M range gets one in R12/R13. */
-	r = tdx_pamt_get(kvm_tdx, external_spt);
+	r = tdx_split_get(kvm_tdx, &s);
 	if (r)
 		return r;
-	if (dpamt_pair) {
-		r = tdx_pamt_pair_get(kvm_tdx, pair);
-		if (r)
-			goto out_put_spt;
-		in.r12 = pair[0];
-		in.r13 = pair[1];
-	}
 
-	r = tdx_block_and_track(kvm_tdx, base, level);
+	r = tdx_block_and_track(kvm_tdx, s.base, level);
 	if (r)
-		goto out_put_pair;
+		goto out_put;
 	op.blocked = true;
 
 	for (;;) {
-		err = tdh_do_no_vcpus(kvm_tdx, TDH_MEM_PAGE_DEMOTE, &in, &out);
+		err = tdh_do_no_vcpus(kvm_tdx, TDH_MEM_PAGE_DEMOTE, &s.in, &out);
 		if (tdx_status(err) != TDX_INTERRUPTED_RESTARTABLE)
 			break;
 		if (++restarts > TDX_DEMOTE_MAX_RESTARTS) {
-			struct tdx_module_args ub = {.rcx = in.rcx}, ub_out;
+			struct tdx_module_args ub = {.rcx = s.in.rcx}, ub_out;
 
 			/* Back as it was, so the lock can be dropped. */
 			err = tdh_do_no_vcpus(kvm_tdx, TDH_MEM_RANGE_UNBLOCK, &ub, &ub_out);
@@ -71,28 +61,23 @@ int tdx_sept_split_private_spt(void *opaque, gfn_t gfn, int level, kvm_pfn_t pfn
 				/* The tables cannot be trusted any more, whatever the policy. */
 				counter_inc(&kvm_tdx->errors);
 				r = -EIO;
-				goto out_put_pair;
+				goto out_put;
 			}
 			counter_inc(&kvm_tdx->interrupted_drops);
 			r = -EINTR;
-			goto out_put_pair;
+			goto out_put;
 		}
 		counter_inc(&kvm_tdx->interrupted_retries);
 	}
 	if (unlikely(err)) {
 		r = tdx_handle_sept_error(kvm_tdx, &op, err);
-		goto out_put_pair;
+		goto out_put;
 	}
 
-	/* The demoted range now has 512 PAMT_4K users (KVM's per-2M refcount). */
-	if (dpamt_pair)
-		tdx_pamt_demoted(kvm_tdx, pfn_to_hpa(pfn) & ~(level_size(PG_LEVEL_2M) - 1), pair);
+	tdx_split_demoted(kvm_tdx, &s, pfn);
 	return 0;
 
-out_put_pair:
-	if (dpamt_pair)
-		tdx_pamt_pair_put(kvm_tdx, pair);
-out_put_spt:
-	tdx_pamt_put(kvm_tdx, external_spt);
+out_put:
+	tdx_split_put(kvm_tdx, &s);
 	return r;
 }

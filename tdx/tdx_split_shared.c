@@ -2,11 +2,12 @@
 /*
  * split_external_spt_shared: the fault path's split with mmu_lock held for
  * READ (vm split_lock=shared).  The steps are those of tdx_split.c, BLOCK
- * -> TRACK -> kick -> DEMOTE, but the single-retry guarantee of the
- * exclusive path is gone: other vCPUs' faults AUG and SEPT.ADD (tree lock
- * shared) and other splitters BLOCK and UNBLOCK (tree lock exclusive) at
- * the same time, and a vCPU hold (tdh_do_no_vcpus) cannot be nested.  So
- * no vCPU is ever held out here; a contention status is answered by
+ * -> TRACK -> kick -> DEMOTE, with the same operands and DPAMT pages
+ * (tdx_split_prep.c), but the single-retry guarantee of the exclusive
+ * path is gone: other vCPUs' faults AUG and SEPT.ADD (tree lock shared)
+ * and other splitters BLOCK and UNBLOCK (tree lock exclusive) at the same
+ * time, and a vCPU hold (tdh_do_no_vcpus) cannot be nested.  So no vCPU
+ * is ever held out here; a contention status is answered by
  * undoing what this call did and -EBUSY, the MMU puts the frozen mirror
  * leaf back and the vCPU retries its fault.
  *
@@ -121,11 +122,9 @@ int tdx_sept_split_private_spt_shared(void *opaque, gfn_t gfn, int level, kvm_pf
 				      hpa_t external_spt)
 {
 	struct kvm_tdx *kvm_tdx = opaque;
-	gfn_t base = gfn_round_for_level(gfn, level);
-	struct tdx_module_args in = {.rcx = tdx_gpa_level(base, level), .r8 = external_spt}, out;
-	struct tdx_sept_op op = {.leaf = TDH_MEM_RANGE_BLOCK, .gfn = base, .level = level};
-	bool dpamt_pair = kvm_tdx->dpamt && level == PG_LEVEL_2M;
-	hpa_t pair[2] = {};
+	struct tdx_split s = tdx_split_operands(kvm_tdx, gfn, level, external_spt);
+	struct tdx_sept_op op = {.leaf = TDH_MEM_RANGE_BLOCK, .gfn = s.base, .level = level};
+	struct tdx_module_args out;
 	int tries = 0;
 	u64 err;
 	int r;
@@ -136,37 +135,30 @@ int tdx_sept_split_private_spt_shared(void *opaque, gfn_t gfn, int level, kvm_pf
 	BASE_ASSERT(!kvm_tdx->nr_batched);
 
 	/* From the caches filled before mmu_lock (topup_external_cache). */
-	r = tdx_pamt_get(kvm_tdx, external_spt);
+	r = tdx_split_get(kvm_tdx, &s);
 	if (r)
 		return r;
-	if (dpamt_pair) {
-		r = tdx_pamt_pair_get(kvm_tdx, pair);
-		if (r)
-			goto out_put_spt;
-		in.r12 = pair[0];
-		in.r13 = pair[1];
-	}
 
 	/* BLOCK: tree lock exclusive; anyone else in the tree makes it BUSY. */
-	out = in;
+	out = s.in;
 	err = tdx_seamcall(kvm_tdx, TDH_MEM_RANGE_BLOCK, &out);
 	if (tdx_operand_busy(err)) {
 		counter_inc(&kvm_tdx->shared_split_busy);
 		r = -EBUSY;
-		goto out_put_pair;
+		goto out_put;
 	}
 	if (unlikely(err)) {
 		r = tdx_handle_sept_error(kvm_tdx, &op, err);
-		goto out_put_pair;
+		goto out_put;
 	}
 	r = tdx_track_shared(kvm_tdx);
 	if (r)
-		goto out_put_pair; /* TRACK failed for good: policy (-EIO) */
+		goto out_put; /* TRACK failed for good: policy (-EIO) */
 	op.blocked = true;
 	op.leaf = TDH_MEM_PAGE_DEMOTE;
 
 	for (;;) {
-		out = in;
+		out = s.in;
 		err = tdx_seamcall(kvm_tdx, TDH_MEM_PAGE_DEMOTE, &out);
 		if (!err)
 			break;
@@ -178,25 +170,21 @@ int tdx_sept_split_private_spt_shared(void *opaque, gfn_t gfn, int level, kvm_pf
 			break;
 		if (++tries >= TDX_SHARED_DEMOTE_TRIES) {
 			/* Give the fault back; the entry returns as it was. */
-			r = tdx_unblock_shared(kvm_tdx, base, level);
-			goto out_put_pair;
+			r = tdx_unblock_shared(kvm_tdx, s.base, level);
+			goto out_put;
 		}
 		if (tdx_operand_busy(err))
 			tdx_shared_backoff("DEMOTE busy");
 	}
 	if (unlikely(err)) {
 		r = tdx_demote_failed_shared(kvm_tdx, &op, err);
-		goto out_put_pair;
+		goto out_put;
 	}
 
-	if (dpamt_pair)
-		tdx_pamt_demoted(kvm_tdx, pfn_to_hpa(pfn) & ~(level_size(PG_LEVEL_2M) - 1), pair);
+	tdx_split_demoted(kvm_tdx, &s, pfn);
 	return 0;
 
-out_put_pair:
-	if (dpamt_pair)
-		tdx_pamt_pair_put(kvm_tdx, pair);
-out_put_spt:
-	tdx_pamt_put(kvm_tdx, external_spt);
+out_put:
+	tdx_split_put(kvm_tdx, &s);
 	return r;
 }

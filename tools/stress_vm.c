@@ -102,25 +102,6 @@ int stress_vm_create(struct stress *s)
 	return 0;
 }
 
-static void add_counters(struct kvm_counters *t, const struct kvm_counters *c)
-{
-	int l;
-
-	for (l = 0; l < NR_TDX_LEAVES; l++)
-		t->leaf_calls[l] += c->leaf_calls[l];
-	t->splits += c->splits;
-	t->kicks += c->kicks;
-	t->faults += c->faults;
-	t->vm_bugged += c->vm_bugged;
-	t->track_rounds += c->track_rounds;
-	t->busy_retries += c->busy_retries;
-	t->guest_inhibits += c->guest_inhibits;
-	t->promotes += c->promotes;
-	t->promote_tries += c->promote_tries;
-	t->promote_refused += c->promote_refused;
-	t->promote_rounds += c->promote_rounds;
-}
-
 /*
  * A VM that a fatal injection bugged: check that the damage is contained
  * (MMU ops fail with EIO, the module's invariants hold, teardown frees every
@@ -133,7 +114,7 @@ int stress_vm_retire(struct stress *s, bool restart)
 	u64 leaked;
 
 	kvm_get_counters(s->kvm, &c);
-	add_counters(&s->counters_total, &c);
+	kvm_counters_add(&s->counters_total, &c);
 	if (bugged) {
 		int rc = kvm_set_memory_attributes(s->kvm, 0, PAGE_SIZE, false);
 

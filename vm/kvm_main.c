@@ -236,6 +236,44 @@ void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c)
 	c->warn_huge_leaf_above_level = ms.warn_huge_leaf_above_level;
 }
 
+/* Every field has its line below: a new one must say how it folds. */
+_Static_assert(sizeof(struct kvm_counters) == (NR_TDX_LEAVES + 25) * sizeof(u64),
+	       "struct kvm_counters changed: update kvm_counters_add()");
+
+void kvm_counters_add(struct kvm_counters *sum, const struct kvm_counters *c)
+{
+	int l;
+
+	for (l = 0; l < NR_TDX_LEAVES; l++)
+		sum->leaf_calls[l] += c->leaf_calls[l];
+	sum->splits += c->splits;
+	sum->kicks += c->kicks;
+	sum->faults += c->faults;
+	sum->vm_bugged += c->vm_bugged;
+	sum->track_rounds += c->track_rounds;
+	sum->busy_retries += c->busy_retries;
+	sum->write_lock_acquisitions += c->write_lock_acquisitions;
+	sum->write_lock_hold_ns += c->write_lock_hold_ns;
+	if (c->write_lock_hold_max_ns > sum->write_lock_hold_max_ns)
+		sum->write_lock_hold_max_ns = c->write_lock_hold_max_ns;
+	sum->promotes += c->promotes;
+	sum->promote_tries += c->promote_tries;
+	sum->promote_refused += c->promote_refused;
+	sum->promote_failed += c->promote_failed;
+	sum->promote_rounds += c->promote_rounds;
+	sum->promote_queued += c->promote_queued;
+	sum->promote_held_back += c->promote_held_back;
+	sum->pamt_pairs += c->pamt_pairs;
+	sum->split_retries += c->split_retries;
+	sum->shared_split_busy += c->shared_split_busy;
+	sum->read_lock_waits += c->read_lock_waits;
+	sum->guest_inhibits += c->guest_inhibits;
+	sum->guest_inhibits_4k += c->guest_inhibits_4k;
+	sum->remote_tlb_flushes += c->remote_tlb_flushes;
+	sum->dpamt_cache_empty += c->dpamt_cache_empty;
+	sum->warn_huge_leaf_above_level += c->warn_huge_leaf_above_level;
+}
+
 u64 kvm_dpamt_cached_pages(struct kvm *kvm, int vcpu)
 {
 	return tdx_pamt_cached_pages(kvm->kvm_tdx, vcpu);

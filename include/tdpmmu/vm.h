@@ -225,6 +225,13 @@ struct kvm_counters {
 	u64 warn_huge_leaf_above_level;
 };
 void kvm_get_counters(struct kvm *kvm, struct kvm_counters *c);
+/*
+ * Fold one VM's counters @c into @sum (a run of several VMs one after the
+ * other): counts add up, write_lock_hold_max_ns takes the larger.  The
+ * levels add up too, so they say what the VMs had together: vm_bugged how
+ * many were bugged, pamt_pairs the pairs each held when it was read.
+ */
+void kvm_counters_add(struct kvm_counters *sum, const struct kvm_counters *c);
 
 /*
  * ACCEPT-level EPT violations (accept_stats.c).  below_mappable: the guest
