@@ -101,7 +101,7 @@ static void futex_wake(atomic_uint *addr, int n)
 /* The calling thread's reader slot: fixed for the thread's life. */
 static atomic_int *rd_slot(struct rwlock *l)
 {
-	int s = stat_counter_slot_plus1 ? stat_counter_slot_plus1 - 1 : stat_counter_slot_init();
+	int s = stat_counter_slot();
 
 	return &l->rd[s % RWLOCK_SLOTS].n;
 }

@@ -36,7 +36,7 @@ struct sharex_lock {
 
 static inline atomic_int *sharex_lock_slot(struct sharex_lock *l)
 {
-	int s = stat_counter_slot_plus1 ? stat_counter_slot_plus1 - 1 : stat_counter_slot_init();
+	int s = stat_counter_slot();
 
 	return &l->sh[s % SHAREX_LOCK_SLOTS].n;
 }
