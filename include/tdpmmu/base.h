@@ -44,8 +44,18 @@ struct fault_inject {
 void fault_inject_init(struct fault_inject *fi);
 void fault_inject_destroy(struct fault_inject *fi);
 int fault_inject_add(struct fault_inject *fi, u64 value, u64 count, u64 after);
-/* True if a rule fires for this call; *value gets the rule's value. */
-bool fault_inject_should_fail(struct fault_inject *fi, u64 *value);
+/* The rules' walk (base/fault_inject.c), for a point with rules left. */
+bool __fault_inject_should_fail(struct fault_inject *fi, u64 *value);
+/*
+ * True if a rule fires for this call; *value gets the rule's value.  The
+ * test for "no rules left" is inline: every SEAMCALL asks.
+ */
+static inline bool fault_inject_should_fail(struct fault_inject *fi, u64 *value)
+{
+	if (likely(!atomic_load_explicit(&fi->armed, memory_order_acquire)))
+		return false;
+	return __fault_inject_should_fail(fi, value);
+}
 
 /* ------------------------------------------------------------------ */
 /* Host frame allocator                                                */
