@@ -202,6 +202,7 @@ static inline bool __kvm_mmu_bug_on(struct kvm_mmu *mmu, bool cond, const char *
 
 /* tdp_mmu_sp.c: page-table page allocation, lookup, freeing */
 struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror);
+struct kvm_mmu_page *__tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror, bool fill);
 void tdp_mmu_free_sp(struct kvm_mmu_page *sp);
 void tdp_mmu_free_sp_rcu(struct kvm_mmu_page *sp);
 struct kvm_mmu_page *sptep_to_sp(struct kvm_mmu *mmu, u64 *spt);

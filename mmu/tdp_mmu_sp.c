@@ -26,9 +26,12 @@ struct kvm_mmu_page *sptep_to_sp(struct kvm_mmu *mmu, u64 *spt)
 
 /*
  * Header + SPT page (+ external page for a mirror table), all or nothing.
- * No mmu_lock: the split path calls this with the lock dropped.
+ * No mmu_lock: the split path calls this with the lock dropped.  Without
+ * @fill the entries stay zero, not SHADOW_NONPRESENT_VALUE: only for a
+ * table whose every entry the caller writes before linking it (a split's,
+ * make_small_sptes); the zeroing has brought the page into the cache.
  */
-struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror)
+struct kvm_mmu_page *__tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror, bool fill)
 {
 	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
 
@@ -46,11 +49,16 @@ struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror)
 		return NULL;
 	}
 	/* Non-present entries are SHADOW_NONPRESENT_VALUE, not 0. */
-	for (int i = 0; i < PTRS_PER_PTE; i++)
+	for (int i = 0; fill && i < PTRS_PER_PTE; i++)
 		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
 	sp->is_mirror = mirror;
 	page_set_private(sp->spt, sp);
 	return sp;
+}
+
+struct kvm_mmu_page *tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror)
+{
+	return __tdp_mmu_alloc_sp(mmu, mirror, true);
 }
 
 void tdp_mmu_init_child_sp(struct kvm_mmu_page *sp, bool mirror, gfn_t gfn, int level)

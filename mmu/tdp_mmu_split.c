@@ -23,7 +23,8 @@ static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm_mmu *mmu, bool
 	if (mirror && mmu->ops->topup_external_cache)
 		*err = kvm_x86_call(mmu, topup_external_cache, 1);
 	if (!*err) {
-		sp = tdp_mmu_alloc_sp(mmu, mirror);
+		/* tdp_mmu_split_huge_page() writes all 512 entries first. */
+		sp = __tdp_mmu_alloc_sp(mmu, mirror, false);
 		if (!sp)
 			*err = -ENOMEM;
 	}

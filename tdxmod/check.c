@@ -188,14 +188,23 @@ static void check_regions(struct check_ctx *c)
 		check_owned_entry(c, &pr->e1g, base, 2);
 		for (int i = 0; i < PTRS_PER_PTE; i++) {
 			hpa_t b2m = base + ((u64)i << 21);
-			struct pamt_entry *a = pamt_region_4k(pr, i);
+			struct pamt_entry *a = pamt_region_4k(pr, i), implicit;
+			u64 word;
+			bool one_word = pamt_region_4k_implicit(pr, i, &word);
 			u32 used = 0;
 
 			check_owned_entry(c, &pr->e2m[i], b2m, 1);
-			for (int j = 0; a && j < PTRS_PER_PTE; j++) {
-				if (pamt_pt(&a[j]) == PT_REG || pamt_pt(&a[j]) == PT_EPT)
+			/* 512 entries of one word: read as such, not made real. */
+			if (one_word) {
+				atomic_init(&implicit.word, word);
+				atomic_init(&implicit.bepoch, 0);
+			}
+			for (int j = 0; (a || one_word) && j < PTRS_PER_PTE; j++) {
+				struct pamt_entry *e = a ? &a[j] : &implicit;
+
+				if (pamt_pt(e) == PT_REG || pamt_pt(e) == PT_EPT)
 					used++;
-				check_owned_entry(c, &a[j], b2m + ((u64)j << 12), 0);
+				check_owned_entry(c, e, b2m + ((u64)j << 12), 0);
 			}
 			if (!tdxmod_dpamt(mod) || c->collect)
 				continue;

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The model's storage for DEMOTE, made ahead.  The real module writes the
- * new S-EPT entries into the page the host hands it in R8 and the 4K PAMT
- * entries into a PAMT that exists already (static, or the DPAMT pair in
- * R12/R13); only the model has to make storage for them.  Made inside
+ * new S-EPT entries into the page the host hands it in R8; only the model
+ * has to make storage for them.  (The 4K PAMT entries need none: the
+ * model keeps a demoted page's as one word, pamt.c.)  Made inside
  * DEMOTE, that allocation and its zeroing ran under mmu_lock held for
  * write (a third of a split's hold time, docs/PERFORMANCE.md round 2).
  * The host glue tops this reserve up where it tops up its own page caches,
@@ -26,8 +26,6 @@ void demote_reserve_destroy(struct tdxmod_td *td)
 
 	for (unsigned int i = 0; i < atomic_load(&r->nr_sept); i++)
 		sept_page_free(r->sept[i]);
-	for (unsigned int i = 0; i < atomic_load(&r->nr_pamt); i++)
-		pamt_4k_array_free(r->pamt[i]);
 	pthread_mutex_destroy(&r->lock);
 }
 
@@ -38,8 +36,7 @@ void tdxmod_demote_reserve_topup(struct tdxmod_td *td, unsigned int n)
 	if (n > DEMOTE_RESERVE_MAX)
 		n = DEMOTE_RESERVE_MAX;
 	/* The common case, every fault: full, nothing written. */
-	if (atomic_load_explicit(&r->nr_sept, memory_order_relaxed) >= n &&
-	    atomic_load_explicit(&r->nr_pamt, memory_order_relaxed) >= n)
+	if (atomic_load_explicit(&r->nr_sept, memory_order_relaxed) >= n)
 		return;
 	pthread_mutex_lock(&r->lock);
 	while (atomic_load(&r->nr_sept) < n) {
@@ -48,10 +45,6 @@ void tdxmod_demote_reserve_topup(struct tdxmod_td *td, unsigned int n)
 		BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
 		r->sept[atomic_load(&r->nr_sept)] = sp;
 		atomic_fetch_add(&r->nr_sept, 1);
-	}
-	while (atomic_load(&r->nr_pamt) < n) {
-		r->pamt[atomic_load(&r->nr_pamt)] = pamt_4k_array_alloc();
-		atomic_fetch_add(&r->nr_pamt, 1);
 	}
 	pthread_mutex_unlock(&r->lock);
 }
@@ -74,30 +67,4 @@ struct sept_page *demote_reserve_sept_page(struct tdxmod_td *td, hpa_t hpa, int 
 	sp->hpa = hpa;
 	sp->level = level;
 	return sp;
-}
-
-struct pamt_entry *demote_reserve_pamt_4k(struct tdxmod_td *td, hpa_t hpa)
-{
-	struct demote_reserve *r = &td->demote_reserve;
-	struct pamt_region *region = pamt_region(td->mod, hpa, true);
-	int i2m = (int)((hpa >> 21) & 511);
-	struct pamt_entry *a, *spare = NULL;
-	bool used;
-
-	BASE_ASSERT(region);
-	a = pamt_region_4k(region, i2m);
-	if (a)
-		return a; /* demoted before: the entries exist */
-	if (atomic_load_explicit(&r->nr_pamt, memory_order_relaxed)) {
-		pthread_mutex_lock(&r->lock);
-		if (atomic_load(&r->nr_pamt))
-			spare = r->pamt[atomic_fetch_sub(&r->nr_pamt, 1) - 1];
-		pthread_mutex_unlock(&r->lock);
-	}
-	if (!spare)
-		spare = pamt_4k_array_alloc();
-	a = pamt_4k_array_install(region, i2m, spare, &used);
-	if (!used)
-		pamt_4k_array_free(spare);
-	return a;
 }

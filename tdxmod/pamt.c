@@ -22,10 +22,10 @@ struct pamt_region *pamt_region_make(struct tdxmod *mod, u64 idx)
 	return r;
 }
 
-static _Atomic(struct pamt_entry *) *pamt_4k_index(struct pamt_region *r, bool alloc)
+static _Atomic u64 *pamt_4k_index(struct pamt_region *r, bool alloc)
 {
-	_Atomic(struct pamt_entry *) *idx = atomic_load_explicit(&r->e4k, memory_order_acquire);
-	_Atomic(struct pamt_entry *) *expected = NULL;
+	_Atomic u64 *idx = atomic_load_explicit(&r->e4k, memory_order_acquire);
+	_Atomic u64 *expected = NULL;
 
 	if (idx || !alloc)
 		return idx;
@@ -44,52 +44,79 @@ _Static_assert(PTRS_PER_PTE * sizeof(struct pamt_entry) % PAGE_SIZE == 0 &&
 		       PAMT_4K_ARRAY_PAGES <= PAGE_POOL_MAX_PAGES,
 	       "a PAMT 4K array is whole pool pages");
 
-struct pamt_entry *pamt_region_4k_make(struct pamt_region *r, int i2m)
-{
-	_Atomic(struct pamt_entry *) *idx = pamt_4k_index(r, true);
-	struct pamt_entry *a, *expected = NULL;
-
-	a = atomic_load_explicit(&idx[i2m], memory_order_acquire);
-	if (a)
-		return a;
-	/* Already touched, reused: no page fault in DEMOTE. */
-	a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
-	BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
-	if (!atomic_compare_exchange_strong_explicit(&idx[i2m], &expected, a, memory_order_acq_rel,
-						     memory_order_acquire)) {
-		page_pool_free(a, PAMT_4K_ARRAY_PAGES);
-		return expected;
-	}
-	return a;
-}
-
 /*
- * A zeroed PAMT_4K array made ahead, outside any lock DEMOTE runs under
- * (tdxmod/demote_reserve.c), and its installation as the 4K entries of
- * 2M index @i2m of @r if there are none yet: then *@used is set.
+ * The 512 entries of 2M index @i2m as memory: made (all NDA) if there were
+ * none and @alloc, made real from the implicit word whatever @alloc (the
+ * caller wants an entry it may lock or write).  Two makers race by CAS.
+ * The lookup of entries that are already memory is inline
+ * (pamt_region_entry()); this is its way when they are not.
  */
-struct pamt_entry *pamt_4k_array_alloc(void)
+struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc)
 {
-	struct pamt_entry *a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
+	_Atomic u64 *idx = pamt_4k_index(r, alloc);
+	u64 v;
 
-	BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
-	return a;
+	if (!idx)
+		return NULL;
+	v = atomic_load_explicit(&idx[i2m], memory_order_acquire);
+	for (;;) {
+		struct pamt_entry *a;
+
+		if (v && !(v & PAMT_4K_IMPLICIT))
+			return (struct pamt_entry *)(uintptr_t)v;
+		if (!v && !alloc)
+			return NULL;
+		/* Already touched, reused: no page fault under a lock. */
+		a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
+		BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
+		for (int i = 0; v && i < PTRS_PER_PTE; i++)
+			atomic_init(&a[i].word, v & ~PAMT_4K_IMPLICIT);
+		if (atomic_compare_exchange_strong_explicit(&idx[i2m], &v, (u64)(uintptr_t)a,
+							    memory_order_acq_rel,
+							    memory_order_acquire))
+			return a;
+		page_pool_free(a, PAMT_4K_ARRAY_PAGES);
+	}
 }
 
-void pamt_4k_array_free(struct pamt_entry *a)
+struct pamt_entry *pamt_4k_demote(struct tdxmod *mod, hpa_t hpa, u64 word)
 {
-	page_pool_free(a, PAMT_4K_ARRAY_PAGES);
+	struct pamt_region *r = pamt_region(mod, hpa, true);
+	int i2m = (int)((hpa >> 21) & 511);
+	_Atomic u64 *idx;
+	u64 none = 0;
+
+	BASE_ASSERT(r && !(word & PAMT_LOCK_MASK));
+	idx = pamt_4k_index(r, true);
+	/* Never needed before: nothing to keep (no lock, no DPAMT bit). */
+	if (atomic_compare_exchange_strong_explicit(&idx[i2m], &none, word | PAMT_4K_IMPLICIT,
+						    memory_order_acq_rel, memory_order_acquire))
+		return NULL;
+	return pamt_4k_array(r, i2m, true);
 }
 
-struct pamt_entry *pamt_4k_array_install(struct pamt_region *r, int i2m, struct pamt_entry *spare,
-					 bool *used)
+bool pamt_4k_promote(struct tdxmod *mod, hpa_t hpa, u64 *owner)
 {
-	_Atomic(struct pamt_entry *) *idx = pamt_4k_index(r, true);
-	struct pamt_entry *expected = NULL;
+	struct pamt_region *r = pamt_region(mod, hpa, false);
+	int i2m = (int)((hpa >> 21) & 511);
+	_Atomic u64 *idx = r ? pamt_4k_index(r, false) : NULL;
+	u64 v = idx ? atomic_load_explicit(&idx[i2m], memory_order_acquire) : 0;
 
-	*used = atomic_compare_exchange_strong_explicit(&idx[i2m], &expected, spare,
-							memory_order_acq_rel, memory_order_acquire);
-	return *used ? spare : expected;
+	if (!(v & PAMT_4K_IMPLICIT))
+		return false;
+	BASE_ASSERT(((v & PAMT_PT_MASK) >> PAMT_PT_SHIFT) == PT_REG);
+	*owner = v >> PAMT_OWNER_SHIFT;
+	/* Back to 512 NDA entries; a racing maker of the array wins instead. */
+	return atomic_compare_exchange_strong_explicit(&idx[i2m], &v, 0, memory_order_acq_rel,
+						       memory_order_acquire);
+}
+
+bool pamt_region_4k_implicit(struct pamt_region *r, int i2m, u64 *word)
+{
+	u64 v = pamt_4k_slot(r, i2m);
+
+	*word = v & ~PAMT_4K_IMPLICIT;
+	return v & PAMT_4K_IMPLICIT;
 }
 
 static struct dpamt_node *pamt_nodes(struct pamt_region *r, bool alloc)
@@ -118,10 +145,14 @@ u32 pamt_region_page_count(struct pamt_region *r, int i2m)
 
 void pamt_region_free(struct pamt_region *r)
 {
-	_Atomic(struct pamt_entry *) *idx = pamt_4k_index(r, false);
+	_Atomic u64 *idx = pamt_4k_index(r, false);
 
-	for (int j = 0; idx && j < PTRS_PER_PTE; j++)
-		page_pool_free(atomic_load(&idx[j]), PAMT_4K_ARRAY_PAGES);
+	for (int j = 0; idx && j < PTRS_PER_PTE; j++) {
+		u64 v = atomic_load(&idx[j]);
+
+		if (!(v & PAMT_4K_IMPLICIT))
+			page_pool_free((void *)(uintptr_t)v, PAMT_4K_ARRAY_PAGES);
+	}
 	free((void *)idx);
 	free(pamt_nodes(r, false));
 	free(r);
@@ -160,9 +191,14 @@ void pamt_node_take_pair(struct tdxmod *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1)
 
 bool pamt_is_pamt_page(struct tdxmod *mod, hpa_t hpa)
 {
-	struct pamt_entry *e = pamt_entry_at(mod, hpa, 0, false);
+	struct pamt_region *r = pamt_region(mod, hpa, false);
+	u64 v = r ? pamt_4k_slot(r, (int)((hpa >> 21) & 511)) : 0;
 
-	return e && (atomic_load(&e->word) & PAMT_IS_PAMT_PAGE);
+	/* Implicit entries are a demoted guest page's: never a PAMT page. */
+	if (!v || (v & PAMT_4K_IMPLICIT))
+		return false;
+	return atomic_load(&((struct pamt_entry *)(uintptr_t)v)[(hpa >> 12) & 511].word) &
+	       PAMT_IS_PAMT_PAGE;
 }
 
 void pamt_set_pamt_page(struct tdxmod *mod, hpa_t hpa, bool on)
@@ -215,10 +251,14 @@ static bool pamt_is_2mb_range_free(struct tdxmod *mod, hpa_t hpa)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, false);
 	struct pamt_entry *a;
+	u64 v;
 
 	if (!r)
 		return true;
-	a = pamt_region_4k(r, (int)((hpa >> 21) & 511));
+	v = pamt_4k_slot(r, (int)((hpa >> 21) & 511));
+	if (v & PAMT_4K_IMPLICIT)
+		return !(v & (PAMT_PT_MASK | PAMT_IS_PAMT_PAGE));
+	a = (struct pamt_entry *)(uintptr_t)v;
 	if (!a)
 		return true;
 	for (int i = 0; i < PTRS_PER_PTE; i++)
@@ -263,34 +303,53 @@ fail:
 	return err | operand;
 }
 
-struct pamt_entry *pamt_leaf(struct tdxmod *mod, hpa_t hpa, int *level)
+/*
+ * A copy of the leaf entry of @hpa (the largest level not NDA) in *@e, and
+ * its level; false when there is none (all NDA).  A copy, so that implicit
+ * 4K entries are read as they are, not made real.
+ */
+bool pamt_leaf_read(struct tdxmod *mod, hpa_t hpa, int *level, struct pamt_entry *e)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, false);
-	struct pamt_entry *e;
+	struct pamt_entry *src;
 	enum tdx_pamt_pt pt2m;
+	u64 v;
 
 	*level = 0;
 	if (!r)
-		return NULL;
+		return false;
 	if (pamt_pt(&r->e1g) != PT_NDA) {
 		*level = 2;
-		return &r->e1g;
+		src = &r->e1g;
+		goto copy;
 	}
-	e = &r->e2m[(hpa >> 21) & 511];
-	pt2m = pamt_pt(e);
+	src = &r->e2m[(hpa >> 21) & 511];
+	pt2m = pamt_pt(src);
 	if (pt2m != PT_NDA && pt2m != PT_PAMT) {
 		*level = 1;
-		return e;
+		goto copy;
 	}
-	return pamt_entry_at(mod, hpa, 0, false);
+	v = pamt_4k_slot(r, (int)((hpa >> 21) & 511));
+	if (v & PAMT_4K_IMPLICIT) {
+		atomic_init(&e->word, v & ~PAMT_4K_IMPLICIT);
+		atomic_init(&e->bepoch, 0);
+		return true;
+	}
+	if (!v)
+		return false;
+	src = &((struct pamt_entry *)(uintptr_t)v)[(hpa >> 12) & 511];
+copy:
+	atomic_init(&e->word, atomic_load(&src->word));
+	atomic_init(&e->bepoch, atomic_load(&src->bepoch));
+	return true;
 }
 
 bool pamt_page_nda(struct tdxmod *mod, hpa_t hpa)
 {
 	int level;
-	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
+	struct pamt_entry e;
 
-	return !e || pamt_pt(e) == PT_NDA;
+	return !pamt_leaf_read(mod, hpa, &level, &e) || pamt_pt(&e) == PT_NDA;
 }
 
 void pamt_inc_page_count(struct tdxmod *mod, hpa_t hpa)
@@ -309,7 +368,7 @@ bool pamt_dec_page_count(struct tdxmod *mod, hpa_t hpa)
 int tdxmod_pamt_lookup(struct tdxmod *mod, hpa_t hpa, struct tdxmod_pamt_info *info)
 {
 	int level;
-	struct pamt_entry *e = pamt_leaf(mod, hpa, &level);
+	struct pamt_entry copy, *e = pamt_leaf_read(mod, hpa, &level, &copy) ? &copy : NULL;
 	struct pamt_region *r = pamt_region(mod, hpa, false);
 
 	info->tdx_level = level;

@@ -35,21 +35,23 @@ static void pamt_demote(struct tdxmod_td *td, hpa_t page, int level, struct pamt
 			hpa_t hpa0, hpa_t hpa1)
 {
 	struct tdxmod *mod = td->mod;
-	u64 owner = pamt_owner(pe);
-	/* @page is aligned to @level: its 512 smaller entries are contiguous. */
-	struct pamt_entry *first = level == 1 ? demote_reserve_pamt_4k(td, page)
+	u64 word = pamt_word_make(PT_REG, pamt_owner(pe));
+	/*
+	 * @page is aligned to @level: its 512 smaller entries are contiguous.
+	 * 4K entries never needed before stay one implicit word (no array).
+	 */
+	struct pamt_entry *first = level == 1 ? pamt_4k_demote(mod, page, word)
 					      : pamt_entry_at(mod, page, level - 1, true);
 
 	/*
 	 * No walk reaches these entries before the parent entry changes below
 	 * (a seq_cst update that publishes them): relaxed stores suffice.
 	 */
-	for (int i = 0; i < PTRS_PER_PTE; i++) {
+	for (int i = 0; first && i < PTRS_PER_PTE; i++) {
 		u64 old = atomic_load_explicit(&first[i].word, memory_order_relaxed);
 
 		atomic_store_explicit(&first[i].word,
-				      (old & (PAMT_LOCK_MASK | PAMT_IS_PAMT_PAGE)) |
-					      pamt_word_make(PT_REG, owner),
+				      (old & (PAMT_LOCK_MASK | PAMT_IS_PAMT_PAGE)) | word,
 				      memory_order_relaxed);
 		atomic_store_explicit(&first[i].bepoch, 0, memory_order_relaxed);
 	}

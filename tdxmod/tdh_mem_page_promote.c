@@ -11,9 +11,13 @@ static void pamt_promote(struct tdxmod_td *td, hpa_t page, int level, struct tdx
 {
 	struct tdxmod *mod = td->mod;
 	struct pamt_entry *pe = pamt_entry_at(mod, page, level, true);
-	u64 owner = pamt_owner(pamt_entry_at(mod, page, level - 1, true));
+	u64 owner = 0;
+	/* 4K entries DEMOTE left implicit and nothing needed since: one word. */
+	bool merged = level == 1 && pamt_4k_promote(mod, page, &owner);
 
-	for (int i = 0; i < PTRS_PER_PTE; i++) {
+	if (!merged)
+		owner = pamt_owner(pamt_entry_at(mod, page, level - 1, true));
+	for (int i = 0; !merged && i < PTRS_PER_PTE; i++) {
 		struct pamt_entry *c = pamt_entry_at(mod, page + i * tdxmod_level_size(level - 1),
 						     level - 1, true);
 

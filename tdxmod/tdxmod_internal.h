@@ -326,8 +326,19 @@ struct pamt_region {
 	struct pamt_entry e1g;
 	struct pamt_entry e2m[PTRS_PER_PTE];
 	_Atomic(struct dpamt_node *) node; /* [512], Dynamic PAMT only */
-	_Atomic(_Atomic(struct pamt_entry *) *) e4k; /* [512]: 512 entries per 2M, lazily */
+	/*
+	 * [512], made on first use: per 2M, the 512 4K entries.  A slot is 0
+	 * (all NDA, unlocked: none were ever needed), a pointer to the 512
+	 * entries, or PAMT_4K_IMPLICIT | word: all 512 are that word,
+	 * unlocked, BEPOCH 0 -- what DEMOTE makes of a 2M page.  The module's
+	 * PAMT is static and DEMOTE writes the 512; the model keeps them as
+	 * one word until something needs one of them (pamt.c).
+	 */
+	_Atomic(_Atomic u64 *) e4k;
 };
+
+/* Bit 0 of a word is PAMT_LOCK_EX: never set in an implicit (unlocked) one. */
+#define PAMT_4K_IMPLICIT BIT_ULL(0)
 
 #define PAMT_NR_REGIONS (1ULL << (TDX_MAX_PA_BITS - 30))
 
@@ -386,9 +397,8 @@ struct tdxmod_vcpu {
 #define DEMOTE_RESERVE_MAX 4
 struct demote_reserve {
 	pthread_mutex_t lock;
-	atomic_uint nr_sept, nr_pamt; /* read without the lock: full or not */
+	atomic_uint nr_sept; /* read without the lock: full or not */
 	struct sept_page *sept[DEMOTE_RESERVE_MAX];
-	struct pamt_entry *pamt[DEMOTE_RESERVE_MAX];
 };
 
 struct tdxmod_td {
@@ -590,28 +600,33 @@ static inline void tdxmod_sept_leaf_release(struct tdxmod_td *td, bool tree_ex)
 	tdxmod_op_state_exit(td);
 }
 
-/* demote_reserve.c: DEMOTE's new S-EPT page and PAMT 4K entries. */
+/* demote_reserve.c: DEMOTE's new S-EPT page. */
 void demote_reserve_init(struct tdxmod_td *td);
 void demote_reserve_destroy(struct tdxmod_td *td);
 /* An S-EPT page of 512 FREE entries for @hpa at @level: reserved, else made now. */
 struct sept_page *demote_reserve_sept_page(struct tdxmod_td *td, hpa_t hpa, int level);
-/* The 512 PAMT 4K entries of the 2M page @hpa: existing, reserved, else made now. */
-struct pamt_entry *demote_reserve_pamt_4k(struct tdxmod_td *td, hpa_t hpa);
 
 /* Pending-host-interrupt model for DEMOTE/PROMOTE. */
 bool tdxmod_host_interrupt_pending(struct tdxmod *mod);
 
 /* pamt.c */
-struct pamt_entry *pamt_4k_array_alloc(void);
-void pamt_4k_array_free(struct pamt_entry *a);
-struct pamt_entry *pamt_4k_array_install(struct pamt_region *r, int i2m, struct pamt_entry *spare,
-					 bool *used);
+/*
+ * DEMOTE and PROMOTE of the 2M page @hpa, on its 4K entries: see
+ * pamt_region.e4k.  pamt_4k_demote() returns NULL when the entries are now
+ * implicit @word, else the existing entries, for the caller to write;
+ * pamt_4k_promote() returns true (and the owner) when implicit entries
+ * were merged back, false when the caller must merge real ones.
+ */
+struct pamt_entry *pamt_4k_demote(struct tdxmod *mod, hpa_t hpa, u64 word);
+bool pamt_4k_promote(struct tdxmod *mod, hpa_t hpa, u64 *owner);
+/* For readers that must not make implicit entries real (the checker). */
+bool pamt_region_4k_implicit(struct pamt_region *r, int i2m, u64 *word);
 /*
  * The lookups every leaf makes, inline (a region, an entry); what they
- * make on first use is made in pamt.c.
+ * make on first use, or make real, is made in pamt.c.
  */
 struct pamt_region *pamt_region_make(struct tdxmod *mod, u64 idx);
-struct pamt_entry *pamt_region_4k_make(struct pamt_region *r, int i2m);
+struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc);
 
 static inline struct pamt_region *pamt_region(struct tdxmod *mod, hpa_t hpa, bool alloc)
 {
@@ -626,12 +641,20 @@ static inline struct pamt_region *pamt_region(struct tdxmod *mod, hpa_t hpa, boo
 	return pamt_region_make(mod, idx);
 }
 
-/* Read-only views of a region: NULL / 0 where nothing was ever made. */
+/* The 4K slot of 2M index @i2m (pamt_region.e4k), as it is: 0 if none. */
+static inline u64 pamt_4k_slot(struct pamt_region *r, int i2m)
+{
+	_Atomic u64 *idx = atomic_load_explicit(&r->e4k, memory_order_acquire);
+
+	return idx ? atomic_load_explicit(&idx[i2m], memory_order_acquire) : 0;
+}
+
+/* Read-only views of a region: NULL / 0 where nothing was ever made (or implicit). */
 static inline struct pamt_entry *pamt_region_4k(struct pamt_region *r, int i2m)
 {
-	_Atomic(struct pamt_entry *) *idx = atomic_load_explicit(&r->e4k, memory_order_acquire);
+	u64 v = pamt_4k_slot(r, i2m);
 
-	return idx ? atomic_load_explicit(&idx[i2m], memory_order_acquire) : NULL;
+	return v & PAMT_4K_IMPLICIT ? NULL : (struct pamt_entry *)(uintptr_t)v;
 }
 u32 pamt_region_page_count(struct pamt_region *r, int i2m);
 
@@ -641,14 +664,17 @@ static inline struct pamt_entry *pamt_region_entry(struct pamt_region *r, hpa_t 
 {
 	int i2m = (int)((hpa >> 21) & 511);
 	struct pamt_entry *a;
+	u64 v;
 
 	if (level == 2)
 		return &r->e1g;
 	if (level == 1)
 		return &r->e2m[i2m];
-	a = pamt_region_4k(r, i2m);
-	if (!a && alloc)
-		a = pamt_region_4k_make(r, i2m);
+	v = pamt_4k_slot(r, i2m);
+	if (v && !(v & PAMT_4K_IMPLICIT))
+		a = (struct pamt_entry *)(uintptr_t)v;
+	else
+		a = v || alloc ? pamt_4k_array(r, i2m, alloc) : NULL;
 	return a ? &a[(hpa >> 12) & 511] : NULL;
 }
 
@@ -706,7 +732,7 @@ static inline void pamt_unlock(struct pamt_ref *ref)
 u64 pamt_check_and_lock_free(struct tdxmod *mod, hpa_t hpa, int level, u32 operand,
 			     struct pamt_ref *ref);
 /* Largest non-NDA level (leaf rule), without locking. */
-struct pamt_entry *pamt_leaf(struct tdxmod *mod, hpa_t hpa, int *level);
+bool pamt_leaf_read(struct tdxmod *mod, hpa_t hpa, int *level, struct pamt_entry *e);
 /* The 4K page's PAMT leaf is NDA (the PAMT-page bitmap bit not considered). */
 bool pamt_page_nda(struct tdxmod *mod, hpa_t hpa);
 void pamt_inc_page_count(struct tdxmod *mod, hpa_t hpa);

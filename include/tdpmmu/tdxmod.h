@@ -127,9 +127,8 @@ struct tdxmod_td *tdxmod_td_create(struct tdxmod *mod, hpa_t tdr_hpa, hpa_t root
 /*
  * Model memory only, no architectural effect: make the module model's
  * storage for the next @n (at most 4) DEMOTEs of @td -- the new S-EPT
- * page's entries and the 512 PAMT 4K entries -- ready and touched.  The
- * real module writes into the page the host hands it and into a PAMT that
- * exists; the model allocates, and should not do so under the host's
+ * page's entries -- ready and touched.  The real module writes into the
+ * page the host hands it; the model allocates, and should not do so under the host's
  * mmu_lock.  Call where the host tops up its page caches, before the
  * lock.  DEMOTE makes its own when the reserve is empty.
  */

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "test_tdxmod_harness.h"
+#include "tdxmod_internal.h"
 
 /* /work/shared/scenarios/raw-demote.tdp, step by step. */
 static void test_raw_demote(void **state)
@@ -53,6 +54,66 @@ static void test_raw_demote(void **state)
 	assert_int_equal(pi.pt, PT_REG);
 	assert_int_equal(pi.owner, TDR_HPA >> 12);
 	assert_int_equal(tdxmod_chldcnt(h->td), 3 + 512);
+	assert_int_equal(h_check(h), 0);
+	h_destroy(h);
+}
+
+/*
+ * The model keeps a demoted page's 512 4K PAMT entries as one word until
+ * one of them is needed (tdxmod/pamt.c): the checker reads the word, a
+ * PROMOTE of untouched entries merges it back without an array, and a
+ * REMOVE of one 4K page makes the 512 real with the same values.
+ */
+static void test_demote_pamt_one_word(void **state)
+{
+	struct h *h = h_create_cfg(TDX_MODULE_1_5, false, false, 1);
+	u64 reg = pamt_word_make(PT_REG, TDR_HPA >> 12), word;
+	struct tdxmod_pamt_info pi;
+	struct pamt_region *r;
+	struct pamt_entry *a;
+	hpa_t page = h_alloc(h, TDX_2M);
+	int i2m = (int)((page >> 21) & 511);
+
+	(void)state;
+	assert_int_equal(h_finalize(h), TDX_SUCCESS);
+	h_tables(h, 0x200000, TDX_2M);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x200000, TDX_2M, page), TDX_SUCCESS);
+	h_block_track(h, 0x200000, TDX_2M);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
+			 TDX_SUCCESS);
+	r = pamt_region(h->mod, page, false);
+	assert_non_null(r);
+	assert_null(pamt_region_4k(r, i2m));
+	assert_true(pamt_region_4k_implicit(r, i2m, &word));
+	assert_int_equal(word, reg);
+	assert_false(tdxmod_is_pamt_page(h->mod, page + 0x1000));
+	/* 512 pages owned in the PAMT, as the S-EPT holds them. */
+	assert_int_equal(h_check(h), 0);
+
+	/* Merged back: the word goes, no array was ever made. */
+	h_block_track(h, 0x200000, TDX_2M);
+	assert_int_equal(h_plain(h, TDH_MEM_PAGE_PROMOTE, 0x200000, TDX_2M), TDX_SUCCESS);
+	assert_false(pamt_region_4k_implicit(r, i2m, &word));
+	assert_null(pamt_region_4k(r, i2m));
+	tdxmod_pamt_lookup(h->mod, page + 0x1000, &pi);
+	assert_int_equal(pi.tdx_level, 1);
+	assert_int_equal(pi.pt, PT_REG);
+	assert_int_equal(h_check(h), 0);
+
+	/* Demoted again, then one 4K page removed: the 512 made real. */
+	h_block_track(h, 0x200000, TDX_2M);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
+			 TDX_SUCCESS);
+	h_block_track(h, 0x201000, TDX_4K);
+	assert_int_equal(h_plain(h, TDH_MEM_PAGE_REMOVE, 0x201000, TDX_4K), TDX_SUCCESS);
+	assert_false(pamt_region_4k_implicit(r, i2m, &word));
+	a = pamt_region_4k(r, i2m);
+	assert_non_null(a);
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
+		assert_int_equal(pamt_pt(&a[i]), i == 1 ? PT_NDA : PT_REG);
+		assert_int_equal(pamt_owner(&a[i]), i == 1 ? 0 : TDR_HPA >> 12);
+		assert_false(pamt_locked(&a[i]));
+	}
 	assert_int_equal(h_check(h), 0);
 	h_destroy(h);
 }
@@ -253,6 +314,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_raw_demote),
+		cmocka_unit_test(test_demote_pamt_one_word),
 		cmocka_unit_test(test_demote_errors),
 		cmocka_unit_test(test_demote_initialized_mapped),
 		cmocka_unit_test(test_demote_1g),

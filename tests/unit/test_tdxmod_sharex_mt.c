@@ -97,25 +97,20 @@ static void test_demote_reserve(void **state)
 	h_finalize(h);
 	tdxmod_demote_reserve_topup(h->td, 2);
 	assert_int_equal(atomic_load(&r->nr_sept), 2);
-	assert_int_equal(atomic_load(&r->nr_pamt), 2);
 	tdxmod_demote_reserve_topup(h->td, 100); /* at most DEMOTE_RESERVE_MAX */
 	assert_int_equal(atomic_load(&r->nr_sept), DEMOTE_RESERVE_MAX);
-	assert_int_equal(atomic_load(&r->nr_pamt), DEMOTE_RESERVE_MAX);
 
 	blocked_2m(h, 0x200000);
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
 			 TDX_SUCCESS);
-	/* One S-EPT page and one PAMT 4K array taken. */
+	/* One S-EPT page taken. */
 	assert_int_equal(atomic_load(&r->nr_sept), DEMOTE_RESERVE_MAX - 1);
-	assert_int_equal(atomic_load(&r->nr_pamt), DEMOTE_RESERVE_MAX - 1);
 	assert_int_equal(h_state(h, 0x3ff000, TDX_4K), TDX_SEPT_PENDING);
 	assert_int_equal(h_check(h), 0);
 
 	/* Empty: DEMOTE makes its own, with the same result. */
 	while (atomic_load(&r->nr_sept))
 		sept_page_free(r->sept[atomic_fetch_sub(&r->nr_sept, 1) - 1]);
-	while (atomic_load(&r->nr_pamt))
-		pamt_4k_array_free(r->pamt[atomic_fetch_sub(&r->nr_pamt, 1) - 1]);
 	blocked_2m(h, 0x400000);
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x400000, TDX_2M, h_alloc(h, 0)),
 			 TDX_SUCCESS);
