@@ -120,14 +120,10 @@ int fault_inject_add(struct fault_inject *fi, u64 value, u64 count, u64 after)
 	return 0;
 }
 
-bool fault_inject_should_fail(struct fault_inject *fi, u64 *value)
+bool __fault_inject_should_fail(struct fault_inject *fi, u64 *value)
 {
 	bool fired = false;
 	u64 call;
-
-	/* Fast path: nothing to inject (the common case, and hot). */
-	if (!atomic_load_explicit(&fi->armed, memory_order_acquire))
-		return false;
 
 	pthread_mutex_lock(&fi->lock);
 	call = fi->calls++;

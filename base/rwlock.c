@@ -32,10 +32,12 @@ static _Thread_local struct {
 	struct rwlock *l;
 	int n;
 } held_read[RWLOCK_MAX_HELD_READ];
+/* Entries at and above this index hold nothing: the scans stop there. */
+static _Thread_local int held_read_top;
 
 static int held_read_slot(struct rwlock *l)
 {
-	for (int i = 0; i < RWLOCK_MAX_HELD_READ; i++)
+	for (int i = 0; i < held_read_top; i++)
 		if (held_read[i].l == l && held_read[i].n > 0)
 			return i;
 	return -1;
@@ -45,12 +47,14 @@ static void held_read_add(struct rwlock *l)
 {
 	int i = held_read_slot(l);
 
-	for (int j = 0; i < 0 && j < RWLOCK_MAX_HELD_READ; j++)
+	for (int j = 0; i < 0 && j <= held_read_top && j < RWLOCK_MAX_HELD_READ; j++)
 		if (!held_read[j].n)
 			i = j;
 	BASE_ASSERT(i >= 0);
 	held_read[i].l = l;
 	held_read[i].n++;
+	if (i >= held_read_top)
+		held_read_top = i + 1;
 }
 
 static void held_read_del(struct rwlock *l)
@@ -60,6 +64,8 @@ static void held_read_del(struct rwlock *l)
 	/* Unlocking a read lock this thread does not hold. */
 	BASE_ASSERT(i >= 0);
 	held_read[i].n--;
+	while (held_read_top && !held_read[held_read_top - 1].n)
+		held_read_top--;
 }
 
 void rwlock_init(struct rwlock *l)
@@ -101,7 +107,7 @@ static void futex_wake(atomic_uint *addr, int n)
 /* The calling thread's reader slot: fixed for the thread's life. */
 static atomic_int *rd_slot(struct rwlock *l)
 {
-	int s = stat_counter_slot_plus1 ? stat_counter_slot_plus1 - 1 : stat_counter_slot_init();
+	int s = stat_counter_slot();
 
 	return &l->rd[s % RWLOCK_SLOTS].n;
 }

@@ -19,11 +19,12 @@ static _Thread_local struct {
 struct kvm_mmu_memory_cache *kvm_mmu_thread_cache(struct kvm_mmu *mmu)
 {
 	struct kvm_mmu_memory_cache *c;
-	pthread_t self = pthread_self();
+	pthread_t self;
 
 	if (tls_cache.mmu_id == mmu->id && tls_cache.cache)
 		return tls_cache.cache;
 
+	self = pthread_self();
 	pthread_mutex_lock(&mmu->cache_lock);
 	for (c = mmu->caches; c; c = c->next)
 		if (pthread_equal(c->owner, self))

@@ -6,6 +6,24 @@
 #define TDPMMU_MMU_INTERNAL_H
 
 #include <errno.h>
+
+#if defined(__SANITIZE_THREAD__)
+#define TDPMMU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TDPMMU_TSAN 1
+#endif
+#endif
+/*
+ * liburcu's read side inlined (its _LGPL_SOURCE): a store to the thread's
+ * reader counter instead of two calls into the library, each through
+ * __tls_get_addr, on every fault.  Not under ThreadSanitizer: there the
+ * library's code must stay the uninstrumented library's (mmu.c's
+ * suppression names liburcu.so).
+ */
+#ifndef TDPMMU_TSAN
+#define _LGPL_SOURCE
+#endif
 #include <urcu.h>
 
 #include "tdpmmu/mmu.h"
@@ -102,13 +120,6 @@ struct kvm_mmu {
  * one sync object: every reader that left before the callback ran
  * happens-before the free.
  */
-#if defined(__SANITIZE_THREAD__)
-#define TDPMMU_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TDPMMU_TSAN 1
-#endif
-#endif
 #ifdef TDPMMU_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);

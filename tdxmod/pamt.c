@@ -8,16 +8,10 @@
 
 #include "tdxmod_internal.h"
 
-struct pamt_region *pamt_region(struct tdxmod *mod, hpa_t hpa, bool alloc)
+struct pamt_region *pamt_region_make(struct tdxmod *mod, u64 idx)
 {
-	u64 idx = hpa >> 30;
 	struct pamt_region *r, *expected = NULL;
 
-	if (idx >= PAMT_NR_REGIONS)
-		return NULL;
-	r = atomic_load_explicit(&mod->regions[idx], memory_order_acquire);
-	if (r || !alloc)
-		return r;
 	r = calloc(1, sizeof(*r));
 	BASE_OOM_CHECK(r, "a 1G PAMT region of the module model");
 	if (!atomic_compare_exchange_strong_explicit(&mod->regions[idx], &expected, r,
@@ -50,19 +44,14 @@ _Static_assert(PTRS_PER_PTE * sizeof(struct pamt_entry) % PAGE_SIZE == 0 &&
 		       PAMT_4K_ARRAY_PAGES <= PAGE_POOL_MAX_PAGES,
 	       "a PAMT 4K array is whole pool pages");
 
-static u64 pamt_4k_slot(struct pamt_region *r, int i2m)
-{
-	_Atomic u64 *idx = pamt_4k_index(r, false);
-
-	return idx ? atomic_load_explicit(&idx[i2m], memory_order_acquire) : 0;
-}
-
 /*
  * The 512 entries of 2M index @i2m as memory: made (all NDA) if there were
  * none and @alloc, made real from the implicit word whatever @alloc (the
  * caller wants an entry it may lock or write).  Two makers race by CAS.
+ * The lookup of entries that are already memory is inline
+ * (pamt_region_entry()); this is its way when they are not.
  */
-static struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc)
+struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc)
 {
 	_Atomic u64 *idx = pamt_4k_index(r, alloc);
 	u64 v;
@@ -147,13 +136,6 @@ static struct dpamt_node *pamt_nodes(struct pamt_region *r, bool alloc)
 	return n;
 }
 
-struct pamt_entry *pamt_region_4k(struct pamt_region *r, int i2m)
-{
-	u64 v = pamt_4k_slot(r, i2m);
-
-	return v & PAMT_4K_IMPLICIT ? NULL : (struct pamt_entry *)(uintptr_t)v;
-}
-
 u32 pamt_region_page_count(struct pamt_region *r, int i2m)
 {
 	struct dpamt_node *n = pamt_nodes(r, false);
@@ -174,23 +156,6 @@ void pamt_region_free(struct pamt_region *r)
 	free((void *)idx);
 	free(pamt_nodes(r, false));
 	free(r);
-}
-
-/* The entry of @hpa at @level; with !alloc, NULL means "all NDA". */
-struct pamt_entry *pamt_entry_at(struct tdxmod *mod, hpa_t hpa, int level, bool alloc)
-{
-	struct pamt_region *r = pamt_region(mod, hpa, alloc);
-	int i2m = (int)((hpa >> 21) & 511);
-	struct pamt_entry *a;
-
-	if (!r)
-		return NULL;
-	if (level == 2)
-		return &r->e1g;
-	if (level == 1)
-		return &r->e2m[i2m];
-	a = pamt_4k_array(r, i2m, alloc);
-	return a ? &a[(hpa >> 12) & 511] : NULL;
 }
 
 struct dpamt_node *pamt_node(struct tdxmod *mod, hpa_t hpa)
@@ -224,18 +189,6 @@ void pamt_node_take_pair(struct tdxmod *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1)
 	atomic_store(&n->page_count, 0);
 }
 
-void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner)
-{
-	u64 old = atomic_load(&e->word);
-
-	/* The lock bits and the bitmap bit are not ours to change. */
-	while (!atomic_compare_exchange_weak(&e->word, &old,
-					     (old & (PAMT_LOCK_MASK | PAMT_IS_PAMT_PAGE)) |
-						     pamt_word_make(pt, owner)))
-		;
-	atomic_store(&e->bepoch, 0);
-}
-
 bool pamt_is_pamt_page(struct tdxmod *mod, hpa_t hpa)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, false);
@@ -263,14 +216,13 @@ void pamt_set_pamt_page(struct tdxmod *mod, hpa_t hpa, bool on)
  * 2M entry that is NDA has no 4K entries below it (the walk ends there);
  * a PT_PAMT 2M entry is a node and the walk goes on to 4K.
  */
-static int pamt_walk_level(struct tdxmod *mod, hpa_t hpa, int target_level)
+static int pamt_walk_level(struct tdxmod *mod, struct pamt_region *r, hpa_t hpa, int target_level)
 {
-	struct pamt_region *r = pamt_region(mod, hpa, false);
 	enum tdx_pamt_pt pt2m;
 
-	if (target_level == 2 || (r && pamt_pt(&r->e1g) != PT_NDA))
+	if (target_level == 2 || pamt_pt(&r->e1g) != PT_NDA)
 		return 2;
-	pt2m = r ? pamt_pt(&r->e2m[(hpa >> 21) & 511]) : PT_NDA;
+	pt2m = pamt_pt(&r->e2m[(hpa >> 21) & 511]);
 	if (target_level == 1 || (pt2m != PT_NDA && pt2m != PT_PAMT))
 		return 1;
 	if (tdxmod_dpamt(mod) && pt2m == PT_NDA)
@@ -280,8 +232,12 @@ static int pamt_walk_level(struct tdxmod *mod, hpa_t hpa, int target_level)
 
 u64 pamt_walk_lock(struct tdxmod *mod, hpa_t hpa, int target_level, bool ex, struct pamt_ref *ref)
 {
-	ref->level = pamt_walk_level(mod, hpa, target_level);
-	ref->e = pamt_entry_at(mod, hpa, ref->level, true);
+	/* Made first if never used: all NDA, the walk's answer as without it. */
+	struct pamt_region *r = pamt_region(mod, hpa, true);
+
+	BASE_ASSERT(r);
+	ref->level = pamt_walk_level(mod, r, hpa, target_level);
+	ref->e = pamt_region_entry(r, hpa, ref->level, true);
 	ref->ex = ex;
 	ref->locked = false;
 	BASE_ASSERT(ref->e);
@@ -289,13 +245,6 @@ u64 pamt_walk_lock(struct tdxmod *mod, hpa_t hpa, int target_level, bool ex, str
 		return TDX_OPERAND_BUSY;
 	ref->locked = true;
 	return TDX_SUCCESS;
-}
-
-void pamt_unlock(struct pamt_ref *ref)
-{
-	if (ref->locked)
-		pamt_lock_release(ref->e, ref->ex);
-	ref->locked = false;
 }
 
 static bool pamt_is_2mb_range_free(struct tdxmod *mod, hpa_t hpa)
@@ -339,7 +288,8 @@ u64 pamt_check_and_lock_free(struct tdxmod *mod, hpa_t hpa, int level, u32 opera
 		err = TDX_PAGE_METADATA_INCORRECT;
 		goto fail;
 	}
-	if (level == 0 && pamt_is_pamt_page(mod, hpa)) {
+	/* ref->e is the page's 4K entry here: the bitmap bit is in its word. */
+	if (level == 0 && (atomic_load(&ref->e->word) & PAMT_IS_PAMT_PAGE)) {
 		err = TDX_PAGE_METADATA_INCORRECT;
 		goto fail;
 	}

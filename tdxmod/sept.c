@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Secure-EPT pages and entries: allocation, the module's walk, entry locks
- * and architectural error details.
+ * Secure-EPT pages and entries: allocation, the module's walk and
+ * architectural error details (the entry locks are in tdxmod_internal.h).
  */
 #include <stdlib.h>
 
@@ -85,53 +85,6 @@ bool sept_walk(struct tdxmod_td *td, gpa_t gpa, int level, struct sept_walk *w)
 		BASE_ASSERT(sp);
 		l--;
 	}
-}
-
-u64 sept_lock_acquire_host(_Atomic u64 *p)
-{
-	u64 old = atomic_load_explicit(p, memory_order_relaxed);
-
-	for (;;) {
-		if (old & SEPTE_LOCK) {
-			/* Tell the guest side to back off. */
-			atomic_fetch_or_explicit(p, SEPTE_HP, memory_order_relaxed);
-			return TDX_OPERAND_BUSY;
-		}
-		if (atomic_compare_exchange_weak_explicit(p, &old, (old | SEPTE_LOCK) & ~SEPTE_HP,
-							  memory_order_acquire,
-							  memory_order_relaxed))
-			return TDX_SUCCESS;
-	}
-}
-
-u64 sept_lock_acquire_guest(_Atomic u64 *p)
-{
-	u64 old = atomic_load_explicit(p, memory_order_relaxed);
-
-	for (;;) {
-		if (old & SEPTE_LOCK)
-			return TDX_OPERAND_BUSY;
-		if (old & SEPTE_HP)
-			return TDX_OPERAND_BUSY_HOST_PRIORITY;
-		if (atomic_compare_exchange_weak_explicit(
-			    p, &old, old | SEPTE_LOCK, memory_order_acquire, memory_order_relaxed))
-			return TDX_SUCCESS;
-	}
-}
-
-void sept_lock_release(_Atomic u64 *p)
-{
-	atomic_fetch_and_explicit(p, ~SEPTE_LOCK, memory_order_release);
-}
-
-void sept_write_and_unlock(_Atomic u64 *p, u64 val)
-{
-	u64 old = atomic_load_explicit(p, memory_order_relaxed);
-
-	val &= ~(SEPTE_LOCK | SEPTE_HP);
-	while (!atomic_compare_exchange_weak_explicit(p, &old, val | (old & SEPTE_HP),
-						      memory_order_release, memory_order_relaxed))
-		;
 }
 
 /*

@@ -69,22 +69,6 @@ u64 tdxmod_sept_lock_mapped_pamt(struct tdxmod_td *td, struct tdx_module_args *a
 	return err;
 }
 
-u64 tdxmod_op_state_enter(struct tdxmod_td *td, unsigned int allowed_mask)
-{
-	if (!sharex_try_sh(&td->op_state_lock))
-		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_OP_STATE;
-	if (!(allowed_mask & OPS(atomic_load(&td->op_state)))) {
-		sharex_release(&td->op_state_lock, false);
-		return TDX_OP_STATE_INCORRECT;
-	}
-	return TDX_SUCCESS;
-}
-
-void tdxmod_op_state_exit(struct tdxmod_td *td)
-{
-	sharex_release(&td->op_state_lock, false);
-}
-
 /*
  * Order as in the module: TD/op state, page info (level, alignment,
  * reserved bits), GPA validity, tree lock, walk, entry lock.
@@ -135,12 +119,6 @@ out_tree:
 out_op:
 	tdxmod_op_state_exit(td);
 	return err;
-}
-
-void tdxmod_sept_leaf_release(struct tdxmod_td *td, bool tree_ex)
-{
-	sharex_release(&td->sept_lock, tree_ex);
-	tdxmod_op_state_exit(td);
 }
 
 bool tdxmod_host_interrupt_pending(struct tdxmod *mod)

@@ -34,11 +34,12 @@ struct sharex_lock {
 	} sh[SHAREX_LOCK_SLOTS];
 };
 
+/* A thread's slot is its stat_counter slot: its own, or the shared one. */
+_Static_assert(SHAREX_LOCK_SLOTS == STAT_COUNTER_SLOTS, "one lock slot per stat_counter slot");
+
 static inline atomic_int *sharex_lock_slot(struct sharex_lock *l)
 {
-	int s = stat_counter_slot_plus1 ? stat_counter_slot_plus1 - 1 : stat_counter_slot_init();
-
-	return &l->sh[s % SHAREX_LOCK_SLOTS].n;
+	return &l->sh[stat_counter_slot()].n;
 }
 
 static inline int sharex_lock_sharers(struct sharex_lock *l)
@@ -74,12 +75,27 @@ static inline bool sharex_lock_try_ex(struct sharex_lock *l)
 	return false;
 }
 
+/*
+ * Leaving a shared hold needs no store-load order (a try-lock: nobody
+ * waits to be woken), only release.  In a slot that is the thread's own,
+ * no other thread writes the count, so a load and a release store do it
+ * without a locked instruction (two per S-EPT leaf); the shared slot
+ * subtracts atomically.
+ */
 static inline void sharex_lock_release(struct sharex_lock *l, bool ex)
 {
-	if (ex)
+	atomic_int *n;
+
+	if (ex) {
 		atomic_store_explicit(&l->ex, 0, memory_order_release);
+		return;
+	}
+	n = sharex_lock_slot(l);
+	if (likely(n != &l->sh[STAT_COUNTER_SHARED_SLOT].n))
+		atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) - 1,
+				      memory_order_release);
 	else
-		atomic_fetch_sub_explicit(sharex_lock_slot(l), 1, memory_order_release);
+		atomic_fetch_sub_explicit(n, 1, memory_order_release);
 }
 
 /* Held by anyone (a quiet lock: the checker). */

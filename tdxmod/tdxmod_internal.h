@@ -469,13 +469,59 @@ static inline _Atomic u64 *sept_walk_ptr(struct sept_walk *w)
 	return &w->sp->e[w->idx];
 }
 
+/*
+ * The entry locks, inline: every S-EPT leaf and ACCEPT takes and releases
+ * one (a call each on the fault path otherwise).
+ */
 /* Entry lock, host side: TDX_SUCCESS or TDX_OPERAND_BUSY (sets TDHP). */
-u64 sept_lock_acquire_host(_Atomic u64 *p);
+static inline u64 sept_lock_acquire_host(_Atomic u64 *p)
+{
+	u64 old = atomic_load_explicit(p, memory_order_relaxed);
+
+	for (;;) {
+		if (old & SEPTE_LOCK) {
+			/* Tell the guest side to back off. */
+			atomic_fetch_or_explicit(p, SEPTE_HP, memory_order_relaxed);
+			return TDX_OPERAND_BUSY;
+		}
+		if (atomic_compare_exchange_weak_explicit(p, &old, (old | SEPTE_LOCK) & ~SEPTE_HP,
+							  memory_order_acquire,
+							  memory_order_relaxed))
+			return TDX_SUCCESS;
+	}
+}
+
 /* Guest side: fails if locked or TDHP set. */
-u64 sept_lock_acquire_guest(_Atomic u64 *p);
-void sept_lock_release(_Atomic u64 *p);
+static inline u64 sept_lock_acquire_guest(_Atomic u64 *p)
+{
+	u64 old = atomic_load_explicit(p, memory_order_relaxed);
+
+	for (;;) {
+		if (old & SEPTE_LOCK)
+			return TDX_OPERAND_BUSY;
+		if (old & SEPTE_HP)
+			return TDX_OPERAND_BUSY_HOST_PRIORITY;
+		if (atomic_compare_exchange_weak_explicit(
+			    p, &old, old | SEPTE_LOCK, memory_order_acquire, memory_order_relaxed))
+			return TDX_SUCCESS;
+	}
+}
+
+static inline void sept_lock_release(_Atomic u64 *p)
+{
+	atomic_fetch_and_explicit(p, ~SEPTE_LOCK, memory_order_release);
+}
+
 /* Write @val (unlocked) over a locked entry, keeping a concurrently set TDHP. */
-void sept_write_and_unlock(_Atomic u64 *p, u64 val);
+static inline void sept_write_and_unlock(_Atomic u64 *p, u64 val)
+{
+	u64 old = atomic_load_explicit(p, memory_order_relaxed);
+
+	val &= ~(SEPTE_LOCK | SEPTE_HP);
+	while (!atomic_compare_exchange_weak_explicit(p, &old, val | (old & SEPTE_HP),
+						      memory_order_release, memory_order_relaxed))
+		;
+}
 
 /* RCX/RDX extended error info; @xu: 2.0 counts XU (bit 10) in the permissions. */
 u64 sept_arch_entry(u64 e, bool xu);
@@ -520,11 +566,24 @@ u64 tdxmod_check_blocked_and_tracked(struct tdxmod_td *td, struct tdx_module_arg
 u64 tdxmod_sept_lock_mapped_pamt(struct tdxmod_td *td, struct tdx_module_args *args,
 				 struct sept_walk *w, enum sept_op op,
 				 const struct sept_rule **rule, struct pamt_ref *ref);
-/* Shared part of the TDH.MEM prefix: op-state lock (SH) and allowed op state. */
-u64 tdxmod_op_state_enter(struct tdxmod_td *td, unsigned int allowed_mask);
-void tdxmod_op_state_exit(struct tdxmod_td *td);
 #define OPS(x) (1u << (x))
 #define OPS_ANY (OPS(TDX_OP_STATE_INITIALIZED) | OPS(TDX_OP_STATE_RUNNABLE))
+/* Shared part of the TDH.MEM prefix: op-state lock (SH) and allowed op state. */
+static inline u64 tdxmod_op_state_enter(struct tdxmod_td *td, unsigned int allowed_mask)
+{
+	if (!sharex_try_sh(&td->op_state_lock))
+		return TDX_OPERAND_BUSY | TDX_OPERAND_ID_OP_STATE;
+	if (!(allowed_mask & OPS(atomic_load(&td->op_state)))) {
+		sharex_release(&td->op_state_lock, false);
+		return TDX_OP_STATE_INCORRECT;
+	}
+	return TDX_SUCCESS;
+}
+
+static inline void tdxmod_op_state_exit(struct tdxmod_td *td)
+{
+	sharex_release(&td->op_state_lock, false);
+}
 static inline bool tdxmod_tracking_required(struct tdxmod_td *td)
 {
 	return atomic_load(&td->op_state) == TDX_OP_STATE_RUNNABLE;
@@ -535,7 +594,11 @@ static inline bool tdxmod_tracking_required(struct tdxmod_td *td)
  * entry is locked (w filled); on failure everything is released. */
 u64 tdxmod_sept_leaf_prefix(struct tdxmod_td *td, struct tdx_module_args *args, unsigned int ops,
 			    int min_level, int max_level, bool tree_ex, struct sept_walk *w);
-void tdxmod_sept_leaf_release(struct tdxmod_td *td, bool tree_ex);
+static inline void tdxmod_sept_leaf_release(struct tdxmod_td *td, bool tree_ex)
+{
+	sharex_release(&td->sept_lock, tree_ex);
+	tdxmod_op_state_exit(td);
+}
 
 /* demote_reserve.c: DEMOTE's new S-EPT page. */
 void demote_reserve_init(struct tdxmod_td *td);
@@ -558,12 +621,72 @@ struct pamt_entry *pamt_4k_demote(struct tdxmod *mod, hpa_t hpa, u64 word);
 bool pamt_4k_promote(struct tdxmod *mod, hpa_t hpa, u64 *owner);
 /* For readers that must not make implicit entries real (the checker). */
 bool pamt_region_4k_implicit(struct pamt_region *r, int i2m, u64 *word);
-struct pamt_region *pamt_region(struct tdxmod *mod, hpa_t hpa, bool alloc);
-struct pamt_entry *pamt_entry_at(struct tdxmod *mod, hpa_t hpa, int level, bool alloc);
-struct dpamt_node *pamt_node(struct tdxmod *mod, hpa_t hpa);
-/* Read-only views of a region: NULL / 0 where nothing was ever made. */
-struct pamt_entry *pamt_region_4k(struct pamt_region *r, int i2m);
+/*
+ * The lookups every leaf makes, inline (a region, an entry); what they
+ * make on first use, or make real, is made in pamt.c.
+ */
+struct pamt_region *pamt_region_make(struct tdxmod *mod, u64 idx);
+struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc);
+
+static inline struct pamt_region *pamt_region(struct tdxmod *mod, hpa_t hpa, bool alloc)
+{
+	u64 idx = hpa >> 30;
+	struct pamt_region *r;
+
+	if (idx >= PAMT_NR_REGIONS)
+		return NULL;
+	r = atomic_load_explicit(&mod->regions[idx], memory_order_acquire);
+	if (r || !alloc)
+		return r;
+	return pamt_region_make(mod, idx);
+}
+
+/* The 4K slot of 2M index @i2m (pamt_region.e4k), as it is: 0 if none. */
+static inline u64 pamt_4k_slot(struct pamt_region *r, int i2m)
+{
+	_Atomic u64 *idx = atomic_load_explicit(&r->e4k, memory_order_acquire);
+
+	return idx ? atomic_load_explicit(&idx[i2m], memory_order_acquire) : 0;
+}
+
+/* Read-only views of a region: NULL / 0 where nothing was ever made (or implicit). */
+static inline struct pamt_entry *pamt_region_4k(struct pamt_region *r, int i2m)
+{
+	u64 v = pamt_4k_slot(r, i2m);
+
+	return v & PAMT_4K_IMPLICIT ? NULL : (struct pamt_entry *)(uintptr_t)v;
+}
 u32 pamt_region_page_count(struct pamt_region *r, int i2m);
+
+/* The entry of @hpa at @level in @r (made if @alloc); NULL means "all NDA". */
+static inline struct pamt_entry *pamt_region_entry(struct pamt_region *r, hpa_t hpa, int level,
+						   bool alloc)
+{
+	int i2m = (int)((hpa >> 21) & 511);
+	struct pamt_entry *a;
+	u64 v;
+
+	if (level == 2)
+		return &r->e1g;
+	if (level == 1)
+		return &r->e2m[i2m];
+	v = pamt_4k_slot(r, i2m);
+	if (v && !(v & PAMT_4K_IMPLICIT))
+		a = (struct pamt_entry *)(uintptr_t)v;
+	else
+		a = v || alloc ? pamt_4k_array(r, i2m, alloc) : NULL;
+	return a ? &a[(hpa >> 12) & 511] : NULL;
+}
+
+/* The entry of @hpa at @level; with !alloc, NULL means "all NDA". */
+static inline struct pamt_entry *pamt_entry_at(struct tdxmod *mod, hpa_t hpa, int level, bool alloc)
+{
+	struct pamt_region *r = pamt_region(mod, hpa, alloc);
+
+	return r ? pamt_region_entry(r, hpa, level, alloc) : NULL;
+}
+
+struct dpamt_node *pamt_node(struct tdxmod *mod, hpa_t hpa);
 void pamt_region_free(struct pamt_region *r);
 static inline enum tdx_pamt_pt pamt_pt(struct pamt_entry *e)
 {
@@ -582,12 +705,29 @@ static inline u64 pamt_owner(struct pamt_entry *e)
  */
 void pamt_node_set_pair(struct tdxmod *mod, hpa_t hpa, hpa_t hpa0, hpa_t hpa1, u32 page_count);
 void pamt_node_take_pair(struct tdxmod *mod, hpa_t hpa, u64 *hpa0, u64 *hpa1);
-void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner);
+static inline void pamt_set(struct pamt_entry *e, enum tdx_pamt_pt pt, u64 owner)
+{
+	u64 old = atomic_load(&e->word);
+
+	/* The lock bits and the bitmap bit are not ours to change. */
+	while (!atomic_compare_exchange_weak(&e->word, &old,
+					     (old & (PAMT_LOCK_MASK | PAMT_IS_PAMT_PAGE)) |
+						     pamt_word_make(pt, owner)))
+		;
+	atomic_store(&e->bepoch, 0);
+}
+
 bool pamt_is_pamt_page(struct tdxmod *mod, hpa_t hpa);
 void pamt_set_pamt_page(struct tdxmod *mod, hpa_t hpa, bool on);
 /* Find the entry per the leaf rule, stopping at @target_level; lock it. */
 u64 pamt_walk_lock(struct tdxmod *mod, hpa_t hpa, int target_level, bool ex, struct pamt_ref *ref);
-void pamt_unlock(struct pamt_ref *ref);
+static inline void pamt_unlock(struct pamt_ref *ref)
+{
+	if (ref->locked)
+		pamt_lock_release(ref->e, ref->ex);
+	ref->locked = false;
+}
+
 /* check_and_lock_explicit_*_private_hpa: NDA page of @level for a TD. */
 u64 pamt_check_and_lock_free(struct tdxmod *mod, hpa_t hpa, int level, u32 operand,
 			     struct pamt_ref *ref);

@@ -44,8 +44,18 @@ struct fault_inject {
 void fault_inject_init(struct fault_inject *fi);
 void fault_inject_destroy(struct fault_inject *fi);
 int fault_inject_add(struct fault_inject *fi, u64 value, u64 count, u64 after);
-/* True if a rule fires for this call; *value gets the rule's value. */
-bool fault_inject_should_fail(struct fault_inject *fi, u64 *value);
+/* The rules' walk (base/fault_inject.c), for a point with rules left. */
+bool __fault_inject_should_fail(struct fault_inject *fi, u64 *value);
+/*
+ * True if a rule fires for this call; *value gets the rule's value.  The
+ * test for "no rules left" is inline: every SEAMCALL asks.
+ */
+static inline bool fault_inject_should_fail(struct fault_inject *fi, u64 *value)
+{
+	if (likely(!atomic_load_explicit(&fi->armed, memory_order_acquire)))
+		return false;
+	return __fault_inject_should_fail(fi, value);
+}
 
 /* ------------------------------------------------------------------ */
 /* Host frame allocator                                                */
@@ -281,8 +291,17 @@ static inline u64 counter_read(atomic_ullong *c)
  * slots: read it when the counter is quiet or when a near value is enough.
  * No alignment requirement (structs holding one may come from calloc): the
  * 64-byte stride alone keeps the slots' values on distinct cache lines.
+ *
+ * A thread's slot is its own while it lives (claimed on its first count,
+ * given back when it exits, base/stat_counter.c): only that thread writes
+ * it, so an add is a relaxed load and store, not a locked read-modify-write
+ * (every fault bumps four of these).  Threads beyond the first
+ * STAT_COUNTER_SLOTS - 1 alive at once share the last slot and add
+ * atomically.  The reader/writer and sharex locks index their per-thread
+ * slots with the same number.
  */
 #define STAT_COUNTER_SLOTS 8
+#define STAT_COUNTER_SHARED_SLOT (STAT_COUNTER_SLOTS - 1)
 struct stat_counter {
 	struct {
 		atomic_ullong v;
@@ -293,11 +312,24 @@ struct stat_counter {
 extern _Thread_local int stat_counter_slot_plus1;
 int stat_counter_slot_init(void);
 
+/* The calling thread's slot, in [0, STAT_COUNTER_SLOTS). */
+static inline int stat_counter_slot(void)
+{
+	int s = stat_counter_slot_plus1;
+
+	return likely(s) ? s - 1 : stat_counter_slot_init();
+}
+
 static inline void stat_counter_add(struct stat_counter *c, s64 delta)
 {
-	int s = stat_counter_slot_plus1 ? stat_counter_slot_plus1 - 1 : stat_counter_slot_init();
+	int s = stat_counter_slot();
+	atomic_ullong *v = &c->slot[s].v;
 
-	atomic_fetch_add_explicit(&c->slot[s].v, (u64)delta, memory_order_relaxed);
+	if (likely(s != STAT_COUNTER_SHARED_SLOT))
+		atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + (u64)delta,
+				      memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(v, (u64)delta, memory_order_relaxed);
 }
 
 static inline void stat_counter_inc(struct stat_counter *c)

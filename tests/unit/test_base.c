@@ -187,6 +187,43 @@ static void test_rwlock_read_holder_per_thread(void **state)
 	rwlock_destroy(&m);
 }
 
+/*
+ * Several read locks released out of order: the thread's table of held
+ * read locks gets holes, and a lock taken again, or one taken after a
+ * hole, is still known as held, and only by its holder.
+ */
+static void test_rwlock_held_read_out_of_order(void **state)
+{
+	struct rwlock l[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		rwlock_init(&l[i]);
+	for (int i = 0; i < 4; i++)
+		read_lock(&l[i]);
+	read_unlock(&l[1]);
+	read_unlock(&l[3]);
+	assert_true(rwlock_held_read(&l[0]) && rwlock_held_read(&l[2]));
+	assert_false(rwlock_held_read(&l[1]) || rwlock_held_read(&l[3]));
+	read_lock(&l[3]); /* into the hole */
+	read_unlock(&l[0]);
+	read_unlock(&l[2]);
+	assert_true(rwlock_held_read(&l[3]));
+	assert_false(rwlock_held_read(&l[0]) || rwlock_held_read(&l[1]) || rwlock_held_read(&l[2]));
+	read_lock(&l[2]);
+	read_lock(&l[2]);
+	read_unlock(&l[3]);
+	assert_true(rwlock_held_read(&l[2]));
+	assert_false(rwlock_held_read(&l[3]));
+	read_unlock(&l[2]);
+	assert_true(rwlock_held_read(&l[2]));
+	read_unlock(&l[2]);
+	for (int i = 0; i < 4; i++) {
+		assert_false(rwlock_held(&l[i]));
+		rwlock_destroy(&l[i]);
+	}
+}
+
 static void test_prng_reproducible(void **state)
 {
 	struct prng a, b;
@@ -244,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_inject_rule_order),
 		cmocka_unit_test(test_rwlock_assertions),
 		cmocka_unit_test(test_rwlock_read_holder_per_thread),
+		cmocka_unit_test(test_rwlock_held_read_out_of_order),
 		cmocka_unit_test(test_prng_reproducible),
 		cmocka_unit_test(test_page_pool),
 	};

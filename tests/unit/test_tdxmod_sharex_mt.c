@@ -80,6 +80,41 @@ static void test_sharex_excludes(void **state)
 	assert_false(sharex_lock_held(&s.l));
 }
 
+/*
+ * More threads alive than there are owned slots: the overflow threads
+ * share the last slot and release there atomically while the others
+ * release their own slots with a plain store; no hold may be lost or
+ * left behind.
+ */
+#define SX_MANY (2 * SHAREX_LOCK_SLOTS)
+static pthread_barrier_t sx_all_alive;
+
+static void *sx_thread_after_barrier(void *p)
+{
+	(void)stat_counter_slot(); /* claimed while all are alive */
+	pthread_barrier_wait(&sx_all_alive);
+	return sx_thread(p);
+}
+
+static void test_sharex_excludes_shared_slot(void **state)
+{
+	static struct sx s;
+	pthread_t t[SX_MANY];
+
+	(void)state;
+	pthread_barrier_init(&sx_all_alive, NULL, SX_MANY);
+	for (int i = 0; i < SX_MANY; i++)
+		pthread_create(&t[i], NULL, sx_thread_after_barrier, &s);
+	for (int i = 0; i < SX_MANY; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&sx_all_alive);
+	assert_int_equal(atomic_load(&s.bad), 0);
+	assert_int_equal(s.a, (u64)atomic_load(&s.ex_won));
+	assert_true(atomic_load(&s.sh_won) > 0);
+	assert_int_equal(sharex_lock_sharers(&s.l), 0);
+	assert_false(sharex_lock_held(&s.l));
+}
+
 /* BLOCK + TRACK a pending 2M leaf at @gpa so DEMOTE may run. */
 static void blocked_2m(struct h *h, gpa_t gpa)
 {
@@ -124,6 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sharex_answers),
 		cmocka_unit_test(test_sharex_excludes),
+		cmocka_unit_test(test_sharex_excludes_shared_slot),
 		cmocka_unit_test(test_demote_reserve),
 	};
 
