@@ -33,6 +33,8 @@ void tdxmod_demote_reserve_topup(struct tdxmod_td *td, unsigned int n)
 {
 	struct demote_reserve *r = &td->demote_reserve;
 
+	/* The module's PAMT 4K arrays, for calls under the same lock. */
+	pamt_4k_reserve_topup(td->mod, n);
 	if (n > DEMOTE_RESERVE_MAX)
 		n = DEMOTE_RESERVE_MAX;
 	/* The common case, every fault: full, nothing written. */

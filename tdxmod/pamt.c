@@ -39,7 +39,6 @@ static _Atomic u64 *pamt_4k_index(struct pamt_region *r, bool alloc)
 	return idx;
 }
 
-#define PAMT_4K_ARRAY_PAGES (PTRS_PER_PTE * sizeof(struct pamt_entry) / PAGE_SIZE)
 _Static_assert(PTRS_PER_PTE * sizeof(struct pamt_entry) % PAGE_SIZE == 0 &&
 		       PAMT_4K_ARRAY_PAGES <= PAGE_POOL_MAX_PAGES,
 	       "a PAMT 4K array is whole pool pages");
@@ -51,7 +50,7 @@ _Static_assert(PTRS_PER_PTE * sizeof(struct pamt_entry) % PAGE_SIZE == 0 &&
  * The lookup of entries that are already memory is inline
  * (pamt_region_entry()); this is its way when they are not.
  */
-struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc)
+struct pamt_entry *pamt_4k_array(struct tdxmod *mod, struct pamt_region *r, int i2m, bool alloc)
 {
 	_Atomic u64 *idx = pamt_4k_index(r, alloc);
 	u64 v;
@@ -66,9 +65,8 @@ struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc)
 			return (struct pamt_entry *)(uintptr_t)v;
 		if (!v && !alloc)
 			return NULL;
-		/* Already touched, reused: no page fault under a lock. */
-		a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
-		BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
+		/* Made ahead of the host's lock: no zeroing, no page fault here. */
+		a = pamt_4k_array_new(mod);
 		for (int i = 0; v && i < PTRS_PER_PTE; i++)
 			atomic_init(&a[i].word, v & ~PAMT_4K_IMPLICIT);
 		if (atomic_compare_exchange_strong_explicit(&idx[i2m], &v, (u64)(uintptr_t)a,
@@ -92,7 +90,7 @@ struct pamt_entry *pamt_4k_demote(struct tdxmod *mod, hpa_t hpa, u64 word)
 	if (atomic_compare_exchange_strong_explicit(&idx[i2m], &none, word | PAMT_4K_IMPLICIT,
 						    memory_order_acq_rel, memory_order_acquire))
 		return NULL;
-	return pamt_4k_array(r, i2m, true);
+	return pamt_4k_array(mod, r, i2m, true);
 }
 
 bool pamt_4k_promote(struct tdxmod *mod, hpa_t hpa, u64 *owner)
@@ -237,7 +235,7 @@ u64 pamt_walk_lock(struct tdxmod *mod, hpa_t hpa, int target_level, bool ex, str
 
 	BASE_ASSERT(r);
 	ref->level = pamt_walk_level(mod, r, hpa, target_level);
-	ref->e = pamt_region_entry(r, hpa, ref->level, true);
+	ref->e = pamt_region_entry(mod, r, hpa, ref->level, true);
 	ref->ex = ex;
 	ref->locked = false;
 	BASE_ASSERT(ref->e);

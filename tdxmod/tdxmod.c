@@ -76,6 +76,7 @@ struct tdxmod *tdxmod_create(const struct tdxmod_config *cfg)
 		return NULL;
 	}
 	pthread_mutex_init(&mod->prng_lock, NULL);
+	pamt_4k_reserve_init(mod);
 	prng_seed(&mod->prng, cfg->seed);
 	return mod;
 }
@@ -91,6 +92,7 @@ void tdxmod_destroy(struct tdxmod *mod)
 			pamt_region_free(r);
 	}
 	free((void *)mod->regions);
+	pamt_4k_reserve_destroy(mod);
 	pthread_mutex_destroy(&mod->prng_lock);
 	free(mod);
 }

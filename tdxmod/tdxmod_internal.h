@@ -348,8 +348,17 @@ struct pamt_ref {
 	bool locked, ex;
 };
 
+/* Zeroed PAMT 4K arrays made ahead of the lock (pamt_reserve.c). */
+#define PAMT_4K_RESERVE_MAX 4
+struct pamt_4k_reserve {
+	pthread_mutex_t lock;
+	atomic_uint nr; /* read without the lock: full or not */
+	struct pamt_entry *a[PAMT_4K_RESERVE_MAX];
+};
+
 struct tdxmod {
 	struct tdxmod_config cfg;
+	struct pamt_4k_reserve pamt_4k_reserve;
 	_Atomic(struct pamt_region *) *regions;
 	pthread_mutex_t prng_lock;
 	struct prng prng;
@@ -626,7 +635,15 @@ bool pamt_region_4k_implicit(struct pamt_region *r, int i2m, u64 *word);
  * make on first use, or make real, is made in pamt.c.
  */
 struct pamt_region *pamt_region_make(struct tdxmod *mod, u64 idx);
-struct pamt_entry *pamt_4k_array(struct pamt_region *r, int i2m, bool alloc);
+struct pamt_entry *pamt_4k_array(struct tdxmod *mod, struct pamt_region *r, int i2m, bool alloc);
+
+/* pamt_reserve.c */
+#define PAMT_4K_ARRAY_PAGES (PTRS_PER_PTE * sizeof(struct pamt_entry) / PAGE_SIZE)
+void pamt_4k_reserve_init(struct tdxmod *mod);
+void pamt_4k_reserve_destroy(struct tdxmod *mod);
+void pamt_4k_reserve_topup(struct tdxmod *mod, unsigned int n);
+/* A zeroed array for 512 4K entries: from the reserve, else made now. */
+struct pamt_entry *pamt_4k_array_new(struct tdxmod *mod);
 
 static inline struct pamt_region *pamt_region(struct tdxmod *mod, hpa_t hpa, bool alloc)
 {
@@ -659,8 +676,8 @@ static inline struct pamt_entry *pamt_region_4k(struct pamt_region *r, int i2m)
 u32 pamt_region_page_count(struct pamt_region *r, int i2m);
 
 /* The entry of @hpa at @level in @r (made if @alloc); NULL means "all NDA". */
-static inline struct pamt_entry *pamt_region_entry(struct pamt_region *r, hpa_t hpa, int level,
-						   bool alloc)
+static inline struct pamt_entry *pamt_region_entry(struct tdxmod *mod, struct pamt_region *r,
+						   hpa_t hpa, int level, bool alloc)
 {
 	int i2m = (int)((hpa >> 21) & 511);
 	struct pamt_entry *a;
@@ -674,7 +691,7 @@ static inline struct pamt_entry *pamt_region_entry(struct pamt_region *r, hpa_t 
 	if (v && !(v & PAMT_4K_IMPLICIT))
 		a = (struct pamt_entry *)(uintptr_t)v;
 	else
-		a = v || alloc ? pamt_4k_array(r, i2m, alloc) : NULL;
+		a = v || alloc ? pamt_4k_array(mod, r, i2m, alloc) : NULL;
 	return a ? &a[(hpa >> 12) & 511] : NULL;
 }
 
@@ -683,7 +700,7 @@ static inline struct pamt_entry *pamt_entry_at(struct tdxmod *mod, hpa_t hpa, in
 {
 	struct pamt_region *r = pamt_region(mod, hpa, alloc);
 
-	return r ? pamt_region_entry(r, hpa, level, alloc) : NULL;
+	return r ? pamt_region_entry(mod, r, hpa, level, alloc) : NULL;
 }
 
 struct dpamt_node *pamt_node(struct tdxmod *mod, hpa_t hpa);

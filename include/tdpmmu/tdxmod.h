@@ -127,7 +127,8 @@ struct tdxmod_td *tdxmod_td_create(struct tdxmod *mod, hpa_t tdr_hpa, hpa_t root
 /*
  * Model memory only, no architectural effect: make the module model's
  * storage for the next @n (at most 4) DEMOTEs of @td -- the new S-EPT
- * page's entries -- ready and touched.  The real module writes into the
+ * page's entries -- and for @n 2M pages' 4K PAMT entries made real under
+ * the lock (tdxmod/pamt_reserve.c), ready and touched.  The real module writes into the
  * page the host hands it; the model allocates, and should not do so under the host's
  * mmu_lock.  Call where the host tops up its page caches, before the
  * lock.  DEMOTE makes its own when the reserve is empty.

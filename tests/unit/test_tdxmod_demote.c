@@ -70,7 +70,7 @@ static void test_demote_pamt_one_word(void **state)
 	u64 reg = pamt_word_make(PT_REG, TDR_HPA >> 12), word;
 	struct tdxmod_pamt_info pi;
 	struct pamt_region *r;
-	struct pamt_entry *a;
+	struct pamt_entry *a, *reserved;
 	hpa_t page = h_alloc(h, TDX_2M);
 	int i2m = (int)((page >> 21) & 511);
 
@@ -104,11 +104,16 @@ static void test_demote_pamt_one_word(void **state)
 	h_block_track(h, 0x200000, TDX_2M);
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
 			 TDX_SUCCESS);
+	/* The array comes from the reserve made before the host's lock. */
+	tdxmod_demote_reserve_topup(h->td, 2);
+	assert_int_equal(atomic_load(&h->mod->pamt_4k_reserve.nr), 2);
+	reserved = h->mod->pamt_4k_reserve.a[1];
 	h_block_track(h, 0x201000, TDX_4K);
+	assert_int_equal(atomic_load(&h->mod->pamt_4k_reserve.nr), 1);
 	assert_int_equal(h_plain(h, TDH_MEM_PAGE_REMOVE, 0x201000, TDX_4K), TDX_SUCCESS);
 	assert_false(pamt_region_4k_implicit(r, i2m, &word));
 	a = pamt_region_4k(r, i2m);
-	assert_non_null(a);
+	assert_ptr_equal(a, reserved);
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
 		assert_int_equal(pamt_pt(&a[i]), i == 1 ? PT_NDA : PT_REG);
 		assert_int_equal(pamt_owner(&a[i]), i == 1 ? 0 : TDR_HPA >> 12);
