@@ -11,61 +11,44 @@
  * makes its own only when it is empty (a raw SEAMCALL, a race between two
  * shared-lock splits).  Model memory only: no architectural effect.
  */
-#include <stdlib.h>
-
 #include "tdxmod_internal.h"
+
+static void *demote_sept_page_make(void)
+{
+	struct sept_page *sp = sept_page_alloc(0, 0);
+
+	BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
+	return sp;
+}
+
+static void demote_sept_page_release(void *sp)
+{
+	sept_page_free(sp);
+}
 
 void demote_reserve_init(struct tdxmod_td *td)
 {
-	pthread_mutex_init(&td->demote_reserve.lock, NULL);
+	model_reserve_init(&td->demote_reserve);
 }
 
 void demote_reserve_destroy(struct tdxmod_td *td)
 {
-	struct demote_reserve *r = &td->demote_reserve;
-
-	for (unsigned int i = 0; i < atomic_load(&r->nr_sept); i++)
-		sept_page_free(r->sept[i]);
-	pthread_mutex_destroy(&r->lock);
+	model_reserve_destroy(&td->demote_reserve, demote_sept_page_release);
 }
 
 void tdxmod_demote_reserve_topup(struct tdxmod_td *td, unsigned int n)
 {
-	struct demote_reserve *r = &td->demote_reserve;
-
 	/* The module's PAMT 4K arrays, for calls under the same lock. */
 	pamt_4k_reserve_topup(td->mod, n);
-	if (n > DEMOTE_RESERVE_MAX)
-		n = DEMOTE_RESERVE_MAX;
-	/* The common case, every fault: full, nothing written. */
-	if (atomic_load_explicit(&r->nr_sept, memory_order_relaxed) >= n)
-		return;
-	pthread_mutex_lock(&r->lock);
-	while (atomic_load(&r->nr_sept) < n) {
-		struct sept_page *sp = sept_page_alloc(0, 0);
-
-		BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
-		r->sept[atomic_load(&r->nr_sept)] = sp;
-		atomic_fetch_add(&r->nr_sept, 1);
-	}
-	pthread_mutex_unlock(&r->lock);
+	model_reserve_topup(&td->demote_reserve, n, demote_sept_page_make);
 }
 
 struct sept_page *demote_reserve_sept_page(struct tdxmod_td *td, hpa_t hpa, int level)
 {
-	struct demote_reserve *r = &td->demote_reserve;
-	struct sept_page *sp = NULL;
+	struct sept_page *sp = model_reserve_take(&td->demote_reserve);
 
-	if (atomic_load_explicit(&r->nr_sept, memory_order_relaxed)) {
-		pthread_mutex_lock(&r->lock);
-		if (atomic_load(&r->nr_sept))
-			sp = r->sept[atomic_fetch_sub(&r->nr_sept, 1) - 1];
-		pthread_mutex_unlock(&r->lock);
-	}
-	if (!sp) {
-		sp = sept_page_alloc(hpa, level);
-		BASE_OOM_CHECK(sp, "an S-EPT page of the module model");
-	}
+	if (!sp)
+		sp = demote_sept_page_make();
 	sp->hpa = hpa;
 	sp->level = level;
 	return sp;

@@ -6,64 +6,45 @@
  * entries DEMOTE left implicit (pamt.c).  Those calls run under the host's
  * mmu_lock; allocated there, the array's zeroing (or, with an empty page
  * pool, its first-touch page faults) ran under the lock too: the write
- * hold of a scattered 4K conversion went from 12-19 to 41-51 us when
+ * hold of a scattered 4K conversion went from 13-16 to 34-47 us when
  * DEMOTE stopped writing the entries (docs/PERFORMANCE.md, round 2,
  * session 4).  The host glue tops this up before the lock, with DEMOTE's
  * reserve (tdxmod_demote_reserve_topup).  Model memory only.
  */
-#include <stdlib.h>
-
 #include "tdxmod_internal.h"
+
+static void *pamt_4k_array_make(void)
+{
+	struct pamt_entry *a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
+
+	BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
+	return a;
+}
+
+static void pamt_4k_array_release(void *a)
+{
+	page_pool_free(a, PAMT_4K_ARRAY_PAGES);
+}
 
 void pamt_4k_reserve_init(struct tdxmod *mod)
 {
-	pthread_mutex_init(&mod->pamt_4k_reserve.lock, NULL);
+	model_reserve_init(&mod->pamt_4k_reserve);
 }
 
 void pamt_4k_reserve_destroy(struct tdxmod *mod)
 {
-	struct pamt_4k_reserve *r = &mod->pamt_4k_reserve;
-
-	for (unsigned int i = 0; i < atomic_load(&r->nr); i++)
-		page_pool_free(r->a[i], PAMT_4K_ARRAY_PAGES);
-	pthread_mutex_destroy(&r->lock);
+	model_reserve_destroy(&mod->pamt_4k_reserve, pamt_4k_array_release);
 }
 
 void pamt_4k_reserve_topup(struct tdxmod *mod, unsigned int n)
 {
-	struct pamt_4k_reserve *r = &mod->pamt_4k_reserve;
-
-	if (n > PAMT_4K_RESERVE_MAX)
-		n = PAMT_4K_RESERVE_MAX;
-	/* The common case, every fault: full, nothing written. */
-	if (atomic_load_explicit(&r->nr, memory_order_relaxed) >= n)
-		return;
-	pthread_mutex_lock(&r->lock);
-	while (atomic_load(&r->nr) < n) {
-		struct pamt_entry *a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
-
-		BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
-		r->a[atomic_load(&r->nr)] = a;
-		atomic_fetch_add(&r->nr, 1);
-	}
-	pthread_mutex_unlock(&r->lock);
+	model_reserve_topup(&mod->pamt_4k_reserve, n, pamt_4k_array_make);
 }
 
 struct pamt_entry *pamt_4k_array_new(struct tdxmod *mod)
 {
-	struct pamt_4k_reserve *r = &mod->pamt_4k_reserve;
-	struct pamt_entry *a = NULL;
+	struct pamt_entry *a = model_reserve_take(&mod->pamt_4k_reserve);
 
-	if (atomic_load_explicit(&r->nr, memory_order_relaxed)) {
-		pthread_mutex_lock(&r->lock);
-		if (atomic_load(&r->nr))
-			a = r->a[atomic_fetch_sub(&r->nr, 1) - 1];
-		pthread_mutex_unlock(&r->lock);
-	}
-	if (!a) {
-		/* Empty (a raw SEAMCALL, racing makers): made here. */
-		a = page_pool_alloc(PAMT_4K_ARRAY_PAGES);
-		BASE_OOM_CHECK(a, "a PAMT_4K array of the module model");
-	}
-	return a;
+	/* Empty (a raw SEAMCALL, racing makers): made here. */
+	return a ? a : pamt_4k_array_make();
 }

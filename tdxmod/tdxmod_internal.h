@@ -348,17 +348,24 @@ struct pamt_ref {
 	bool locked, ex;
 };
 
-/* Zeroed PAMT 4K arrays made ahead of the lock (pamt_reserve.c). */
-#define PAMT_4K_RESERVE_MAX 4
-struct pamt_4k_reserve {
+/* Objects of the model's storage made ahead of the host's locks (model_reserve.c). */
+#define MODEL_RESERVE_MAX 4
+struct model_reserve {
 	pthread_mutex_t lock;
 	atomic_uint nr; /* read without the lock: full or not */
-	struct pamt_entry *a[PAMT_4K_RESERVE_MAX];
+	void *obj[MODEL_RESERVE_MAX];
 };
+
+void model_reserve_init(struct model_reserve *r);
+void model_reserve_destroy(struct model_reserve *r, void (*release)(void *obj));
+/* Up to @n (at most MODEL_RESERVE_MAX) objects, made by @make. */
+void model_reserve_topup(struct model_reserve *r, unsigned int n, void *(*make)(void));
+/* One object, or NULL when empty. */
+void *model_reserve_take(struct model_reserve *r);
 
 struct tdxmod {
 	struct tdxmod_config cfg;
-	struct pamt_4k_reserve pamt_4k_reserve;
+	struct model_reserve pamt_4k_reserve; /* zeroed PAMT 4K arrays (pamt_reserve.c) */
 	_Atomic(struct pamt_region *) *regions;
 	pthread_mutex_t prng_lock;
 	struct prng prng;
@@ -399,17 +406,6 @@ struct tdxmod_vcpu {
 	size_t tlb_cap, tlb_used;
 };
 
-/*
- * The model's storage for the next DEMOTEs of a TD, made and touched
- * before the host takes the lock DEMOTE runs under (demote_reserve.c).
- */
-#define DEMOTE_RESERVE_MAX 4
-struct demote_reserve {
-	pthread_mutex_t lock;
-	atomic_uint nr_sept; /* read without the lock: full or not */
-	struct sept_page *sept[DEMOTE_RESERVE_MAX];
-};
-
 struct tdxmod_td {
 	struct tdxmod *mod;
 	hpa_t tdr_hpa;
@@ -429,7 +425,7 @@ struct tdxmod_td {
 	struct fault_inject inject[NR_TDX_LEAVES];
 	struct stat_counter calls[NR_TDX_LEAVES]; /* sharded: bumped by every call */
 
-	struct demote_reserve demote_reserve;
+	struct model_reserve demote_reserve; /* S-EPT pages for DEMOTE (demote_reserve.c) */
 
 	/* S-EPT pages freed by SEPT.REMOVE/PROMOTE: lock-free walkers may still be in them. */
 	pthread_mutex_t retired_lock;

@@ -107,7 +107,7 @@ static void test_demote_pamt_one_word(void **state)
 	/* The array comes from the reserve made before the host's lock. */
 	tdxmod_demote_reserve_topup(h->td, 2);
 	assert_int_equal(atomic_load(&h->mod->pamt_4k_reserve.nr), 2);
-	reserved = h->mod->pamt_4k_reserve.a[1];
+	reserved = h->mod->pamt_4k_reserve.obj[1];
 	h_block_track(h, 0x201000, TDX_4K);
 	assert_int_equal(atomic_load(&h->mod->pamt_4k_reserve.nr), 1);
 	assert_int_equal(h_plain(h, TDH_MEM_PAGE_REMOVE, 0x201000, TDX_4K), TDX_SUCCESS);

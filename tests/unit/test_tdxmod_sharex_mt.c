@@ -126,26 +126,26 @@ static void blocked_2m(struct h *h, gpa_t gpa)
 static void test_demote_reserve(void **state)
 {
 	struct h *h = h_create();
-	struct demote_reserve *r = &h->td->demote_reserve;
+	struct model_reserve *r = &h->td->demote_reserve;
 
 	(void)state;
 	h_finalize(h);
 	tdxmod_demote_reserve_topup(h->td, 2);
-	assert_int_equal(atomic_load(&r->nr_sept), 2);
-	tdxmod_demote_reserve_topup(h->td, 100); /* at most DEMOTE_RESERVE_MAX */
-	assert_int_equal(atomic_load(&r->nr_sept), DEMOTE_RESERVE_MAX);
+	assert_int_equal(atomic_load(&r->nr), 2);
+	tdxmod_demote_reserve_topup(h->td, 100); /* at most MODEL_RESERVE_MAX */
+	assert_int_equal(atomic_load(&r->nr), MODEL_RESERVE_MAX);
 
 	blocked_2m(h, 0x200000);
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
 			 TDX_SUCCESS);
 	/* One S-EPT page taken. */
-	assert_int_equal(atomic_load(&r->nr_sept), DEMOTE_RESERVE_MAX - 1);
+	assert_int_equal(atomic_load(&r->nr), MODEL_RESERVE_MAX - 1);
 	assert_int_equal(h_state(h, 0x3ff000, TDX_4K), TDX_SEPT_PENDING);
 	assert_int_equal(h_check(h), 0);
 
 	/* Empty: DEMOTE makes its own, with the same result. */
-	while (atomic_load(&r->nr_sept))
-		sept_page_free(r->sept[atomic_fetch_sub(&r->nr_sept, 1) - 1]);
+	while (atomic_load(&r->nr))
+		sept_page_free((struct sept_page *)r->obj[atomic_fetch_sub(&r->nr, 1) - 1]);
 	blocked_2m(h, 0x400000);
 	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x400000, TDX_2M, h_alloc(h, 0)),
 			 TDX_SUCCESS);
