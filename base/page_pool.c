@@ -103,7 +103,8 @@ static void push_free(void *p, unsigned int npages)
 	pool_poison(p, npages * PAGE_SIZE);
 }
 
-void *page_pool_alloc(unsigned int npages)
+/* A page from the pool; *@reused: it may hold old contents (a fresh one is zero). */
+static void *pool_pop(unsigned int npages, bool *reused)
 {
 	void *p;
 
@@ -113,7 +114,7 @@ void *page_pool_alloc(unsigned int npages)
 		p = pool.free[npages].p[--pool.free[npages].nr];
 		pool_unpoison(p, npages * PAGE_SIZE);
 		pthread_mutex_unlock(&pool.lock);
-		memset(p, 0, npages * PAGE_SIZE);
+		*reused = true;
 		return p;
 	}
 	if ((size_t)(pool.fresh_end - pool.fresh) < npages * PAGE_SIZE) {
@@ -135,6 +136,37 @@ void *page_pool_alloc(unsigned int npages)
 	pool.fresh += npages * PAGE_SIZE;
 	pool_unpoison(p, npages * PAGE_SIZE);
 	pthread_mutex_unlock(&pool.lock);
+	*reused = false;
+	return p;
+}
+
+void *page_pool_alloc(unsigned int npages)
+{
+	bool reused;
+	void *p = pool_pop(npages, &reused);
+
+	if (p && reused)
+		memset(p, 0, npages * PAGE_SIZE);
+	return p;
+}
+
+/*
+ * For a caller that writes every byte before anything reads the page (a
+ * split's new table, filled from the huge leaf with the lock dropped):
+ * zeroing it first would write a cold page twice.  Under ASan a reused
+ * page is filled with a pattern instead, so that code counting on zeros
+ * misbehaves visibly.
+ */
+void *page_pool_alloc_nozero(unsigned int npages)
+{
+	bool reused;
+	void *p = pool_pop(npages, &reused);
+
+#ifdef PAGE_POOL_ASAN
+	if (p && reused)
+		memset(p, 0xa5, npages * PAGE_SIZE);
+#endif
+	(void)reused;
 	return p;
 }
 

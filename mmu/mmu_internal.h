@@ -224,8 +224,9 @@ int tdp_mmu_iter_set_spte(struct kvm_mmu *mmu, struct kvm_mmu_page *root, struct
 			  u64 new_spte);
 int tdp_mmu_link_sp(struct kvm_mmu *mmu, struct kvm_mmu_page *root, struct tdp_iter *iter,
 		    struct kvm_mmu_page *sp, bool shared);
+/* @filled: sp's entries were already made from this leaf (tdp_mmu_split.c). */
 int tdp_mmu_split_huge_page(struct kvm_mmu *mmu, struct kvm_mmu_page *root, struct tdp_iter *iter,
-			    struct kvm_mmu_page *sp, bool shared);
+			    struct kvm_mmu_page *sp, bool shared, bool filled);
 /*
  * End of an operation that may have removed external leaves: let a
  * batching external table finish them (ops->flush_external).  Exclusive

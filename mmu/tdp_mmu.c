@@ -335,13 +335,15 @@ int tdp_mmu_link_sp(struct kvm_mmu *mmu, struct kvm_mmu_page *root, struct tdp_i
  * it may have been visible).
  */
 int tdp_mmu_split_huge_page(struct kvm_mmu *mmu, struct kvm_mmu_page *root, struct tdp_iter *iter,
-			    struct kvm_mmu_page *sp, bool shared)
+			    struct kvm_mmu_page *sp, bool shared, bool filled)
 {
 	u64 huge_spte = iter->old_spte;
 	int level = iter->level;
 	int ret;
 
-	make_small_sptes(huge_spte, level, sp->spt);
+	/* @filled: sp's entries are already those of this leaf. */
+	if (!filled)
+		make_small_sptes(huge_spte, level, sp->spt);
 	ret = tdp_mmu_link_sp(mmu, root, iter, sp, shared);
 	if (ret)
 		return ret;

@@ -131,7 +131,7 @@ int kvm_tdp_mmu_map(struct kvm_mmu *mmu, struct kvm_page_fault *fault)
 		}
 		tdp_mmu_init_child_sp(sp, mirror, iter.gfn, iter.level - 1);
 		if (is_shadow_present_pte(iter.old_spte))
-			r = tdp_mmu_split_huge_page(mmu, root, &iter, sp, true);
+			r = tdp_mmu_split_huge_page(mmu, root, &iter, sp, true, false);
 		else
 			r = tdp_mmu_link_sp(mmu, root, &iter, sp, true);
 		if (r) {

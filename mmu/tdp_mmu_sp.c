@@ -27,9 +27,9 @@ struct kvm_mmu_page *sptep_to_sp(struct kvm_mmu *mmu, u64 *spt)
 /*
  * Header + SPT page (+ external page for a mirror table), all or nothing.
  * No mmu_lock: the split path calls this with the lock dropped.  Without
- * @fill the entries stay zero, not SHADOW_NONPRESENT_VALUE: only for a
- * table whose every entry the caller writes before linking it (a split's,
- * make_small_sptes); the zeroing has brought the page into the cache.
+ * @fill the entries are left as the page comes (not even zeroed): only for
+ * a table whose every entry the caller writes before linking it (a
+ * split's: make_small_sptes, tdp_mmu_split.c).
  */
 struct kvm_mmu_page *__tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror, bool fill)
 {
@@ -38,7 +38,7 @@ struct kvm_mmu_page *__tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror, bool f
 	if (!sp)
 		return NULL;
 	sp->mmu = mmu;
-	sp->spt = pt_page_alloc(mmu->fa);
+	sp->spt = fill ? pt_page_alloc(mmu->fa) : pt_page_alloc_nozero(mmu->fa);
 	if (!sp->spt) {
 		free(sp);
 		return NULL;

@@ -10,9 +10,14 @@
 
 /*
  * tdp_mmu_alloc_sp_for_split: lock (and RCU) dropped around the
- * allocation, as KVM does with GFP_KERNEL_ACCOUNT.
+ * allocation, as KVM does with GFP_KERNEL_ACCOUNT.  Beyond KVM, the new
+ * table is also filled there, from the huge leaf @huge_spte at @level as
+ * last seen: its 512 entries are written once, into an unzeroed page, and
+ * not under the lock.  The caller writes them again if the leaf it finds
+ * after the lock is retaken is another.
  */
-static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm_mmu *mmu, bool mirror, int *err)
+static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm_mmu *mmu, bool mirror,
+						       u64 huge_spte, int level, int *err)
 {
 	struct kvm_mmu_page *sp = NULL;
 
@@ -23,10 +28,12 @@ static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm_mmu *mmu, bool
 	if (mirror && mmu->ops->topup_external_cache)
 		*err = kvm_x86_call(mmu, topup_external_cache, 1);
 	if (!*err) {
-		/* tdp_mmu_split_huge_page() writes all 512 entries first. */
+		/* Every entry is written below before anything reads it. */
 		sp = __tdp_mmu_alloc_sp(mmu, mirror, false);
 		if (!sp)
 			*err = -ENOMEM;
+		else
+			make_small_sptes(huge_spte, level, sp->spt);
 	}
 	write_lock(&mmu->mmu_lock);
 	kvm_mmu_rcu_read_lock();
@@ -53,7 +60,8 @@ static int tdp_mmu_split_huge_pages_root(struct kvm_mmu *mmu, struct kvm_mmu_pag
 					 const gfn_t *boundary)
 {
 	struct kvm_mmu_page *sp = NULL;
-	int empty_retries = 0, interrupted = 0;
+	int empty_retries = 0, interrupted = 0, filled_level = 0;
+	u64 filled_from = 0; /* the leaf sp's entries were made from */
 	struct tdp_iter iter;
 	int ret = 0;
 
@@ -71,7 +79,10 @@ static int tdp_mmu_split_huge_pages_root(struct kvm_mmu *mmu, struct kvm_mmu_pag
 			continue;
 
 		if (!sp) {
-			sp = tdp_mmu_alloc_sp_for_split(mmu, root->is_mirror, &ret);
+			filled_from = iter.old_spte;
+			filled_level = iter.level;
+			sp = tdp_mmu_alloc_sp_for_split(mmu, root->is_mirror, filled_from,
+							filled_level, &ret);
 			if (!sp || kvm_mmu_is_bugged(mmu)) {
 				ret = ret ? ret : -EIO;
 				break;
@@ -82,7 +93,9 @@ static int tdp_mmu_split_huge_pages_root(struct kvm_mmu *mmu, struct kvm_mmu_pag
 		}
 
 		tdp_mmu_init_child_sp(sp, root->is_mirror, iter.gfn, iter.level - 1);
-		ret = tdp_mmu_split_huge_page(mmu, root, &iter, sp, false);
+		ret = tdp_mmu_split_huge_page(mmu, root, &iter, sp, false,
+					      iter.old_spte == filled_from &&
+						      iter.level == filled_level);
 		if (ret) {
 			/* The huge leaf is back; the table may have been seen. */
 			tdp_mmu_free_sp_rcu(sp);
