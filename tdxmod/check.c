@@ -188,15 +188,18 @@ static void check_regions(struct check_ctx *c)
 		check_owned_entry(c, &pr->e1g, base, 2);
 		for (int i = 0; i < PTRS_PER_PTE; i++) {
 			hpa_t b2m = base + ((u64)i << 21);
-			struct pamt_entry *a = pamt_region_4k(pr, i), implicit;
-			u64 word;
-			bool one_word = pamt_region_4k_implicit(pr, i, &word);
+			/* One load: the entries are either memory or one word. */
+			u64 slot = pamt_4k_slot(pr, i);
+			bool one_word = slot & PAMT_4K_IMPLICIT;
+			struct pamt_entry *a = one_word ? NULL
+							: (struct pamt_entry *)(uintptr_t)slot,
+					  implicit;
 			u32 used = 0;
 
 			check_owned_entry(c, &pr->e2m[i], b2m, 1);
 			/* 512 entries of one word: read as such, not made real. */
 			if (one_word) {
-				atomic_init(&implicit.word, word);
+				atomic_init(&implicit.word, slot & ~PAMT_4K_IMPLICIT);
 				atomic_init(&implicit.bepoch, 0);
 			}
 			for (int j = 0; (a || one_word) && j < PTRS_PER_PTE; j++) {
