@@ -787,7 +787,7 @@ u64 tdh_mr_finalize(struct tdxmod_td *td, struct tdx_module_args *args);
 u64 tdh_phymem_pamt_add(struct tdxmod_td *td, struct tdx_module_args *args);
 u64 tdh_phymem_pamt_remove(struct tdxmod_td *td, struct tdx_module_args *args);
 
-/* tlb.c */
+/* vcpu_tlb.c */
 void tlb_flush_vcpu(struct tdxmod_vcpu *v);
 void tlb_insert(struct tdxmod_vcpu *v, gpa_t gpa, hpa_t hpa, int level);
 bool tlb_lookup(struct tdxmod_vcpu *v, gpa_t gpa, struct tlb_entry *out);
