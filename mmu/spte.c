@@ -49,11 +49,8 @@ u64 make_small_spte(u64 huge_spte, int huge_level, int index)
 
 void make_small_sptes(u64 huge_spte, int huge_level, u64 *spt)
 {
-	u64 child = make_small_spte(huge_spte, huge_level, 0);
-	u64 step = KVM_PAGES_PER_HPAGE(huge_level - 1) << PAGE_SHIFT;
-
-	for (int i = 0; i < PTRS_PER_PTE; i++, child += step)
-		spt[i] = child;
+	page_fill_step(spt, make_small_spte(huge_spte, huge_level, 0),
+		       KVM_PAGES_PER_HPAGE(huge_level - 1) << PAGE_SHIFT);
 }
 
 u64 make_huge_spte(u64 small_spte, int level)

@@ -118,9 +118,11 @@ u64 tdh_mem_page_demote(struct tdxmod_td *td, struct tdx_module_args *args)
 	sp = demote_reserve_sept_page(td, new_page, w.level - 1);
 	child = septe_make(rule->child, page);
 	step = tdxmod_level_size(w.level - 1);
-	/* The page is published below (child pointer, parent entry: release). */
-	for (int i = 0; i < PTRS_PER_PTE; i++, child += step)
-		atomic_store_explicit(&sp->e[i], child, memory_order_relaxed);
+	/*
+	 * No one can reach the page before it is published below (child
+	 * pointer, parent entry: release), so plain stores fill it.
+	 */
+	page_fill_step((void *)sp->e, child, step);
 	pamt_demote(td, page, w.level, page_ref.e, args->r12, args->r13);
 	pamt_set(sept_ref.e, PT_EPT, tdr_owner(td));
 	pamt_inc_page_count(mod, new_page);

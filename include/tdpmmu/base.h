@@ -106,6 +106,12 @@ void *page_pool_alloc(unsigned int npages);
 /* Not zeroed: only for a caller that writes every byte before any read. */
 void *page_pool_alloc_nozero(unsigned int npages);
 void page_pool_free(void *p, unsigned int npages);
+/*
+ * Write the 512 u64 entries @first + i * @step into @page (16-byte
+ * aligned; base/page_fill.c).  Plain stores: for a page no other thread
+ * can reach yet, published afterwards with a release store.
+ */
+void page_fill_step(void *page, u64 first, u64 step);
 void page_set_private(void *page, void *priv);
 void *page_private(const void *page);
 
