@@ -35,4 +35,3 @@ void page_fill_step(void *page, u64 first, u64 step)
 		v3 += eight;
 	}
 }
-
