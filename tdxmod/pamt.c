@@ -245,7 +245,7 @@ u64 pamt_walk_lock(struct tdxmod *mod, hpa_t hpa, int target_level, bool ex, str
 	return TDX_SUCCESS;
 }
 
-static bool pamt_is_2mb_range_free(struct tdxmod *mod, hpa_t hpa)
+bool pamt_4k_range_clear(struct tdxmod *mod, hpa_t hpa, u64 mask)
 {
 	struct pamt_region *r = pamt_region(mod, hpa, false);
 	struct pamt_entry *a;
@@ -253,14 +253,15 @@ static bool pamt_is_2mb_range_free(struct tdxmod *mod, hpa_t hpa)
 
 	if (!r)
 		return true;
+	/* Read once: an implicit word is checked as it is, never made real. */
 	v = pamt_4k_slot(r, (int)((hpa >> 21) & 511));
 	if (v & PAMT_4K_IMPLICIT)
-		return !(v & (PAMT_PT_MASK | PAMT_IS_PAMT_PAGE));
+		return !(v & mask);
 	a = (struct pamt_entry *)(uintptr_t)v;
 	if (!a)
 		return true;
 	for (int i = 0; i < PTRS_PER_PTE; i++)
-		if (atomic_load(&a[i].word) & (PAMT_PT_MASK | PAMT_IS_PAMT_PAGE))
+		if (atomic_load(&a[i].word) & mask)
 			return false;
 	return true;
 }
@@ -291,7 +292,7 @@ u64 pamt_check_and_lock_free(struct tdxmod *mod, hpa_t hpa, int level, u32 opera
 		err = TDX_PAGE_METADATA_INCORRECT;
 		goto fail;
 	}
-	if (level == 1 && !pamt_is_2mb_range_free(mod, hpa)) {
+	if (level == 1 && !pamt_4k_range_clear(mod, hpa, PAMT_PT_MASK | PAMT_IS_PAMT_PAGE)) {
 		err = TDX_PAGE_METADATA_INCORRECT;
 		goto fail;
 	}

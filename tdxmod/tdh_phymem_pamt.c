@@ -75,13 +75,11 @@ u64 tdh_phymem_pamt_remove(struct tdxmod_td *td, struct tdx_module_args *args)
 		err = TDX_NO_PAMT_PAGE_PAIR | TDX_OPERAND_ID_RCX;
 		goto out;
 	}
-	for (int i = 0; i < PTRS_PER_PTE; i++) {
-		struct pamt_entry *e = pamt_entry_at(mod, hpa + i * PAGE_SIZE, 0, false);
-
-		if (e && pamt_pt(e) != PT_NDA) {
-			err = TDX_PAMT_PAGE_NOT_EMPTY | TDX_OPERAND_ID_RCX;
-			goto out;
-		}
+	_Static_assert(PT_NDA == 0, "an NDA entry has no PT bits");
+	/* Every 4K entry of the range NDA (read, never made real). */
+	if (!pamt_4k_range_clear(mod, hpa, PAMT_PT_MASK)) {
+		err = TDX_PAMT_PAGE_NOT_EMPTY | TDX_OPERAND_ID_RCX;
+		goto out;
 	}
 	pamt_node_take_pair(mod, hpa, &args->rdx, &args->r8);
 	pamt_set(e2m, PT_NDA, 0);

@@ -746,6 +746,11 @@ u64 pamt_check_and_lock_free(struct tdxmod *mod, hpa_t hpa, int level, u32 opera
 			     struct pamt_ref *ref);
 /* Largest non-NDA level (leaf rule), without locking. */
 bool pamt_leaf_read(struct tdxmod *mod, hpa_t hpa, int *level, struct pamt_entry *e);
+/*
+ * No 4K entry of @hpa's 2M range has a bit of @mask set (PAMT_PT_MASK: all
+ * NDA).  Reads the range's slot once and never makes implicit entries real.
+ */
+bool pamt_4k_range_clear(struct tdxmod *mod, hpa_t hpa, u64 mask);
 /* The 4K page's PAMT leaf is NDA (the PAMT-page bitmap bit not considered). */
 bool pamt_page_nda(struct tdxmod *mod, hpa_t hpa);
 void pamt_inc_page_count(struct tdxmod *mod, hpa_t hpa);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "test_tdxmod_harness.h"
+#include "tdxmod_internal.h"
 
 static u64 pamt_add(struct h *h, hpa_t hpa2m, hpa_t p0, hpa_t p1)
 {
@@ -138,6 +139,22 @@ static void test_dpamt_demote_promote(void **state)
 	assert_int_equal(pi.dpamt_page_count, 512);
 	assert_true(tdxmod_is_pamt_page(h->mod, q0));
 	assert_int_equal(h_check(h), 0);
+	/*
+	 * The 512 4K entries are one implicit word (all PT_REG): PAMT.REMOVE
+	 * finds the range not empty by reading it, and leaves it one word.
+	 */
+	assert_int_equal(pamt_remove(h, page), TDX_PAMT_PAGE_NOT_EMPTY | TDX_OPERAND_ID_RCX);
+	{
+		struct pamt_region *r = pamt_region(h->mod, page, false);
+		u64 word;
+
+		assert_non_null(r);
+		assert_true(pamt_region_4k_implicit(r, (int)((page >> 21) & 511), &word));
+		assert_null(pamt_region_4k(r, (int)((page >> 21) & 511)));
+		assert_true(pamt_4k_range_clear(h->mod, FREE2M, PAMT_PT_MASK));
+		assert_false(pamt_4k_range_clear(h->mod, page, PAMT_PT_MASK));
+	}
+	assert_true(tdxmod_is_pamt_page(h->mod, q0));
 	/* PROMOTE returns the pair; the pool still holds the tables: no hint */
 	h_block_track(h, 0, 1);
 	assert_int_equal(h_plain(h, TDH_MEM_PAGE_PROMOTE, 0, 1), TDX_SUCCESS);
