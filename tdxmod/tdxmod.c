@@ -161,8 +161,44 @@ static void td_release_page(struct td_destroy_ctx *c, hpa_t hpa, int level, bool
 		c->reclaim(c->arg, hpa, tdxmod_level_size(level));
 }
 
+/*
+ * A page of 4K leaves that DEMOTE made and whose 4K PAMT entries are still
+ * one implicit word (pamt.c): nothing touched them at 4K, so the 512 leaves
+ * map the 2M range in order.  Released as a whole, the word goes back to
+ * "all NDA" without the 512 entries being made real first.  False (nothing
+ * done) for any other page.
+ */
+static bool td_release_demoted_range(struct td_destroy_ctx *c, struct sept_page *sp)
+{
+	struct tdxmod *mod = c->td->mod;
+	u64 e0 = atomic_load(&sp->e[0]), owner;
+	hpa_t base = septe_pa(e0);
+
+	if (sp->level != 0 || septe_state(e0) == TDX_SEPT_FREE || !septe_leaf(e0) ||
+	    (base & (tdxmod_level_size(1) - 1)))
+		return false;
+	for (int i = 1; i < PTRS_PER_PTE; i++) {
+		u64 e = atomic_load(&sp->e[i]);
+
+		if (septe_state(e) == TDX_SEPT_FREE || !septe_leaf(e) ||
+		    septe_pa(e) != base + (u64)i * PAGE_SIZE)
+			return false;
+	}
+	if (!pamt_4k_promote(mod, base, &owner))
+		return false;
+	BASE_ASSERT(owner == tdr_owner(c->td));
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
+		pamt_dec_page_count(mod, base + (u64)i * PAGE_SIZE);
+		if (c->reclaim)
+			c->reclaim(c->arg, base + (u64)i * PAGE_SIZE, PAGE_SIZE);
+	}
+	return true;
+}
+
 static void td_destroy_page(struct td_destroy_ctx *c, struct sept_page *sp)
 {
+	if (td_release_demoted_range(c, sp))
+		return;
 	for (int i = 0; i < PTRS_PER_PTE; i++) {
 		u64 e = atomic_load(&sp->e[i]);
 		struct sept_page *child;

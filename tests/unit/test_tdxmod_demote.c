@@ -123,6 +123,46 @@ static void test_demote_pamt_one_word(void **state)
 	h_destroy(h);
 }
 
+/*
+ * TD teardown releases a page of 4K leaves whose PAMT entries are still
+ * one word as a whole: the word goes to "all NDA", no array is made (one
+ * was before), and all 512 pages are reported reclaimed.
+ */
+static void test_demote_teardown_one_word(void **state)
+{
+	struct h *h = h_create_cfg(TDX_MODULE_1_5, false, false, 1);
+	hpa_t page = h_alloc(h, TDX_2M);
+	int i2m = (int)((page >> 21) & 511);
+	struct tdxmod_pamt_info pi;
+	struct pamt_region *r;
+	unsigned int reserved;
+	u64 word, reclaimed;
+
+	(void)state;
+	assert_int_equal(h_finalize(h), TDX_SUCCESS);
+	h_tables(h, 0x200000, TDX_2M);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x200000, TDX_2M, page), TDX_SUCCESS);
+	h_block_track(h, 0x200000, TDX_2M);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
+			 TDX_SUCCESS);
+	r = pamt_region(h->mod, page, false);
+	assert_true(pamt_region_4k_implicit(r, i2m, &word));
+	tdxmod_demote_reserve_topup(h->td, 2);
+	reserved = atomic_load(&h->mod->pamt_4k_reserve.nr);
+	reclaimed = h->reclaimed;
+
+	tdxmod_td_destroy(h->td, h_reclaim, h);
+	h->td = NULL;
+	assert_false(pamt_region_4k_implicit(r, i2m, &word));
+	assert_null(pamt_region_4k(r, i2m));
+	assert_int_equal(atomic_load(&h->mod->pamt_4k_reserve.nr), reserved);
+	tdxmod_pamt_lookup(h->mod, page + 0x1000, &pi);
+	assert_int_equal(pi.pt, PT_NDA);
+	/* The 2M page as 512 4K pages, and the S-EPT pages with them. */
+	assert_true(h->reclaimed - reclaimed >= (2ULL << 20) + PAGE_SIZE);
+	h_destroy(h);
+}
+
 static void setup_pending_2m(struct h *h, gpa_t gpa)
 {
 	h_tables(h, gpa, TDX_2M);
@@ -320,6 +360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_raw_demote),
 		cmocka_unit_test(test_demote_pamt_one_word),
+		cmocka_unit_test(test_demote_teardown_one_word),
 		cmocka_unit_test(test_demote_errors),
 		cmocka_unit_test(test_demote_initialized_mapped),
 		cmocka_unit_test(test_demote_1g),

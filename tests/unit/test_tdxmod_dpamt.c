@@ -169,12 +169,39 @@ static void test_dpamt_demote_promote(void **state)
 	h_destroy(h);
 }
 
+/* Teardown of a demoted page left as one word: the pair's count goes to 0. */
+static void test_dpamt_demoted_teardown(void **state)
+{
+	struct h *h = h_create_cfg(TDX_MODULE_2_0, true, false, 1);
+	hpa_t page = REGION, q0 = X + 0x3000, q1 = X + 0x4000, sept = POOL + 0x10000;
+	struct tdxmod_pamt_info pi;
+	u64 word;
+
+	(void)state;
+	pool_setup(h);
+	h_finalize(h);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0, 1, page), TDX_SUCCESS);
+	h_block_track(h, 0, 1);
+	h->a = (struct tdx_module_args){.rcx = 1, .r8 = sept, .r12 = q0, .r13 = q1};
+	assert_int_equal(tdxmod_seamcall(h->td, TDH_MEM_PAGE_DEMOTE, &h->a), TDX_SUCCESS);
+	assert_true(pamt_region_4k_implicit(pamt_region(h->mod, page, false),
+					    (int)((page >> 21) & 511), &word));
+	tdxmod_td_destroy(h->td, h_reclaim, h);
+	h->td = NULL;
+	tdxmod_pamt_lookup(h->mod, page + 0x7000, &pi);
+	assert_int_equal(pi.pt, PT_NDA);
+	assert_true(pi.dpamt_pair);
+	assert_int_equal(pi.dpamt_page_count, 0);
+	h_destroy(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dpamt_off),
 		cmocka_unit_test(test_pamt_add_remove),
 		cmocka_unit_test(test_dpamt_demote_promote),
+		cmocka_unit_test(test_dpamt_demoted_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
