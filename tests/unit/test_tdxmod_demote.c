@@ -58,6 +58,17 @@ static void test_raw_demote(void **state)
 	h_destroy(h);
 }
 
+/* A finalized TD with @page mapped at 2M (GPA 2M), blocked, tracked, demoted. */
+static void aug_demote_2m(struct h *h, hpa_t page)
+{
+	assert_int_equal(h_finalize(h), TDX_SUCCESS);
+	h_tables(h, 0x200000, TDX_2M);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x200000, TDX_2M, page), TDX_SUCCESS);
+	h_block_track(h, 0x200000, TDX_2M);
+	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
+			 TDX_SUCCESS);
+}
+
 /*
  * The model keeps a demoted page's 512 4K PAMT entries as one word until
  * one of them is needed (tdxmod/pamt.c): the checker reads the word, a
@@ -75,12 +86,7 @@ static void test_demote_pamt_one_word(void **state)
 	int i2m = (int)((page >> 21) & 511);
 
 	(void)state;
-	assert_int_equal(h_finalize(h), TDX_SUCCESS);
-	h_tables(h, 0x200000, TDX_2M);
-	assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x200000, TDX_2M, page), TDX_SUCCESS);
-	h_block_track(h, 0x200000, TDX_2M);
-	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
-			 TDX_SUCCESS);
+	aug_demote_2m(h, page);
 	r = pamt_region(h->mod, page, false);
 	assert_non_null(r);
 	assert_null(pamt_region_4k(r, i2m));
@@ -139,12 +145,7 @@ static void test_demote_teardown_one_word(void **state)
 	u64 word, reclaimed;
 
 	(void)state;
-	assert_int_equal(h_finalize(h), TDX_SUCCESS);
-	h_tables(h, 0x200000, TDX_2M);
-	assert_int_equal(h_call(h, TDH_MEM_PAGE_AUG, 0x200000, TDX_2M, page), TDX_SUCCESS);
-	h_block_track(h, 0x200000, TDX_2M);
-	assert_int_equal(h_call(h, TDH_MEM_PAGE_DEMOTE, 0x200000, TDX_2M, h_alloc(h, 0)),
-			 TDX_SUCCESS);
+	aug_demote_2m(h, page);
 	r = pamt_region(h->mod, page, false);
 	assert_true(pamt_region_4k_implicit(r, i2m, &word));
 	tdxmod_demote_reserve_topup(h->td, 2);
