@@ -41,10 +41,33 @@
 #define CHUNK_SIZE ((size_t)CHUNK_PAGES * PAGE_SIZE)
 #define CHUNK_MAGIC 0x70672d6368756e6bULL
 
-struct page_chunk {
-	u64 magic;
-	_Atomic(void *) private[CHUNK_PAGES]; /* [0] is the header itself */
+/*
+ * What the pool keeps per page, 64 bytes in the chunk's first page (as the
+ * kernel's struct page is 64 bytes in the memmap): the private word and an
+ * area the page's owner keeps its own record in (page_owner_area()).
+ */
+struct page_slot {
+	_Atomic(void *) private;
+	_Alignas(8) unsigned char owner[PAGE_OWNER_BYTES];
 };
+_Static_assert(sizeof(struct page_slot) == 64, "one cache line per page");
+
+struct page_chunk {
+	union {
+		u64 magic; /* in slot 0: the chunk's first page holds the slots */
+		struct page_slot slot[CHUNK_PAGES];
+	};
+};
+_Static_assert(sizeof(struct page_chunk) == PAGE_SIZE, "the slots fill the first page");
+
+/* A page's slot, by address alone (no check: also for prefetching). */
+static struct page_slot *page_slot_of(const void *page)
+{
+	struct page_chunk *c =
+		(struct page_chunk *)((uintptr_t)page & ~(uintptr_t)(CHUNK_SIZE - 1));
+
+	return &c->slot[((uintptr_t)page - (uintptr_t)c) >> PAGE_SHIFT];
+}
 
 /*
  * Free pages by size, in arrays rather than linked through the pages
@@ -99,8 +122,9 @@ static void push_free(void *p, unsigned int npages)
 		f->cap = cap;
 	}
 	f->p[f->nr++] = p;
-	/* The whole page traps a use after free. */
+	/* The whole page, and its owner's record, trap a use after free. */
 	pool_poison(p, npages * PAGE_SIZE);
+	pool_poison(page_slot_of(p)->owner, PAGE_OWNER_BYTES);
 }
 
 /*
@@ -123,6 +147,8 @@ static void pool_prefetch_ahead(const struct free_stack *f, unsigned int npages)
 	q = f->p[f->nr - 2];
 	for (size_t off = 0; off < (size_t)npages * PAGE_SIZE; off += 64)
 		__builtin_prefetch(q + off, 1, 2);
+	/* And its slot (private word, owner's record), written with it. */
+	__builtin_prefetch(page_slot_of(q), 1, 2);
 }
 
 /* A page from the pool; *@reused: it may hold old contents (a fresh one is zero). */
@@ -135,6 +161,7 @@ static void *pool_pop(unsigned int npages, bool *reused)
 	if (pool.free[npages].nr) {
 		p = pool.free[npages].p[--pool.free[npages].nr];
 		pool_unpoison(p, npages * PAGE_SIZE);
+		pool_unpoison(page_slot_of(p)->owner, PAGE_OWNER_BYTES);
 		pool_prefetch_ahead(&pool.free[npages], npages);
 		pthread_mutex_unlock(&pool.lock);
 		*reused = true;
@@ -220,7 +247,7 @@ void page_set_private(void *page, void *priv)
 	size_t i;
 	struct page_chunk *c = page_chunk(page, &i);
 
-	atomic_store_explicit(&c->private[i], priv, memory_order_release);
+	atomic_store_explicit(&c->slot[i].private, priv, memory_order_release);
 }
 
 void *page_private(const void *page)
@@ -228,5 +255,13 @@ void *page_private(const void *page)
 	size_t i;
 	struct page_chunk *c = page_chunk(page, &i);
 
-	return atomic_load_explicit(&c->private[i], memory_order_acquire);
+	return atomic_load_explicit(&c->slot[i].private, memory_order_acquire);
+}
+
+void *page_owner_area(const void *page)
+{
+	size_t i;
+	struct page_chunk *c = page_chunk(page, &i);
+
+	return c->slot[i].owner;
 }

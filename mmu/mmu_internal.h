@@ -45,6 +45,8 @@ struct kvm_mmu_page {
 	struct kvm_mmu *mmu; /* for the RCU callback */
 	struct rcu_head rcu_head;
 };
+/* It lives in its page's owner area (tdp_mmu_sp.c). */
+_Static_assert(sizeof(struct kvm_mmu_page) <= PAGE_OWNER_BYTES, "the header fits its page's slot");
 
 /* Pages for one fault, filled without mmu_lock (kvm_mmu_memory_cache). */
 #define KVM_MMU_CACHE_MIN PT64_ROOT_4LEVEL

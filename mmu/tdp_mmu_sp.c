@@ -6,6 +6,7 @@
  * visible, after an RCU grace period otherwise).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "mmu_internal.h"
 
@@ -33,26 +34,30 @@ struct kvm_mmu_page *sptep_to_sp(struct kvm_mmu *mmu, u64 *spt)
  */
 struct kvm_mmu_page *__tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror, bool fill)
 {
-	struct kvm_mmu_page *sp = calloc(1, sizeof(*sp));
+	u64 *spt = fill ? pt_page_alloc(mmu->fa) : pt_page_alloc_nozero(mmu->fa);
+	struct kvm_mmu_page *sp;
 
-	if (!sp)
+	if (!spt)
 		return NULL;
+	/*
+	 * The header lives with its page, in the pool's line for it (the one
+	 * page_set_private() writes), not in an object of its own: a freed
+	 * malloc object is a cold line of its own when reused (about 400
+	 * cycles of a split, docs/PERFORMANCE.md round 2, session 5).
+	 */
+	sp = page_owner_area(spt);
+	memset(sp, 0, sizeof(*sp));
 	sp->mmu = mmu;
-	sp->spt = fill ? pt_page_alloc(mmu->fa) : pt_page_alloc_nozero(mmu->fa);
-	if (!sp->spt) {
-		free(sp);
-		return NULL;
-	}
+	sp->spt = spt;
 	if (mirror && frame_alloc(mmu->fa, PG_LEVEL_4K, &sp->external_spt)) {
-		pt_page_free(mmu->fa, sp->spt);
-		free(sp);
+		pt_page_free(mmu->fa, spt);
 		return NULL;
 	}
 	/* Non-present entries are SHADOW_NONPRESENT_VALUE, not 0. */
 	for (int i = 0; fill && i < PTRS_PER_PTE; i++)
-		sp->spt[i] = SHADOW_NONPRESENT_VALUE;
+		spt[i] = SHADOW_NONPRESENT_VALUE;
 	sp->is_mirror = mirror;
-	page_set_private(sp->spt, sp);
+	page_set_private(spt, sp);
 	return sp;
 }
 
@@ -76,8 +81,8 @@ void tdp_mmu_free_sp(struct kvm_mmu_page *sp)
 
 	if (sp->external_spt)
 		frame_free(mmu->fa, sp->external_spt, PAGE_SIZE);
+	/* Last: the header goes with its page. */
 	pt_page_free(mmu->fa, sp->spt);
-	free(sp);
 }
 
 #ifdef TDPMMU_TSAN

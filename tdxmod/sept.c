@@ -4,21 +4,22 @@
  * architectural error details (the entry locks are in tdxmod_internal.h).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "tdxmod_internal.h"
 
 struct sept_page *sept_page_alloc(hpa_t hpa, int level)
 {
-	struct sept_page *sp = calloc(1, sizeof(*sp));
-
-	if (!sp)
-		return NULL;
 	/* Already touched, reused: no page fault in DEMOTE or SEPT.ADD. */
-	sp->e = page_pool_alloc(1);
-	if (!sp->e) {
-		free(sp);
+	_Atomic u64 *e = page_pool_alloc(1);
+	struct sept_page *sp;
+
+	if (!e)
 		return NULL;
-	}
+	/* The record lives with its page (as the MMU's headers, tdp_mmu_sp.c). */
+	sp = page_owner_area((void *)e);
+	memset(sp, 0, sizeof(*sp));
+	sp->e = e;
 	/* The child pointers are made when the first child is linked. */
 	sp->hpa = hpa;
 	sp->level = level;
@@ -30,8 +31,8 @@ struct sept_page *sept_page_alloc(hpa_t hpa, int level)
 void sept_page_free(struct sept_page *sp)
 {
 	free((void *)atomic_load(&sp->child));
+	/* Last: the record goes with its page. */
 	page_pool_free((void *)sp->e, 1);
-	free(sp);
 }
 
 _Atomic(struct sept_page *) *sept_child_slot(struct sept_page *sp, int idx)

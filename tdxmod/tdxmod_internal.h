@@ -243,6 +243,8 @@ struct sept_page {
 	int level;
 	struct sept_page *retired_next;
 };
+/* It lives in its entries' page's owner area (sept.c). */
+_Static_assert(sizeof(struct sept_page) <= PAGE_OWNER_BYTES, "the record fits its page's slot");
 
 /* ------------------------------------------------------------------ */
 /* PAMT                                                                 */

@@ -114,6 +114,14 @@ void page_pool_free(void *p, unsigned int npages);
 void page_fill_step(void *page, u64 first, u64 step);
 void page_set_private(void *page, void *priv);
 void *page_private(const void *page);
+/*
+ * PAGE_OWNER_BYTES (8-byte aligned) kept with each pool page for whoever
+ * allocated it, in the pool's own line for the page (the private word's):
+ * a header lives there instead of in a malloc'd object of its own.  Valid
+ * from the page's allocation until it is freed; not zeroed.
+ */
+#define PAGE_OWNER_BYTES 56
+void *page_owner_area(const void *page);
 
 /* ------------------------------------------------------------------ */
 /* Reader/writer lock with holder assertions (lockdep's role)          */
