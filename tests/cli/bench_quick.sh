@@ -48,6 +48,21 @@ need(sc["splits_per_unit"] == 1.0, "one split per scattered page")
 need(sc["seamcalls_per_unit"].get("TDH.MEM.PAGE.DEMOTE") == 1.0, "one DEMOTE per page")
 need(sc["seamcalls_per_unit"].get("TDH.MEM.PAGE.REMOVE") == 1.0, "one REMOVE per page")
 PY
+# scale2: wall-time speedups and the CPU time two threads spend over one's.
+"$bin" bench --quick --json --repeats 1 scale2 >"$tmp/s2" 2>"$tmp/err" ||
+	{ cat "$tmp/err" >&2; fail "bench scale2"; }
+python3 - "$tmp/s2" <<'PY' || fail "scale2 json schema"
+import json, sys
+s = json.load(open(sys.argv[1]))["benchmarks"]["scale2"]
+for key in ("speedup_2_vs_1", "cpu_2_vs_1"):
+    for k in ("mirror", "direct", "lower_bound"):
+        v = s[key][k]
+        if not (isinstance(v["median"], float) and 0 < v["min"] <= v["median"] <= v["max"]):
+            sys.exit("scale2.%s.%s is not a positive min/median/max stat" % (key, k))
+# The same faults split over two threads cost about the same CPU time: not 0, not 10x.
+if not 0.2 < s["cpu_2_vs_1"]["lower_bound"]["median"] < 5:
+    sys.exit("scale2.cpu_2_vs_1.lower_bound out of range")
+PY
 # --plot: one cairo SVG per benchmark (make plots).
 for b in fault split convert; do
 	head -c 200 "$tmp/plots/bench-$b.svg" 2>/dev/null | grep -q '<svg' || fail "--plot: no bench-$b.svg"
