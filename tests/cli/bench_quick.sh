@@ -42,6 +42,11 @@ for g in b["fault"]["goals"] + b["split"]["goals"]:
     need(isinstance(g["met"], bool) and g["cmp"] in ("<=", ">="), "goal record")
 stat(b["split"]["split_vs_lower_bound"], "split.split_vs_lower_bound")
 stat(b["split"]["hold_us_p99"], "split.hold_us_p99")
+stat(b["split"]["lower_bound_us_per_split"], "split.lower_bound_us_per_split")
+# With one repeat the ratio is the two times divided.
+sp = b["split"]
+r = sp["us_per_split"]["median"] / sp["lower_bound_us_per_split"]["median"]
+need(abs(r / sp["split_vs_lower_bound"]["median"] - 1) < 1e-6, "split ratio = us_per_split / lower bound")
 # A 4K conversion inside a 2M leaf splits it once and removes one page.
 sc = b["convert"]["scattered_4K"]
 need(sc["splits_per_unit"] == 1.0, "one split per scattered page")
