@@ -217,9 +217,14 @@ void write_lock(struct rwlock *l)
 		atomic_store(&l->wstate, 1);
 		readers_drained(l, true);
 	}
-	atomic_store(&l->writer, self_id());
+	/*
+	 * The writer field and the write statistics are written only by the
+	 * holder, and the writers' mutex orders holders: plain stores, no
+	 * locked instruction (readers of the statistics load them atomically).
+	 */
+	atomic_store_explicit(&l->writer, self_id(), memory_order_relaxed);
 	l->write_since_ns = now_ns();
-	counter_inc(&l->write_acquisitions);
+	counter_add_exclusive(&l->write_acquisitions, 1);
 }
 
 void write_unlock(struct rwlock *l)
@@ -227,14 +232,13 @@ void write_unlock(struct rwlock *l)
 	u64 held, max;
 	int v;
 
-	BASE_ASSERT(atomic_load(&l->writer) == self_id());
+	BASE_ASSERT(atomic_load_explicit(&l->writer, memory_order_relaxed) == self_id());
 	held = now_ns() - l->write_since_ns;
-	counter_add(&l->write_hold_ns, held);
+	counter_add_exclusive(&l->write_hold_ns, held);
 	max = counter_read(&l->write_hold_max_ns);
-	while (held > max && !atomic_compare_exchange_weak(&l->write_hold_max_ns,
-							   (unsigned long long *)&max, held))
-		;
-	atomic_store(&l->writer, 0);
+	if (held > max)
+		atomic_store_explicit(&l->write_hold_max_ns, held, memory_order_relaxed);
+	atomic_store_explicit(&l->writer, 0, memory_order_relaxed);
 	v = atomic_exchange(&l->wstate, 0);
 	pthread_mutex_unlock(&l->wmutex);
 	if (v == 2)
@@ -243,7 +247,8 @@ void write_unlock(struct rwlock *l)
 
 bool rwlock_held_write(struct rwlock *l)
 {
-	return atomic_load(&l->writer) == self_id();
+	/* Only this thread ever stores its own id there. */
+	return atomic_load_explicit(&l->writer, memory_order_relaxed) == self_id();
 }
 
 bool rwlock_held_read(struct rwlock *l)

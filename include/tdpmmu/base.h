@@ -296,6 +296,13 @@ static inline void counter_add(atomic_ullong *c, u64 v)
 	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
 }
 
+/* For a counter only one thread at a time adds to (under a lock): no locked add. */
+static inline void counter_add_exclusive(atomic_ullong *c, u64 v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+			      memory_order_relaxed);
+}
+
 static inline u64 counter_read(atomic_ullong *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);
