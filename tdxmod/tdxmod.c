@@ -171,13 +171,12 @@ static void td_release_page(struct td_destroy_ctx *c, hpa_t hpa, int level, bool
 static bool td_release_demoted_range(struct td_destroy_ctx *c, struct sept_page *sp)
 {
 	struct tdxmod *mod = c->td->mod;
-	u64 e0 = atomic_load(&sp->e[0]), owner;
-	hpa_t base = septe_pa(e0);
+	hpa_t base = septe_pa(atomic_load(&sp->e[0]));
+	u64 owner;
 
-	if (sp->level != 0 || septe_state(e0) == TDX_SEPT_FREE || !septe_leaf(e0) ||
-	    (base & (tdxmod_level_size(1) - 1)))
+	if (sp->level != 0 || (base & (tdxmod_level_size(1) - 1)))
 		return false;
-	for (int i = 1; i < PTRS_PER_PTE; i++) {
+	for (int i = 0; i < PTRS_PER_PTE; i++) {
 		u64 e = atomic_load(&sp->e[i]);
 
 		if (septe_state(e) == TDX_SEPT_FREE || !septe_leaf(e) ||

@@ -350,11 +350,11 @@ static inline void stat_counter_add(struct stat_counter *c, s64 delta)
 	int s = stat_counter_slot();
 	atomic_ullong *v = &c->slot[s].v;
 
+	/* The thread's own slot has one writer; the shared one needs a locked add. */
 	if (likely(s != STAT_COUNTER_SHARED_SLOT))
-		atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + (u64)delta,
-				      memory_order_relaxed);
+		counter_add_exclusive(v, (u64)delta);
 	else
-		atomic_fetch_add_explicit(v, (u64)delta, memory_order_relaxed);
+		counter_add(v, (u64)delta);
 }
 
 static inline void stat_counter_inc(struct stat_counter *c)
