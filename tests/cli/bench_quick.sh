@@ -47,6 +47,9 @@ stat(b["split"]["lower_bound_us_per_split"], "split.lower_bound_us_per_split")
 sp = b["split"]
 r = sp["us_per_split"]["median"] / sp["lower_bound_us_per_split"]["median"]
 need(abs(r / sp["split_vs_lower_bound"]["median"] - 1) < 1e-6, "split ratio = us_per_split / lower bound")
+stat(sp["cold_lower_bound_us_per_split"], "split.cold_lower_bound_us_per_split")
+r = sp["us_per_split"]["median"] / sp["cold_lower_bound_us_per_split"]["median"]
+need(abs(r / sp["split_vs_cold_lower_bound"]["median"] - 1) < 1e-6, "split ratio = us_per_split / cold lower bound")
 # A 4K conversion inside a 2M leaf splits it once and removes one page.
 sc = b["convert"]["scattered_4K"]
 need(sc["splits_per_unit"] == 1.0, "one split per scattered page")
