@@ -261,7 +261,7 @@ struct frame_allocator *frame_allocator_create(void)
 
 	if (!fa)
 		return NULL;
-	pthread_mutex_init(&fa->lock, NULL);
+	short_mutex_init(&fa->lock);
 	fa->next_1g = FA_BASE;
 	atomic_init(&fa->pt_pages, 0);
 	fault_inject_init(&fa->inject);

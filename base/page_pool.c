@@ -85,7 +85,7 @@ static struct {
 	pthread_mutex_t lock;
 	struct free_stack free[PAGE_POOL_MAX_PAGES + 1]; /* by size */
 	char *fresh, *fresh_end; /* never handed out: already zero */
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} pool = {.lock = SHORT_MUTEX_INITIALIZER};
 
 /* A chunk aligned to its size, populated; NULL when out of memory. */
 static struct page_chunk *chunk_map(void)

@@ -76,7 +76,7 @@ struct kvm_mmu *kvm_mmu_create(struct frame_allocator *fa, const struct kvm_exte
 	mmu->opaque = opaque;
 	mmu->nr_gfns = nr_gfns;
 	rwlock_init(&mmu->mmu_lock);
-	pthread_mutex_init(&mmu->cache_lock, NULL);
+	short_mutex_init(&mmu->cache_lock);
 	lpage_info_init(mmu, 0);
 	lpage_info_init(mmu, 1);
 	if (!mmu->lpage_info[0] || !mmu->lpage_info[1])

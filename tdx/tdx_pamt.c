@@ -16,7 +16,7 @@
 
 void tdx_pamt_init(struct kvm_tdx *kvm_tdx)
 {
-	pthread_mutex_init(&kvm_tdx->pamt_lock, NULL);
+	short_mutex_init(&kvm_tdx->pamt_lock);
 	tdx_pamt_caches_init(kvm_tdx);
 }
 

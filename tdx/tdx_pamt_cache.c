@@ -45,7 +45,7 @@ static struct tdx_pamt_cache *current_pamt_cache(struct kvm_tdx *kvm_tdx)
 
 static void pamt_cache_init(struct tdx_pamt_cache *c)
 {
-	pthread_mutex_init(&c->lock, NULL);
+	short_mutex_init(&c->lock);
 	c->pages = NULL;
 	c->nr = c->cap = 0;
 }

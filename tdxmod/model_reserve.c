@@ -12,7 +12,7 @@
 
 void model_reserve_init(struct model_reserve *r)
 {
-	pthread_mutex_init(&r->lock, NULL);
+	short_mutex_init(&r->lock);
 	atomic_init(&r->nr, 0);
 }
 

@@ -24,7 +24,7 @@ int gmem_init(struct guest_memfd *gmem, struct frame_allocator *fa, gfn_t nr_gfn
 	gmem->idx = calloc(gmem->nr_1g, sizeof(*gmem->idx));
 	if (!gmem->idx)
 		return -ENOMEM;
-	pthread_mutex_init(&gmem->lock, NULL);
+	short_mutex_init(&gmem->lock);
 	return 0;
 }
 

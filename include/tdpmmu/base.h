@@ -228,6 +228,34 @@ static inline void yield_point(enum yield_kind kind, const char *where)
 }
 
 /*
+ * A mutex for a critical section of a few loads and stores that threads
+ * enter at the same moments (the page pool, the frame allocator, the
+ * module model's reserves: every vCPU faulting through a new 2M range).
+ * Contended, the default type sleeps at once: two system calls, some
+ * microseconds with page-table isolation, for a hold of tens of
+ * nanoseconds, and that was most of what a second faulting thread cost
+ * (docs/PERFORMANCE.md, round 2, session 6).  glibc's adaptive type spins
+ * a bounded while first, as the kernel's mutexes spin on a running owner.
+ */
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+#define SHORT_MUTEX_INITIALIZER PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+#else
+#define SHORT_MUTEX_INITIALIZER PTHREAD_MUTEX_INITIALIZER
+#endif
+
+static inline void short_mutex_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+	pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+/*
  * pthread_mutex_lock for a mutex that may be held across a yield point
  * (a vCPU's lock while it runs a TDCALL): under the explorer, try and hand
  * the CPU on while it is taken, as read_lock/write_lock do.
