@@ -81,7 +81,7 @@ void rwlock_init(struct rwlock *l)
 	atomic_init(&l->read_waits, 0);
 	for (int i = 0; i < RWLOCK_SLOTS; i++)
 		atomic_init(&l->rd[i].n, 0);
-	l->write_since_ns = 0;
+	l->write_since = 0;
 }
 
 void rwlock_destroy(struct rwlock *l)
@@ -223,7 +223,7 @@ void write_lock(struct rwlock *l)
 	 * locked instruction (readers of the statistics load them atomically).
 	 */
 	atomic_store_explicit(&l->writer, self_id(), memory_order_relaxed);
-	l->write_since_ns = now_ns();
+	l->write_since = hold_clock();
 	counter_add_exclusive(&l->write_acquisitions, 1);
 }
 
@@ -233,7 +233,7 @@ void write_unlock(struct rwlock *l)
 	int v;
 
 	BASE_ASSERT(atomic_load_explicit(&l->writer, memory_order_relaxed) == self_id());
-	held = now_ns() - l->write_since_ns;
+	held = hold_clock_ns(l->write_since, hold_clock());
 	counter_add_exclusive(&l->write_hold_ns, held);
 	max = counter_read(&l->write_hold_max_ns);
 	if (held > max)

@@ -147,7 +147,7 @@ struct rwlock {
 	atomic_ullong write_hold_ns;
 	atomic_ullong write_hold_max_ns;
 	atomic_ullong read_waits; /* read acquisitions that found it taken for write */
-	u64 write_since_ns; /* valid while held for write */
+	u64 write_since; /* hold_clock() at the acquisition, while held for write */
 	char pad[64]; /* the slots' lines hold nothing else */
 	struct {
 		atomic_int n; /* read holds by the threads of this slot */
@@ -313,6 +313,9 @@ u64 prng_next(struct prng *p);
 u64 prng_below(struct prng *p, u64 n);
 
 u64 now_ns(void);
+/* Cheap clock for lock hold times (base/hold_clock.c): raw reads, and ns between two. */
+u64 hold_clock(void);
+u64 hold_clock_ns(u64 since, u64 until);
 
 static inline void counter_inc(atomic_ullong *c)
 {

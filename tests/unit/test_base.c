@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* base/: frame allocator, fault injection, rwlock assertions, PRNG. */
+/* base/: frame allocator, fault injection, rwlock assertions and hold time, PRNG. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "tdpmmu/base.h"
@@ -224,6 +225,32 @@ static void test_rwlock_held_read_out_of_order(void **state)
 	}
 }
 
+/*
+ * The write lock's hold time (TSC-based, base/hold_clock.c) agrees with
+ * CLOCK_MONOTONIC over a hold of some milliseconds, and a clock read
+ * backwards counts as nothing.
+ */
+static void test_rwlock_hold_time(void **state)
+{
+	struct rwlock l;
+	struct timespec ts = {.tv_nsec = 3000000};
+	u64 t0, t1, held;
+
+	(void)state;
+	rwlock_init(&l);
+	t0 = now_ns();
+	write_lock(&l);
+	nanosleep(&ts, NULL);
+	write_unlock(&l);
+	t1 = now_ns();
+	held = counter_read(&l.write_hold_ns);
+	assert_true(held >= 2900000);
+	assert_true(held <= t1 - t0 + 100000);
+	assert_int_equal(counter_read(&l.write_hold_max_ns), held);
+	assert_int_equal(hold_clock_ns(hold_clock() + 1000, hold_clock()), 0);
+	rwlock_destroy(&l);
+}
+
 static void test_prng_reproducible(void **state)
 {
 	struct prng a, b;
@@ -282,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_rwlock_assertions),
 		cmocka_unit_test(test_rwlock_read_holder_per_thread),
 		cmocka_unit_test(test_rwlock_held_read_out_of_order),
+		cmocka_unit_test(test_rwlock_hold_time),
 		cmocka_unit_test(test_prng_reproducible),
 		cmocka_unit_test(test_page_pool),
 	};
