@@ -360,27 +360,17 @@ struct fault_inject *frame_allocator_inject(struct frame_allocator *fa)
 	return &fa->inject;
 }
 
-static void *__pt_page_alloc(struct frame_allocator *fa, bool zero)
+void *pt_page_alloc(struct frame_allocator *fa)
 {
 	void *p;
 
 	if (fault_inject_should_fail(&fa->inject, NULL))
 		return NULL;
-	p = zero ? page_pool_alloc(1) : page_pool_alloc_nozero(1);
+	p = page_pool_alloc(1);
 	if (!p)
 		return NULL;
 	counter_inc(&fa->pt_pages);
 	return p;
-}
-
-void *pt_page_alloc(struct frame_allocator *fa)
-{
-	return __pt_page_alloc(fa, true);
-}
-
-void *pt_page_alloc_nozero(struct frame_allocator *fa)
-{
-	return __pt_page_alloc(fa, false);
 }
 
 void pt_page_free(struct frame_allocator *fa, void *page)

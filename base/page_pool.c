@@ -198,6 +198,14 @@ static void *pool_pop(unsigned int npages, bool *reused)
 	return p;
 }
 
+/*
+ * Zeroed even for a caller that then writes every entry (a split's new
+ * table): glibc's memset of a 4 KiB page is `rep stosb`, which takes the
+ * cold lines without reading them, and the caller's stores then hit the
+ * cache.  Storing into the cold page directly reads each line first: a
+ * split was 2-14 % slower in CPU, and longer under mmu_lock, without the
+ * zeroing (docs/PERFORMANCE.md, round 2, session 6).
+ */
 void *page_pool_alloc(unsigned int npages)
 {
 	bool reused;
@@ -205,26 +213,6 @@ void *page_pool_alloc(unsigned int npages)
 
 	if (p && reused)
 		memset(p, 0, npages * PAGE_SIZE);
-	return p;
-}
-
-/*
- * For a caller that writes every byte before anything reads the page (a
- * split's new table, filled from the huge leaf with the lock dropped):
- * zeroing it first would write a cold page twice.  Under ASan a reused
- * page is filled with a pattern instead, so that code counting on zeros
- * misbehaves visibly.
- */
-void *page_pool_alloc_nozero(unsigned int npages)
-{
-	bool reused;
-	void *p = pool_pop(npages, &reused);
-
-#ifdef PAGE_POOL_ASAN
-	if (p && reused)
-		memset(p, 0xa5, npages * PAGE_SIZE);
-#endif
-	(void)reused;
 	return p;
 }
 

@@ -28,13 +28,13 @@ struct kvm_mmu_page *sptep_to_sp(struct kvm_mmu *mmu, u64 *spt)
 /*
  * Header + SPT page (+ external page for a mirror table), all or nothing.
  * No mmu_lock: the split path calls this with the lock dropped.  Without
- * @fill the entries are left as the page comes (not even zeroed): only for
- * a table whose every entry the caller writes before linking it (a
- * split's: make_small_sptes, tdp_mmu_split.c).
+ * @fill the entries are left zero (not non-present): only for a table
+ * whose every entry the caller writes before linking it (a split's:
+ * make_small_sptes, tdp_mmu_split.c).
  */
 struct kvm_mmu_page *__tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror, bool fill)
 {
-	u64 *spt = fill ? pt_page_alloc(mmu->fa) : pt_page_alloc_nozero(mmu->fa);
+	u64 *spt = pt_page_alloc(mmu->fa);
 	struct kvm_mmu_page *sp;
 
 	if (!spt)

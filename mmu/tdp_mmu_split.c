@@ -12,8 +12,8 @@
  * tdp_mmu_alloc_sp_for_split: lock (and RCU) dropped around the
  * allocation, as KVM does with GFP_KERNEL_ACCOUNT.  Beyond KVM, the new
  * table is also filled there, from the huge leaf @huge_spte at @level as
- * last seen: its 512 entries are written once, into an unzeroed page, and
- * not under the lock.  The caller writes them again if the leaf it finds
+ * last seen, not under the lock (the page comes zeroed: see
+ * page_pool_alloc()).  The caller writes them again if the leaf it finds
  * after the lock is retaken is another.
  */
 static struct kvm_mmu_page *tdp_mmu_alloc_sp_for_split(struct kvm_mmu *mmu, bool mirror,

@@ -92,8 +92,6 @@ struct fault_inject *frame_allocator_inject(struct frame_allocator *fa);
  * Counted, and an injection point shared with frame_alloc() (same @fa).
  */
 void *pt_page_alloc(struct frame_allocator *fa);
-/* The same, not zeroed (page_pool_alloc_nozero): every entry written first. */
-void *pt_page_alloc_nozero(struct frame_allocator *fa);
 void pt_page_free(struct frame_allocator *fa, void *page);
 u64 pt_pages_in_use(struct frame_allocator *fa);
 /*
@@ -103,8 +101,6 @@ u64 pt_pages_in_use(struct frame_allocator *fa);
  */
 #define PAGE_POOL_MAX_PAGES 4
 void *page_pool_alloc(unsigned int npages);
-/* Not zeroed: only for a caller that writes every byte before any read. */
-void *page_pool_alloc_nozero(unsigned int npages);
 void page_pool_free(void *p, unsigned int npages);
 /*
  * Write the 512 u64 entries @first + i * @step into @page (16-byte
