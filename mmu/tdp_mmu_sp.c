@@ -54,8 +54,8 @@ struct kvm_mmu_page *__tdp_mmu_alloc_sp(struct kvm_mmu *mmu, bool mirror, bool f
 		return NULL;
 	}
 	/* Non-present entries are SHADOW_NONPRESENT_VALUE, not 0. */
-	for (int i = 0; fill && i < PTRS_PER_PTE; i++)
-		spt[i] = SHADOW_NONPRESENT_VALUE;
+	if (fill)
+		page_fill_step(spt, SHADOW_NONPRESENT_VALUE, 0);
 	sp->is_mirror = mirror;
 	page_set_private(spt, sp);
 	return sp;
